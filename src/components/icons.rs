@@ -1,0 +1,22 @@
+//! Inline SVG icons (stroke style, 18px), decorative unless labelled.
+
+use leptos::prelude::*;
+
+#[component]
+pub fn Icon(#[prop(into)] name: String) -> impl IntoView {
+    let d = match name.as_str() {
+        "dashboard" => "M3 13h8V3H3zM13 21h8V11h-8zM3 21h8v-6H3zM13 3v6h8V3z",
+        "tenants" => "M3 21V7l9-4 9 4v14M9 21v-6h6v6M7 10h2M15 10h2",
+        "audit" => "M9 5H7a2 2 0 0 0-2 2v12a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V7a2 2 0 0 0-2-2h-2M9 5a2 2 0 0 0 2 2h2a2 2 0 0 0 2-2M9 5a2 2 0 0 1 2-2h2a2 2 0 0 1 2 2M9 12h6M9 16h4",
+        "api" => "M8 9l-4 3 4 3M16 9l4 3-4 3M14 5l-4 14",
+        "status" => "M3 12h4l3-8 4 16 3-8h4",
+        "plus" => "M12 5v14M5 12h14",
+        _ => "M12 12h.01",
+    };
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="currentColor"
+            stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">
+            <path d=d></path>
+        </svg>
+    }
+}

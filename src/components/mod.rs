@@ -1,0 +1,13 @@
+//! Reusable view pieces, so every page looks and behaves alike.
+
+pub mod badge;
+pub mod charts;
+pub mod feedback;
+pub mod format;
+pub mod icons;
+pub mod toast;
+
+pub use badge::{IsolationBadge, PlanBadge, StatusBadge};
+pub use charts::{BarChart, HBars};
+pub use feedback::{Empty, ErrorAlert, FieldError, Loading};
+pub use toast::{use_toasts, ToastRegion, Toasts};

@@ -1,0 +1,91 @@
+//! The append-only audit trail.
+
+use crate::error::AppError;
+use crate::model::{AuditEvent, AuditQuery, Page};
+use crate::server::access::Actor;
+use sqlx::{PgExecutor, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+/// One event to record, written in the same transaction as the change it describes.
+pub struct NewEvent<'a> {
+    pub tenant_id: Option<Uuid>,
+    pub action: &'a str,
+    pub target_type: &'a str,
+    pub target_id: Option<String>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub reason: Option<&'a str>,
+}
+
+pub async fn record(db: impl PgExecutor<'_>, actor: &Actor, e: NewEvent<'_>) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"insert into audit_events (actor_type, actor_id, actor_label, tenant_id, action,
+                                     target_type, target_id, before, after, reason, source_ip)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::text::inet)
+           returning id"#,
+        actor.kind.as_str(),
+        actor.id,
+        actor.label,
+        e.tenant_id,
+        e.action,
+        e.target_type,
+        e.target_id,
+        e.before,
+        e.after,
+        e.reason,
+        actor.source_ip.map(|ip| ip.to_string()),
+    )
+    .fetch_one(db)
+    .await?)
+}
+
+pub const DEFAULT_LIMIT: u32 = 50;
+
+/// Newest first, paged by event id.
+pub async fn list(db: impl PgExecutor<'_>, q: &AuditQuery) -> Result<Page<AuditEvent>, AppError> {
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, 200) as i64;
+    let mut qb = QueryBuilder::<Postgres>::new(
+        "select e.id, e.occurred_at, e.actor_type, e.actor_id, e.actor_label, e.tenant_id, \
+                t.slug as tenant_slug, e.action, e.target_type, e.target_id, e.before, e.after, \
+                e.reason, host(e.source_ip) as source_ip \
+         from audit_events e left join tenants t on t.id = e.tenant_id where true",
+    );
+    if let Some(t) = q.tenant_id {
+        qb.push(" and e.tenant_id = ").push_bind(t);
+    }
+    if let Some(a) = q.action.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        if let Some(prefix) = a.strip_suffix('.') {
+            qb.push(" and e.action like ").push_bind(format!("{}.%", prefix.replace(['%', '_', '\\'], "")));
+        } else {
+            qb.push(" and e.action = ").push_bind(a.to_string());
+        }
+    }
+    if let Some(s) = q.since {
+        qb.push(" and e.occurred_at >= ").push_bind(s);
+    }
+    if let Some(u) = q.until {
+        qb.push(" and e.occurred_at < ").push_bind(u);
+    }
+    if let Some(c) = q.cursor.as_deref().filter(|c| !c.is_empty()) {
+        let id: i64 = c
+            .parse()
+            .map_err(|_| AppError::bad_request("The cursor is not valid. Start again from the first page."))?;
+        qb.push(" and e.id < ").push_bind(id);
+    }
+    qb.push(" order by e.id desc limit ").push_bind(limit + 1);
+    let mut items: Vec<AuditEvent> = qb.build_query_as().fetch_all(db).await?;
+    let next_cursor = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|e| e.id.to_string())
+    } else {
+        None
+    };
+    Ok(Page { items, next_cursor })
+}
+
+/// Distinct action names, for the filter menu.
+pub async fn actions(db: impl PgExecutor<'_>) -> Result<Vec<String>, AppError> {
+    Ok(sqlx::query_scalar!(r#"select distinct action as "action!" from audit_events order by 1"#)
+        .fetch_all(db)
+        .await?)
+}

@@ -1,0 +1,365 @@
+//! Queries on the `tenants` table.
+
+use crate::error::AppError;
+use crate::model::{Branding, Count, Isolation, Page, Sort, SortField, Tenant, TenantQuery, TenantStatus, TenantSummary};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::types::Json;
+use sqlx::{PgExecutor, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+struct TenantRow {
+    id: Uuid,
+    slug: String,
+    name: String,
+    description: String,
+    plan: String,
+    isolation: Isolation,
+    region: String,
+    status: TenantStatus,
+    status_reason: Option<String>,
+    domain: Option<String>,
+    features: Vec<String>,
+    settings: serde_json::Value,
+    branding: Json<Branding>,
+    limits: serde_json::Value,
+    metadata: serde_json::Value,
+    version: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    activated_at: Option<DateTime<Utc>>,
+    suspended_at: Option<DateTime<Utc>>,
+    terminated_at: Option<DateTime<Utc>>,
+    retention_until: Option<DateTime<Utc>>,
+}
+
+impl From<TenantRow> for Tenant {
+    fn from(r: TenantRow) -> Self {
+        Tenant {
+            id: r.id,
+            slug: r.slug,
+            name: r.name,
+            description: r.description,
+            plan: r.plan,
+            isolation: r.isolation,
+            region: r.region,
+            status: r.status,
+            status_reason: r.status_reason,
+            domain: r.domain,
+            features: r.features,
+            settings: r.settings,
+            branding: r.branding.0,
+            limits: r.limits,
+            metadata: r.metadata,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            activated_at: r.activated_at,
+            suspended_at: r.suspended_at,
+            terminated_at: r.terminated_at,
+            retention_until: r.retention_until,
+        }
+    }
+}
+
+pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Tenant>, AppError> {
+    let row = sqlx::query_as!(
+        TenantRow,
+        r#"select id, slug, name, description, plan_id as plan,
+                  isolation as "isolation: Isolation", region,
+                  status as "status: TenantStatus", status_reason, domain, features,
+                  settings, branding as "branding: Json<Branding>", limits, metadata, version,
+                  created_at, updated_at, activated_at, suspended_at, terminated_at, retention_until
+           from tenants where id = $1"#,
+        id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(Tenant::from))
+}
+
+/// Reads and locks the tenant row until the transaction ends.
+pub async fn by_id_for_update(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Tenant>, AppError> {
+    let row = sqlx::query_as!(
+        TenantRow,
+        r#"select id, slug, name, description, plan_id as plan,
+                  isolation as "isolation: Isolation", region,
+                  status as "status: TenantStatus", status_reason, domain, features,
+                  settings, branding as "branding: Json<Branding>", limits, metadata, version,
+                  created_at, updated_at, activated_at, suspended_at, terminated_at, retention_until
+           from tenants where id = $1 for update"#,
+        id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(Tenant::from))
+}
+
+pub async fn id_by_slug(db: impl PgExecutor<'_>, slug: &str) -> Result<Option<Uuid>, AppError> {
+    Ok(sqlx::query_scalar!("select id from tenants where slug = $1", slug).fetch_optional(db).await?)
+}
+
+pub struct Insert<'a> {
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub description: &'a str,
+    pub plan: &'a str,
+    pub isolation: Isolation,
+    pub region: &'a str,
+    pub domain: Option<&'a str>,
+    pub features: &'a [String],
+    pub settings: &'a serde_json::Value,
+    pub branding: &'a Branding,
+    pub metadata: &'a serde_json::Value,
+}
+
+pub async fn insert(db: impl PgExecutor<'_>, t: Insert<'_>) -> Result<Uuid, AppError> {
+    sqlx::query_scalar!(
+        r#"insert into tenants (slug, name, description, plan_id, isolation, region, domain,
+                                features, settings, branding, metadata)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+           returning id"#,
+        t.slug,
+        t.name,
+        t.description,
+        t.plan,
+        t.isolation as Isolation,
+        t.region,
+        t.domain,
+        t.features,
+        t.settings,
+        Json(t.branding) as _,
+        t.metadata,
+    )
+    .fetch_one(db)
+    .await
+    .map_err(constraint_error)
+}
+
+/// Writes the editable fields of `t` (already merged with the change) and bumps the version.
+pub async fn update(db: impl PgExecutor<'_>, t: &Tenant) -> Result<(), AppError> {
+    sqlx::query!(
+        r#"update tenants
+           set name = $2, description = $3, plan_id = $4, domain = $5, features = $6,
+               settings = $7, branding = $8, metadata = $9,
+               version = version + 1, updated_at = now()
+           where id = $1"#,
+        t.id,
+        t.name,
+        t.description,
+        t.plan,
+        t.domain,
+        &t.features,
+        t.settings,
+        Json(&t.branding) as _,
+        t.metadata,
+    )
+    .execute(db)
+    .await
+    .map_err(constraint_error)?;
+    Ok(())
+}
+
+/// Moves the tenant from `from` to `to` only if it is still in `from`; returns whether it
+/// did. Two conflicting requests race here: the row lock makes the second one re-check its
+/// condition after the first commits, so exactly one of them wins.
+pub async fn set_status(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    from: TenantStatus,
+    to: TenantStatus,
+    reason: Option<&str>,
+    retention_days: i32,
+) -> Result<bool, AppError> {
+    let done = sqlx::query!(
+        r#"update tenants
+           set status = $3,
+               status_reason = case when $3 in ('suspended', 'terminating', 'terminated', 'failed')
+                                    then coalesce($4, status_reason) end,
+               activated_at = case when $3 = 'active' then now() else activated_at end,
+               suspended_at = case when $3 = 'suspended' then now() else suspended_at end,
+               terminated_at = case when $3 = 'terminated' then now() else terminated_at end,
+               retention_until = case when $3 = 'terminated'
+                                      then now() + make_interval(days => $5) else retention_until end,
+               version = version + 1,
+               updated_at = now()
+           where id = $1 and status = $2"#,
+        id,
+        from as TenantStatus,
+        to as TenantStatus,
+        reason,
+        retention_days,
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Turns the constraint a write broke into a message about the field that caused it.
+fn constraint_error(err: sqlx::Error) -> AppError {
+    let constraint = err.as_database_error().and_then(|d| d.constraint()).unwrap_or_default();
+    match constraint {
+        "tenants_slug_key" => AppError::conflict_on("slug", "That slug is already taken."),
+        "tenants_domain_key" => AppError::conflict_on("domain", "Another tenant already uses this domain."),
+        "tenants_plan_id_fkey" => AppError::invalid("plan", "Unknown plan."),
+        "tenants_region_fkey" => AppError::invalid("region", "Unknown region."),
+        _ => err.into(),
+    }
+}
+
+/// The keyset position after the last row of a page, tied to the sort it was made for.
+#[derive(Debug, Serialize, Deserialize)]
+struct Cursor {
+    /// The sort, as in the `sort` parameter.
+    s: String,
+    /// The sort key of the last row (text, or RFC 3339 for dates).
+    v: String,
+    id: Uuid,
+}
+
+fn encode_cursor(sort: Sort, row: &TenantSummary) -> String {
+    let v = match sort.field {
+        SortField::Name => row.name.to_lowercase(),
+        SortField::Slug => row.slug.clone(),
+        SortField::CreatedAt => row.created_at.to_rfc3339(),
+        SortField::UpdatedAt => row.updated_at.to_rfc3339(),
+    };
+    let json = serde_json::to_vec(&Cursor { s: sort.as_param(), v, id: row.id }).unwrap_or_default();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+}
+
+fn decode_cursor(sort: Sort, cursor: &str) -> Result<Cursor, AppError> {
+    let bad = || AppError::bad_request("The cursor is not valid. Start again from the first page.");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let c: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    if c.s != sort.as_param() {
+        return Err(AppError::bad_request("The cursor belongs to a different sort. Start again from the first page."));
+    }
+    Ok(c)
+}
+
+/// Escapes `%`, `_` and `\` so the text matches literally inside LIKE.
+fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Adds the search and filter conditions (all but status when `with_status` is false).
+fn push_filters(qb: &mut QueryBuilder<'_, Postgres>, q: &TenantQuery, with_status: bool) {
+    if let Some(text) = &q.q {
+        let text = text.trim().to_lowercase();
+        if text.chars().count() >= 3 {
+            // Trigram index on the combined search column.
+            qb.push(" and search like ").push_bind(format!("%{}%", like_escape(&text)));
+        } else {
+            // Too short for trigrams: prefix match on name or slug through btree indexes.
+            let prefix = format!("{}%", like_escape(&text));
+            qb.push(" and (lower(name) like ").push_bind(prefix.clone());
+            qb.push(" or slug like ").push_bind(prefix).push(")");
+        }
+    }
+    if let (true, Some(s)) = (with_status, q.status) {
+        qb.push(" and status = ").push_bind(s.as_str());
+    }
+    if let Some(p) = &q.plan {
+        qb.push(" and plan_id = ").push_bind(p.clone());
+    }
+    if let Some(r) = &q.region {
+        qb.push(" and region = ").push_bind(r.clone());
+    }
+    if let Some(i) = q.isolation {
+        qb.push(" and isolation = ").push_bind(i.as_str());
+    }
+}
+
+/// One page of tenants in the requested order, by keyset: stable while rows are added.
+pub async fn list(db: impl PgExecutor<'_>, q: &TenantQuery) -> Result<Page<TenantSummary>, AppError> {
+    let limit = q.limit() as i64;
+    let (key, cast) = match q.sort.field {
+        SortField::Name => ("lower(name)", "text"),
+        SortField::Slug => ("slug", "text"),
+        SortField::CreatedAt => ("created_at", "timestamptz"),
+        SortField::UpdatedAt => ("updated_at", "timestamptz"),
+    };
+    let (cmp, dir) = if q.sort.descending { ("<", "desc") } else { (">", "asc") };
+
+    let mut qb = QueryBuilder::<Postgres>::new(
+        "select id, slug, name, plan_id as plan, isolation, region, status, domain, created_at, updated_at \
+         from tenants where true",
+    );
+    push_filters(&mut qb, q, true);
+    if let Some(c) = &q.cursor {
+        let c = decode_cursor(q.sort, c)?;
+        if cast == "timestamptz" && DateTime::parse_from_rfc3339(&c.v).is_err() {
+            return Err(AppError::bad_request("The cursor is not valid. Start again from the first page."));
+        }
+        qb.push(format!(" and ({key}, id) {cmp} ("));
+        qb.push_bind(c.v).push(format!("::{cast}, "));
+        qb.push_bind(c.id).push(")");
+    }
+    qb.push(format!(" order by {key} {dir}, id {dir} limit "));
+    qb.push_bind(limit + 1);
+
+    let mut items: Vec<TenantSummary> = qb.build_query_as().fetch_all(db).await?;
+    let next_cursor = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|last| encode_cursor(q.sort, last))
+    } else {
+        None
+    };
+    Ok(Page { items, next_cursor })
+}
+
+/// Tenants per status among those matching the query's other filters.
+pub async fn count_by_status(db: impl PgExecutor<'_>, q: &TenantQuery) -> Result<Vec<Count>, AppError> {
+    let mut qb = QueryBuilder::<Postgres>::new("select status as key, count(*) as count from tenants where true");
+    push_filters(&mut qb, q, false);
+    qb.push(" group by status");
+    let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(db).await?;
+    let counts: Vec<Count> = TenantStatus::ALL
+        .iter()
+        .map(|s| Count {
+            key: s.as_str().to_string(),
+            count: rows.iter().find(|(k, _)| k == s.as_str()).map_or(0, |(_, n)| *n),
+        })
+        .collect();
+    Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_match_literally() {
+        assert_eq!(like_escape("50%_off\\"), "50\\%\\_off\\\\");
+    }
+
+    #[test]
+    fn cursors_are_tied_to_their_sort() {
+        let row = TenantSummary {
+            id: Uuid::nil(),
+            slug: "acme".into(),
+            name: "Acme".into(),
+            plan: "free".into(),
+            isolation: Isolation::Row,
+            region: "eu-west-1".into(),
+            status: TenantStatus::Active,
+            domain: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        };
+        let sort = Sort { field: SortField::Name, descending: false };
+        let c = encode_cursor(sort, &row);
+        assert_eq!(decode_cursor(sort, &c).unwrap().v, "acme");
+        assert_eq!(decode_cursor(Sort::default(), &c).unwrap_err().status(), 400);
+        assert_eq!(decode_cursor(sort, "not-a-cursor!").unwrap_err().status(), 400);
+    }
+}

@@ -1,0 +1,175 @@
+//! The one error type of the application, shared by the server and the client.
+//!
+//! Every server function and REST handler answers with an `AppError`; its variant decides
+//! the HTTP status and the machine-readable code. Internal failures are logged on the
+//! server with their details and reach the caller only as a reference id.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Field name → message, for validation errors shown next to the field that caused them.
+pub type FieldErrors = BTreeMap<String, String>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// The request could not be understood (malformed JSON, bad query parameter, bad cursor).
+    #[error("{0}")]
+    BadRequest(String),
+    /// The request was understood but some fields are invalid.
+    #[error("{message}")]
+    Validation { message: String, fields: FieldErrors },
+    #[error("{0}")]
+    NotFound(String),
+    /// A uniqueness clash, an illegal transition, or a concurrent change that won first.
+    #[error("{message}")]
+    Conflict { message: String, fields: FieldErrors },
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// Something failed on our side; the string is the reference id written to the log.
+    #[error("Something went wrong on our side. Please try again; if it keeps happening, quote reference {0}.")]
+    Internal(String),
+    /// The request never reached the server function (network, encoding).
+    #[error("The server could not be reached: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn bad_request(msg: impl Into<String>) -> Self {
+        Self::BadRequest(msg.into())
+    }
+
+    pub fn not_found(msg: impl Into<String>) -> Self {
+        Self::NotFound(msg.into())
+    }
+
+    pub fn conflict(msg: impl Into<String>) -> Self {
+        Self::Conflict { message: msg.into(), fields: FieldErrors::new() }
+    }
+
+    /// A conflict caused by one field, e.g. a slug that is already taken.
+    pub fn conflict_on(field: &str, msg: impl Into<String>) -> Self {
+        let msg = msg.into();
+        Self::Conflict {
+            message: msg.clone(),
+            fields: FieldErrors::from([(field.to_string(), msg)]),
+        }
+    }
+
+    pub fn validation(fields: FieldErrors) -> Self {
+        let message = match fields.len() {
+            1 => "One field needs attention.".to_string(),
+            n => format!("{n} fields need attention."),
+        };
+        Self::Validation { message, fields }
+    }
+
+    pub fn invalid(field: &str, msg: impl Into<String>) -> Self {
+        Self::validation(FieldErrors::from([(field.to_string(), msg.into())]))
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::BadRequest(_) => 400,
+            Self::NotFound(_) => 404,
+            Self::Conflict { .. } => 409,
+            Self::PayloadTooLarge(_) => 413,
+            Self::UnsupportedMediaType(_) => 415,
+            Self::Validation { .. } => 422,
+            Self::Internal(_) => 500,
+            Self::Transport(_) => 503,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest(_) => "bad_request",
+            Self::NotFound(_) => "not_found",
+            Self::Conflict { .. } => "conflict",
+            Self::PayloadTooLarge(_) => "payload_too_large",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::Validation { .. } => "validation_failed",
+            Self::Internal(_) => "internal",
+            Self::Transport(_) => "unavailable",
+        }
+    }
+
+    /// Per-field messages, empty for errors that are not about a field.
+    pub fn fields(&self) -> FieldErrors {
+        match self {
+            Self::Validation { fields, .. } | Self::Conflict { fields, .. } => fields.clone(),
+            _ => FieldErrors::new(),
+        }
+    }
+
+    /// The message for one field, if this error names it.
+    pub fn field(&self, name: &str) -> Option<String> {
+        match self {
+            Self::Validation { fields, .. } | Self::Conflict { fields, .. } => fields.get(name).cloned(),
+            _ => None,
+        }
+    }
+}
+
+impl leptos::server_fn::error::FromServerFnError for AppError {
+    type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        use leptos::server_fn::error::ServerFnErrorErr as E;
+        match value {
+            E::Args(m) | E::MissingArg(m) | E::Deserialization(m) => {
+                Self::BadRequest(format!("The request was malformed: {m}"))
+            }
+            other => Self::Transport(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::AppError;
+
+    impl AppError {
+        /// Logs an internal failure with its details and returns the error the caller sees.
+        pub fn internal(context: &str, err: impl std::fmt::Display) -> Self {
+            let reference = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+            tracing::error!(%reference, %context, error = %err, "internal error");
+            AppError::Internal(reference)
+        }
+    }
+
+    impl From<sqlx::Error> for AppError {
+        fn from(err: sqlx::Error) -> Self {
+            if let sqlx::Error::RowNotFound = err {
+                return AppError::not_found("Not found.");
+            }
+            if let Some(db) = err.as_database_error() {
+                // Serialization failures and lock timeouts under contention are a
+                // conflict the caller can retry, not an internal error.
+                if matches!(db.code().as_deref(), Some("40001") | Some("40P01") | Some("55P03")) {
+                    return AppError::conflict(
+                        "Another change to the same data happened at the same time. Please retry.",
+                    );
+                }
+            }
+            AppError::internal("database", err)
+        }
+    }
+
+    impl axum::response::IntoResponse for AppError {
+        fn into_response(self) -> axum::response::Response {
+            let status = http::StatusCode::from_u16(self.status())
+                .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+            let mut error = serde_json::json!({
+                "code": self.code(),
+                "message": self.to_string(),
+            });
+            let fields = self.fields();
+            if !fields.is_empty() {
+                error["fields"] = serde_json::json!(fields);
+            }
+            (status, axum::Json(serde_json::json!({ "error": error }))).into_response()
+        }
+    }
+}

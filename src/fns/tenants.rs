@@ -1,0 +1,80 @@
+//! Server functions for the tenant registry.
+
+use crate::error::AppError;
+use crate::model::*;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[cfg(feature = "ssr")]
+use crate::{fns::respond, server::access::Actor, server::services::tenants as svc, server::state::AppState};
+
+#[server(input = Json)]
+pub async fn list_tenants(query: TenantQuery) -> Result<Page<TenantSummary>, AppError> {
+    respond(async { svc::list(&AppState::from_context()?.pool, &query).await }.await)
+}
+
+#[server(input = Json)]
+pub async fn tenant_status_counts(query: TenantQuery) -> Result<Vec<Count>, AppError> {
+    respond(async { svc::status_counts(&AppState::from_context()?.pool, &query).await }.await)
+}
+
+#[server]
+pub async fn get_tenant(id: String) -> Result<Tenant, AppError> {
+    respond(async { svc::get(&AppState::from_context()?.pool, &id).await }.await)
+}
+
+#[server(input = Json)]
+pub async fn create_tenant(input: NewTenant) -> Result<Tenant, AppError> {
+    respond(async { svc::create(&AppState::from_context()?, &Actor::current(), input).await }.await)
+}
+
+#[server(input = Json)]
+pub async fn update_tenant(id: Uuid, change: TenantUpdate) -> Result<Tenant, AppError> {
+    respond(async { svc::update(&AppState::from_context()?, &Actor::current(), id, change).await }.await)
+}
+
+/// Takes a lifecycle action. Plain form fields, so it also works without JavaScript.
+#[server]
+pub async fn change_status(id: Uuid, action: String, reason: Option<String>) -> Result<Tenant, AppError> {
+    respond(
+        async {
+            let action = LifecycleAction::parse(&action)
+                .ok_or_else(|| AppError::bad_request(format!("Unknown action \u{201c}{action}\u{201d}.")))?;
+            svc::transition(&AppState::from_context()?, &Actor::current(), id, action, reason.as_deref()).await
+        }
+        .await,
+    )
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlugCheck {
+    pub slug: String,
+    pub available: bool,
+    pub message: String,
+}
+
+#[server]
+pub async fn check_slug(slug: String) -> Result<SlugCheck, AppError> {
+    respond(
+        async {
+            let state = AppState::from_context()?;
+            Ok(match svc::slug_available(&state.pool, &slug).await? {
+                Ok(()) => SlugCheck { slug, available: true, message: "Available".into() },
+                Err(message) => SlugCheck { slug, available: false, message },
+            })
+        }
+        .await,
+    )
+}
+
+#[server]
+pub async fn get_catalog() -> Result<Catalog, AppError> {
+    respond(async { svc::catalog(&AppState::from_context()?.pool).await }.await)
+}
+
+#[server]
+pub async fn get_tenant_stats() -> Result<TenantStats, AppError> {
+    respond(async { svc::stats(&AppState::from_context()?.pool).await }.await)
+}

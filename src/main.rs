@@ -1,0 +1,74 @@
+//! The server binary: configuration → pool → migrations → demo data → router → serve.
+//!
+//! `tenantry` (or `tenantry serve`) runs the portal; `tenantry migrate` only applies
+//! migrations; `tenantry seed-demo [COUNT]` adds demo tenants.
+
+use std::net::SocketAddr;
+use tenantry::server::{self, config::Config, demo, state::AppState, telemetry};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config_path = std::env::var("TENANTRY_CONFIG").unwrap_or_else(|_| "Leptos.toml".into());
+    let config = Config::load(&config_path).map_err(anyhow::Error::msg)?;
+    telemetry::init(&config.log);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = args.first().map(String::as_str).unwrap_or("serve");
+
+    let pool = server::connect(&config.database).await.map_err(|e| {
+        anyhow::anyhow!("cannot connect to the database (set DATABASE_URL or [database].url in {config_path}): {e}")
+    })?;
+
+    match command {
+        "migrate" => {
+            server::MIGRATOR.run(&pool).await?;
+            tracing::info!("migrations applied");
+        }
+        "seed-demo" => {
+            let count = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(config.demo.tenants as usize);
+            server::MIGRATOR.run(&pool).await?;
+            let n = demo::seed(&pool, count, fastrand::u64(..)).await?;
+            tracing::info!(tenants = n, "demo data added");
+        }
+        "serve" => serve(config, pool).await?,
+        other => anyhow::bail!("unknown command {other:?}; use serve, migrate or seed-demo [COUNT]"),
+    }
+    Ok(())
+}
+
+async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
+    if config.database.migrate_on_start {
+        // sqlx takes an advisory lock, so instances starting together migrate once.
+        server::MIGRATOR.run(&pool).await?;
+    }
+    if config.demo.load_when_empty && demo::load_if_empty(&pool, config.demo.tenants as usize).await? {
+        tracing::info!(tenants = config.demo.tenants, "loaded demo data into the empty database");
+    }
+    let addr = config.server.site_addr;
+    let app = server::app(AppState::new(pool, config));
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!("Tenantry is listening on http://{addr}");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM: stop accepting connections and let requests in flight finish.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,16 @@
+//! Types shared by the server and the WebAssembly client, with the validation both run.
+
+pub mod audit;
+pub mod plan;
+pub mod query;
+pub mod stats;
+pub mod status;
+pub mod tenant;
+pub mod validate;
+
+pub use audit::{AuditEvent, AuditQuery};
+pub use plan::{Catalog, Plan, Region};
+pub use query::{Page, Sort, SortField, TenantQuery};
+pub use stats::{Count, DayCount, TenantStats};
+pub use status::{LifecycleAction, TenantStatus};
+pub use tenant::{Branding, Isolation, NewTenant, Tenant, TenantSummary, TenantUpdate, ValidNewTenant};

@@ -1,0 +1,147 @@
+//! The dashboard (PRODUCT.md T6): tenants by status and plan, creations per day, recent
+//! tenants and recent audit events.
+
+use crate::components::format::{number, time, title_case};
+use crate::components::*;
+use crate::components::icons::Icon;
+use crate::fns::audit::list_audit;
+use crate::fns::tenants::{get_tenant_stats, list_tenants};
+use crate::model::*;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn Dashboard() -> impl IntoView {
+    let stats = Resource::new(|| (), |_| get_tenant_stats());
+    let recent = Resource::new(|| (), |_| list_tenants(TenantQuery { limit: Some(6), ..Default::default() }));
+    let events = Resource::new(|| (), |_| list_audit(AuditQuery { limit: Some(8), ..Default::default() }));
+
+    view! {
+        <Title text="Dashboard"/>
+        <header class="page-header">
+            <div>
+                <h1>"Dashboard"</h1>
+                <p class="subtitle">"Every tenant on the platform at a glance."</p>
+            </div>
+            <div class="actions">
+                <a class="btn btn-primary" href="/tenants/new"><Icon name="plus"/>"New tenant"</a>
+            </div>
+        </header>
+        <Suspense fallback=|| view! { <Loading/> }>
+            {move || Suspend::new(async move {
+                match stats.await {
+                    Ok(s) => view! { <StatsView s/> }.into_any(),
+                    Err(e) => view! { <ErrorAlert error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+        <div class="grid grid-2">
+            <section class="card">
+                <div class="card-header">
+                    <h2 class="card-title">"Newest tenants"</h2>
+                    <a class="small" href="/tenants">"All tenants"</a>
+                </div>
+                <Suspense fallback=|| view! { <Loading/> }>
+                    {move || Suspend::new(async move {
+                        match recent.await {
+                            Ok(page) if page.items.is_empty() => view! {
+                                <Empty title="No tenants yet" text="Create the first tenant to see it here."/>
+                            }.into_any(),
+                            Ok(page) => view! {
+                                <ul class="list">
+                                    {page.items.into_iter().map(|t| view! {
+                                        <li class="list-item">
+                                            <div>
+                                                <a class="cell-title" href=format!("/tenants/{}", t.slug)>{t.name.clone()}</a>
+                                                <div class="cell-sub">{t.slug.clone()} " · " {time(&t.created_at)}</div>
+                                            </div>
+                                            <StatusBadge status=t.status/>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any(),
+                            Err(e) => view! { <ErrorAlert error=e/> }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            </section>
+            <section class="card">
+                <div class="card-header">
+                    <h2 class="card-title">"Recent activity"</h2>
+                    <a class="small" href="/audit">"Audit log"</a>
+                </div>
+                <Suspense fallback=|| view! { <Loading/> }>
+                    {move || Suspend::new(async move {
+                        match events.await {
+                            Ok(page) if page.items.is_empty() => view! {
+                                <Empty title="No activity yet" text="Changes to tenants appear here."/>
+                            }.into_any(),
+                            Ok(page) => view! { <crate::pages::audit::Timeline events=page.items show_tenant=true/> }.into_any(),
+                            Err(e) => view! { <ErrorAlert error=e/> }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            </section>
+        </div>
+    }
+}
+
+#[component]
+fn StatsView(s: TenantStats) -> impl IntoView {
+    let active = s.status_count("active");
+    let suspended = s.status_count("suspended");
+    let attention = s.status_count("failed") + s.status_count("pending") + s.status_count("provisioning");
+    let created_30: i64 = s.created_per_day.iter().map(|d| d.count).sum();
+    let suspended_30: i64 = s.suspended_per_day.iter().map(|d| d.count).sum();
+    let per_day: Vec<(String, i64)> = s.created_per_day.iter().map(|d| (d.day.format("%b %-d").to_string(), d.count)).collect();
+    let by_status: Vec<(String, i64, String, Option<String>)> = TenantStatus::ALL
+        .into_iter()
+        .map(|st| (st.label().to_string(), s.status_count(st.as_str()), st.as_str().to_string(), Some(format!("/tenants?status={}", st.as_str()))))
+        .collect();
+    let by_plan: Vec<(String, i64, String, Option<String>)> = s
+        .by_plan
+        .iter()
+        .map(|c| (title_case(&c.key), c.count, "plan".to_string(), Some(format!("/tenants?plan={}", c.key))))
+        .collect();
+    view! {
+        <div class="grid grid-4">
+            <div class="card stat">
+                <div class="stat-label">"Tenants"</div>
+                <div class="stat-value">{number(s.total)}</div>
+                <div class="stat-hint">{format!("{} created in the last 30 days", number(created_30))}</div>
+            </div>
+            <a class="card stat stat-link" href="/tenants?status=active">
+                <div class="stat-label">"Active"</div>
+                <div class="stat-value">{number(active)}</div>
+                <div class="stat-hint">{format!("{:.0}% of all tenants", if s.total > 0 { active as f64 * 100.0 / s.total as f64 } else { 0.0 })}</div>
+            </a>
+            <a class="card stat stat-link" href="/tenants?status=suspended">
+                <div class="stat-label">"Suspended"</div>
+                <div class="stat-value">{number(suspended)}</div>
+                <div class="stat-hint">{format!("{} suspensions in the last 30 days", number(suspended_30))}</div>
+            </a>
+            <a class="card stat stat-link" href="/tenants?status=failed">
+                <div class="stat-label">"Needs attention"</div>
+                <div class="stat-value">{number(attention)}</div>
+                <div class="stat-hint">"Pending, provisioning or failed"</div>
+            </a>
+        </div>
+        <section class="card">
+            <div class="card-header">
+                <h2 class="card-title">"New tenants per day"</h2>
+                <span class="muted small">"Last 30 days"</span>
+            </div>
+            <BarChart data=per_day caption="Tenants created per day"/>
+        </section>
+        <div class="grid grid-2">
+            <section class="card">
+                <div class="card-header"><h2 class="card-title">"By status"</h2></div>
+                <HBars rows=by_status/>
+            </section>
+            <section class="card">
+                <div class="card-header"><h2 class="card-title">"By plan"</h2></div>
+                <HBars rows=by_plan/>
+            </section>
+        </div>
+    }
+}

@@ -1,0 +1,406 @@
+//! One tenant (PRODUCT.md T4): overview of every field, the lifecycle actions legal for its
+//! status (each confirmed, with a reason where one is needed), an edit form with per-field
+//! messages, and its audit history. Readable without JavaScript.
+
+use crate::components::format::{number, opt_time, time};
+use crate::components::*;
+use crate::fns::audit::list_audit;
+use crate::fns::tenants::{get_catalog, get_tenant, ChangeStatus, UpdateTenant};
+use crate::model::validate::*;
+use crate::model::*;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+
+#[component]
+pub fn TenantPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let key = move || params.read().get("id").unwrap_or_default();
+    let act = ServerAction::<ChangeStatus>::new();
+    let save = ServerAction::<UpdateTenant>::new();
+    let tenant = Resource::new(move || (key(), act.version().get(), save.version().get()), |(k, _, _)| get_tenant(k));
+    let toasts = use_toasts();
+    let navigate = use_navigate();
+
+    // After a lifecycle action: say what happened and close the confirmation.
+    Effect::new(move |_| {
+        if let Some(result) = act.value().get() {
+            match result {
+                Ok(t) => {
+                    toasts.success(format!("{} is now {}.", t.name, t.status));
+                    navigate(&format!("/tenants/{}", t.slug), Default::default());
+                }
+                Err(e) if e.field("reason").is_none() => toasts.error(e.to_string()),
+                Err(_) => {}
+            }
+        }
+    });
+
+    view! {
+        <Suspense fallback=|| view! { <Loading text="Loading tenant…"/> }>
+            {move || Suspend::new(async move {
+                match tenant.await {
+                    Ok(t) => {
+                        let tab = query.read().get("tab").unwrap_or_else(|| "overview".into());
+                        let confirm = query.read().get("confirm").and_then(|a| LifecycleAction::parse(&a));
+                        view! { <TenantView t tab confirm act save/> }.into_any()
+                    }
+                    Err(e) => view! {
+                        <Title text="Tenant not found"/>
+                        <header class="page-header"><div><h1>"Tenant not found"</h1></div></header>
+                        <ErrorAlert error=e/>
+                        <p><a href="/tenants">"Back to the tenant list"</a></p>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn TenantView(
+    t: Tenant,
+    tab: String,
+    confirm: Option<LifecycleAction>,
+    act: ServerAction<ChangeStatus>,
+    save: ServerAction<UpdateTenant>,
+) -> impl IntoView {
+    let base = format!("/tenants/{}", t.slug);
+    let actions = LifecycleAction::available_from(t.status);
+    let action_buttons = actions
+        .iter()
+        .map(|a| {
+            let class = if a.is_destructive() { "btn btn-danger" } else { "btn" };
+            view! { <a class=class href=format!("{base}?confirm={}", a.as_str())>{a.label()}</a> }
+        })
+        .collect_view();
+    let tab_link = |name: &str, label: &'static str| {
+        let href = if name == "overview" { base.clone() } else { format!("{base}?tab={name}") };
+        let current = (tab == name).then_some("page");
+        view! { <a class="tab" href=href aria-current=current>{label}</a> }
+    };
+    let dialog = confirm
+        .filter(|a| actions.contains(a))
+        .map(|a| view! { <ConfirmAction t=t.clone() action=a act/> });
+    let body = match tab.as_str() {
+        "edit" => view! { <EditTenant t=t.clone() save/> }.into_any(),
+        "audit" => view! { <TenantAudit t=t.clone()/> }.into_any(),
+        _ => view! { <Overview t=t.clone()/> }.into_any(),
+    };
+    view! {
+        <Title text=t.name.clone()/>
+        <nav class="breadcrumbs" aria-label="Breadcrumb"><A href="/tenants">"Tenants"</A> " / " <span>{t.slug.clone()}</span></nav>
+        <header class="page-header">
+            <div>
+                <h1 class="row">{t.name.clone()} <StatusBadge status=t.status/></h1>
+                <p class="subtitle mono">{t.slug.clone()}</p>
+            </div>
+            <div class="actions btn-group">{action_buttons}</div>
+        </header>
+        {t.status_reason.clone().filter(|_| !matches!(t.status, TenantStatus::Active)).map(|r| view! {
+            <div class="alert alert-warning" role="note"><strong>{format!("{}: ", t.status.label())}</strong>{r}</div>
+        })}
+        <nav class="tabs" aria-label="Tenant sections">
+            {tab_link("overview", "Overview")}
+            {tab_link("edit", "Settings")}
+            {tab_link("audit", "Audit")}
+        </nav>
+        {body}
+        {dialog}
+    }
+}
+
+#[component]
+fn Overview(t: Tenant) -> impl IntoView {
+    let features = if t.features.is_empty() {
+        view! { <span class="muted">"None"</span> }.into_any()
+    } else {
+        t.features.iter().map(|f| view! { <span class="badge badge-neutral">{f.clone()}</span> " " }).collect_view().into_any()
+    };
+    let swatch = |c: Option<String>| match c {
+        Some(c) => view! { <span class="row"><span class="swatch" style=format!("background:{c}")></span><span class="mono">{c.clone()}</span></span> }.into_any(),
+        None => view! { <span class="muted">"Default"</span> }.into_any(),
+    };
+    let json = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
+    view! {
+        <div class="grid grid-2">
+            <section class="card">
+                <div class="card-header"><h2 class="card-title">"Tenant"</h2></div>
+                <dl class="props">
+                    <dt>"Name"</dt><dd>{t.name.clone()}</dd>
+                    <dt>"Slug"</dt><dd class="mono">{t.slug.clone()}</dd>
+                    <dt>"ID"</dt><dd class="mono small">{t.id.to_string()}</dd>
+                    <dt>"Description"</dt><dd>{if t.description.is_empty() { "—".to_string() } else { t.description.clone() }}</dd>
+                    <dt>"Status"</dt><dd><StatusBadge status=t.status/></dd>
+                    <dt>"Plan"</dt><dd><PlanBadge plan=t.plan.clone()/></dd>
+                    <dt>"Isolation"</dt><dd>{t.isolation.label()}</dd>
+                    <dt>"Region"</dt><dd>{t.region.clone()}</dd>
+                    <dt>"Custom domain"</dt><dd>{t.domain.clone().unwrap_or_else(|| "—".into())}</dd>
+                    <dt>"Features"</dt><dd>{features}</dd>
+                </dl>
+            </section>
+            <section class="card">
+                <div class="card-header"><h2 class="card-title">"Lifecycle"</h2></div>
+                <dl class="props">
+                    <dt>"Created"</dt><dd>{time(&t.created_at)}</dd>
+                    <dt>"Last change"</dt><dd>{time(&t.updated_at)}</dd>
+                    <dt>"Activated"</dt><dd>{opt_time(&t.activated_at)}</dd>
+                    <dt>"Suspended"</dt><dd>{opt_time(&t.suspended_at)}</dd>
+                    <dt>"Terminated"</dt><dd>{opt_time(&t.terminated_at)}</dd>
+                    <dt>"Data kept until"</dt><dd>{opt_time(&t.retention_until)}</dd>
+                    <dt>"Reason"</dt><dd>{t.status_reason.clone().unwrap_or_else(|| "—".into())}</dd>
+                    <dt>"Version"</dt><dd>{number(t.version as i64)}</dd>
+                </dl>
+                <div class="card-header"><h2 class="card-title">"Branding"</h2></div>
+                <dl class="props">
+                    <dt>"Logo"</dt><dd class="truncate">{t.branding.logo_url.clone().unwrap_or_else(|| "—".into())}</dd>
+                    <dt>"Primary colour"</dt><dd>{swatch(t.branding.primary_color.clone())}</dd>
+                    <dt>"Secondary colour"</dt><dd>{swatch(t.branding.secondary_color.clone())}</dd>
+                </dl>
+            </section>
+        </div>
+        <div class="grid grid-2">
+            <section class="card">
+                <div class="card-header"><h2 class="card-title">"Settings"</h2></div>
+                <pre class="code">{json(&t.settings)}</pre>
+            </section>
+            <section class="card">
+                <div class="card-header"><h2 class="card-title">"Metadata"</h2></div>
+                <pre class="code">{json(&t.metadata)}</pre>
+            </section>
+        </div>
+    }
+}
+
+/// The confirmation for a lifecycle action, as a modal panel reached by a link, so it works
+/// with and without JavaScript.
+#[component]
+fn ConfirmAction(t: Tenant, action: LifecycleAction, act: ServerAction<ChangeStatus>) -> impl IntoView {
+    let back = format!("/tenants/{}", t.slug);
+    let reason_error = Signal::derive(move || match act.value().get() {
+        Some(Err(e)) => e.field("reason"),
+        _ => None,
+    });
+    let pending = act.pending();
+    let title_id = "confirm-title";
+    let btn_class = if action.is_destructive() { "btn btn-danger" } else { "btn btn-primary" };
+    let close = back.clone();
+    let navigate = use_navigate();
+    view! {
+        <div class="modal-overlay" on:keydown=move |ev| if ev.key() == "Escape" { navigate(&close, Default::default()) }>
+            <div class="modal" role="dialog" aria-modal="true" aria-labelledby=title_id>
+                <h2 class="modal-title" id=title_id>{format!("{} {}?", action.label(), t.name)}</h2>
+                <ActionForm action=act>
+                    <div class="modal-body">
+                        <p>{action.explanation()}</p>
+                        <input type="hidden" name="id" value=t.id.to_string()/>
+                        <input type="hidden" name="action" value=action.as_str()/>
+                        {action.needs_reason().then(|| view! {
+                            <div class="field" class:invalid=move || reason_error.get().is_some()>
+                                <label for="reason">"Reason"</label>
+                                <textarea id="reason" name="reason" rows="3" required maxlength=REASON_MAX
+                                    autofocus aria-describedby="reason-hint reason-error"
+                                    aria-invalid=move || reason_error.get().is_some().to_string()></textarea>
+                                <p class="hint" id="reason-hint">"Kept in the audit trail and shown to operators."</p>
+                                <FieldError message=reason_error id="reason-error"/>
+                            </div>
+                        })}
+                    </div>
+                    <div class="modal-actions">
+                        <a class="btn btn-ghost" href=back.clone()>"Cancel"</a>
+                        <button class=btn_class type="submit" disabled=move || pending.get() autofocus=!action.needs_reason()>
+                            {move || pending.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                            {action.label()}
+                        </button>
+                    </div>
+                </ActionForm>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn EditTenant(t: Tenant, save: ServerAction<UpdateTenant>) -> impl IntoView {
+    let editable = t.status.is_live();
+    let name = RwSignal::new(t.name.clone());
+    let description = RwSignal::new(t.description.clone());
+    let plan = RwSignal::new(t.plan.clone());
+    let domain = RwSignal::new(t.domain.clone().unwrap_or_default());
+    let features = RwSignal::new(t.features.join(", "));
+    let logo = RwSignal::new(t.branding.logo_url.clone().unwrap_or_default());
+    let primary = RwSignal::new(t.branding.primary_color.clone().unwrap_or_default());
+    let secondary = RwSignal::new(t.branding.secondary_color.clone().unwrap_or_default());
+    let metadata = RwSignal::new(serde_json::to_string_pretty(&t.metadata).unwrap_or_default());
+    let local_errors = RwSignal::new(crate::error::FieldErrors::new());
+    let catalog = Resource::new(|| (), |_| get_catalog());
+    let toasts = use_toasts();
+    let (id, version) = (t.id, t.version);
+
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(t)) => toasts.success(format!("Saved changes to {}.", t.name)),
+        Some(Err(e)) if e.fields().is_empty() => toasts.error(e.to_string()),
+        _ => {}
+    });
+    let error = move |field: &'static str| {
+        Signal::derive(move || {
+            local_errors.with(|l| l.get(field).cloned()).or_else(|| match save.value().get() {
+                Some(Err(e)) => e.field(field),
+                _ => None,
+            })
+        })
+    };
+    let opt = |s: String| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let mut errs = crate::error::FieldErrors::new();
+        let meta = match serde_json::from_str::<serde_json::Value>(&metadata.get_untracked()) {
+            Ok(v) => Some(v),
+            Err(_) => {
+                errs.insert("metadata".into(), "Enter valid JSON, e.g. {\"team\": \"sales\"}.".into());
+                None
+            }
+        };
+        let change = TenantUpdate {
+            name: Some(name.get_untracked()),
+            description: Some(description.get_untracked()),
+            plan: Some(plan.get_untracked()),
+            domain: Some(domain.get_untracked()),
+            features: Some(
+                features.get_untracked().split(',').map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect(),
+            ),
+            branding: Some(Branding {
+                logo_url: opt(logo.get_untracked()),
+                primary_color: opt(primary.get_untracked()),
+                secondary_color: opt(secondary.get_untracked()),
+            }),
+            settings: None,
+            metadata: meta,
+            expected_version: Some(version),
+        };
+        if let Err(e) = change.validate() {
+            errs.extend(e.fields());
+        }
+        local_errors.set(errs.clone());
+        if errs.is_empty() {
+            save.dispatch(UpdateTenant { id, change });
+        }
+    };
+    let pending = save.pending();
+
+    view! {
+        <section class="card">
+            {(!editable).then(|| view! { <div class="alert alert-info">"A terminated tenant can no longer be edited."</div> })}
+            <form class="form" on:submit=submit novalidate>
+                <fieldset disabled=!editable>
+                    <div class="field-row">
+                        <TextField label="Name" id="name" value=name error=error("name") required=true/>
+                        <div class="field" class:invalid=move || error("plan").get().is_some()>
+                            <label for="plan">"Plan"</label>
+                            <Transition fallback=|| ()>
+                                {move || Suspend::new(async move {
+                                    let plans = catalog.await.map(|c| c.plans).unwrap_or_default();
+                                    view! {
+                                        <select id="plan" on:change=move |ev| plan.set(event_target_value(&ev))>
+                                            {plans.into_iter().map(|p| {
+                                                let sel = p.id == plan.get_untracked();
+                                                view! { <option value=p.id.clone() selected=sel>{format!("{} · {}", p.name, p.price_label())}</option> }
+                                            }).collect_view()}
+                                        </select>
+                                    }
+                                })}
+                            </Transition>
+                            <FieldError message=error("plan") id="plan-error"/>
+                        </div>
+                    </div>
+                    <div class="field" class:invalid=move || error("description").get().is_some()>
+                        <label for="description">"Description"</label>
+                        <textarea id="description" rows="2" prop:value=move || description.get()
+                            on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+                        <FieldError message=error("description") id="description-error"/>
+                    </div>
+                    <div class="field-row">
+                        <TextField label="Custom domain" id="domain" value=domain error=error("domain") hint="e.g. app.example.com; leave empty for none"/>
+                        <TextField label="Features" id="features" value=features error=error("features") hint="Comma-separated feature keys"/>
+                    </div>
+                    <fieldset>
+                        <legend>"Branding"</legend>
+                        <TextField label="Logo URL" id="logo" value=logo error=error("branding.logo_url") hint="https://…"/>
+                        <div class="field-row">
+                            <TextField label="Primary colour" id="primary" value=primary error=error("branding.primary_color") hint="#4f46e5"/>
+                            <TextField label="Secondary colour" id="secondary" value=secondary error=error("branding.secondary_color") hint="#0ea5e9"/>
+                        </div>
+                    </fieldset>
+                    <div class="field" class:invalid=move || error("metadata").get().is_some()>
+                        <label for="metadata">"Metadata (JSON)"</label>
+                        <textarea id="metadata" class="mono" rows="4" prop:value=move || metadata.get()
+                            on:input=move |ev| metadata.set(event_target_value(&ev))></textarea>
+                        <FieldError message=error("metadata") id="metadata-error"/>
+                    </div>
+                    <div class="form-actions">
+                        <button class="btn btn-primary" type="submit" disabled=move || pending.get()>
+                            {move || pending.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                            "Save changes"
+                        </button>
+                    </div>
+                </fieldset>
+            </form>
+        </section>
+    }
+}
+
+/// A labelled text input bound to a signal, with its hint and error.
+#[component]
+pub fn TextField(
+    label: &'static str,
+    id: &'static str,
+    value: RwSignal<String>,
+    error: Signal<Option<String>>,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] required: bool,
+    #[prop(optional, into)] on_input: Option<Callback<String>>,
+) -> impl IntoView {
+    let err_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described = format!("{hint_id} {err_id}");
+    view! {
+        <div class="field" class:invalid=move || error.get().is_some()>
+            <label for=id>{label}{required.then_some(" *")}</label>
+            <input id=id name=id type="text" prop:value=move || value.get() aria-describedby=described
+                aria-invalid=move || error.get().is_some().to_string()
+                on:input=move |ev| {
+                    let v = event_target_value(&ev);
+                    value.set(v.clone());
+                    if let Some(cb) = on_input { cb.run(v); }
+                }/>
+            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
+            <FieldError message=error id=err_id/>
+        </div>
+    }
+}
+
+#[component]
+fn TenantAudit(t: Tenant) -> impl IntoView {
+    let id = t.id;
+    let events = Resource::new(move || id, |id| list_audit(AuditQuery { tenant_id: Some(id), limit: Some(50), ..Default::default() }));
+    let slug = t.slug.clone();
+    view! {
+        <section class="card">
+            <div class="card-header">
+                <h2 class="card-title">"History"</h2>
+                <a class="small" href=format!("/audit?tenant={slug}")>"Open in the audit log"</a>
+            </div>
+            <Suspense fallback=|| view! { <Loading/> }>
+                {move || Suspend::new(async move {
+                    match events.await {
+                        Ok(p) if p.items.is_empty() => view! { <Empty title="No history" text="Changes to this tenant appear here."/> }.into_any(),
+                        Ok(p) => view! { <crate::pages::audit::Timeline events=p.items show_tenant=false/> }.into_any(),
+                        Err(e) => view! { <ErrorAlert error=e/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+

@@ -1,0 +1,164 @@
+//! Runtime configuration: `Leptos.toml`, then environment overrides (PRODUCT.md O1).
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub log: LogConfig,
+    pub tenants: TenantsConfig,
+    pub demo: DemoConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServerConfig {
+    pub site_addr: SocketAddr,
+    pub site_root: String,
+    pub request_timeout_secs: u64,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DatabaseConfig {
+    pub url: String,
+    pub max_connections: u32,
+    pub min_connections: u32,
+    pub acquire_timeout_secs: u64,
+    pub migrate_on_start: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LogConfig {
+    pub level: String,
+    pub format: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TenantsConfig {
+    pub retention_days: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DemoConfig {
+    pub load_when_empty: bool,
+    pub tenants: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            log: LogConfig::default(),
+            tenants: TenantsConfig::default(),
+            demo: DemoConfig::default(),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            site_addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            site_root: "target/site".into(),
+            request_timeout_secs: 30,
+            max_body_bytes: 256 * 1024,
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: "postgres://tenantry@127.0.0.1:54329/tenantry".into(),
+            max_connections: 20,
+            min_connections: 2,
+            acquire_timeout_secs: 5,
+            migrate_on_start: true,
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self { level: "info,tower_http=info,sqlx=warn".into(), format: "pretty".into() }
+    }
+}
+
+impl Default for TenantsConfig {
+    fn default() -> Self {
+        Self { retention_days: 30 }
+    }
+}
+
+impl Default for DemoConfig {
+    fn default() -> Self {
+        Self { load_when_empty: false, tenants: 300 }
+    }
+}
+
+impl Config {
+    /// Defaults, then the file (if present), then `TENANTRY_SECTION__KEY` variables, then
+    /// the well-known names.
+    pub fn load(path: &str) -> Result<Config, String> {
+        Self::figment(path).extract().map_err(|e| format!("invalid configuration: {e}"))
+    }
+
+    fn figment(path: &str) -> Figment {
+        Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(path))
+            .merge(Env::prefixed("TENANTRY_").split("__"))
+            .merge(Env::raw().filter_map(|key| {
+                let nested = match key.as_str().to_ascii_uppercase().as_str() {
+                    "DATABASE_URL" => "database.url",
+                    "LEPTOS_SITE_ADDR" => "server.site_addr",
+                    "LEPTOS_SITE_ROOT" => "server.site_root",
+                    "RUST_LOG" => "log.level",
+                    "TENANTRY_DEMO_DATA" => "demo.load_when_empty",
+                    _ => return None,
+                };
+                Some(nested.into())
+            }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "Leptos.toml",
+                "[server]\nsite_addr = \"127.0.0.1:4000\"\n[database]\nmax_connections = 7\n",
+            )?;
+            let c = Config::load("Leptos.toml").unwrap();
+            assert_eq!(c.server.site_addr.port(), 4000);
+            assert_eq!(c.database.max_connections, 7);
+            assert_eq!(c.tenants.retention_days, 30);
+            jail.set_env("LEPTOS_SITE_ADDR", "127.0.0.1:5000");
+            jail.set_env("DATABASE_URL", "postgres://x@h/db");
+            jail.set_env("TENANTRY_DATABASE__MAX_CONNECTIONS", "9");
+            jail.set_env("TENANTRY_DEMO_DATA", "true");
+            let c = Config::load("Leptos.toml").unwrap();
+            assert_eq!(c.server.site_addr.port(), 5000);
+            assert_eq!(c.database.url, "postgres://x@h/db");
+            assert_eq!(c.database.max_connections, 9);
+            assert!(c.demo.load_when_empty);
+            jail.set_env("LEPTOS_SITE_ADDR", "not an address");
+            assert!(Config::load("Leptos.toml").is_err());
+            Ok(())
+        });
+    }
+}

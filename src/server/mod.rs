@@ -1,0 +1,90 @@
+//! Everything that runs only on the server: configuration, state, access, services, the
+//! REST API, the HTTP stack and demo data.
+
+pub mod access;
+pub mod config;
+pub mod demo;
+pub mod rest;
+pub mod services;
+pub mod state;
+pub mod telemetry;
+
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use http::{header, HeaderValue, StatusCode};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use state::AppState;
+use std::time::Duration;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// The control-plane migrations, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
+
+/// The whole HTTP application: REST API, server functions, pages and static files.
+pub fn app(state: AppState) -> Router {
+    let routes = generate_route_list(crate::app::App);
+    let max_body = state.config.server.max_body_bytes;
+    let timeout = Duration::from_secs(state.config.server.request_timeout_secs.max(1));
+
+    let page_state = state.clone();
+    let options = state.leptos_options.clone();
+    // leptos_routes_with_context also mounts every server function at its own path, so
+    // unknown /api/v1 paths still reach the REST fallback.
+    Router::new()
+        .merge(rest::router(max_body))
+        .leptos_routes_with_context(&state, routes, move || provide_context(page_state.clone()), move || {
+            crate::app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(crate::app::shell))
+        .layer(axum::middleware::map_response(server_fn_status))
+        // A backstop for bodies far over the limit; the REST API answers 413 itself in JSON.
+        .layer(RequestBodyLimitLayer::new(max_body * 4))
+        .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Arguments that fail to decode never reach the function body, and server_fn answers
+/// those with 500. The body is our `AppError`, which knows its real status: use it.
+async fn server_fn_status(res: Response) -> Response {
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR || !res.headers().contains_key("serverfnerror") {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let bytes = match axum::body::to_bytes(body, 1024 * 1024).await {
+        Ok(b) => b,
+        Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+    };
+    if let Ok(err) = serde_json::from_slice::<crate::error::AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// Connects to PostgreSQL with the configured pool size.
+pub async fn connect(cfg: &config::DatabaseConfig) -> Result<sqlx::PgPool, sqlx::Error> {
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(cfg.max_connections)
+        .min_connections(cfg.min_connections)
+        .acquire_timeout(Duration::from_secs(cfg.acquire_timeout_secs))
+        .connect(&cfg.url)
+        .await
+}

@@ -1,0 +1,54 @@
+//! `/api/v1/audit`: the audit trail (PRODUCT.md E1).
+
+use super::ErrorBody;
+use crate::error::AppError;
+use crate::model::{AuditEvent, AuditQuery, Page};
+use crate::server::services::{audit as svc, tenants};
+use crate::server::state::AppState;
+use axum::extract::{Query, State};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit",
+    params(
+        ("tenant_id" = Option<String>, Query, description = "Tenant id or slug"),
+        ("action" = Option<String>, Query, description = "Exact action, or a prefix ending in . (tenant.)"),
+        ("since" = Option<String>, Query, description = "RFC 3339 time, inclusive"),
+        ("until" = Option<String>, Query, description = "RFC 3339 time, exclusive"),
+        ("limit" = Option<u32>, Query, description = "1 to 200, default 50"),
+        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
+    ),
+    responses((status = 200, body = Page<AuditEvent>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Query(p): Query<HashMap<String, String>>,
+) -> Result<Json<Page<AuditEvent>>, AppError> {
+    let time = |k: &str| -> Result<Option<DateTime<Utc>>, AppError> {
+        match p.get(k).map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) => DateTime::parse_from_rfc3339(s).map(|t| Some(t.with_timezone(&Utc))).map_err(|_| {
+                AppError::bad_request(format!("{k} must be an RFC 3339 time such as 2026-01-31T00:00:00Z."))
+            }),
+        }
+    };
+    let tenant_id = match p.get("tenant_id").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        Some(t) => Some(tenants::resolve(&state.pool, t).await?),
+        None => None,
+    };
+    let limit = match p.get("limit") {
+        Some(l) => Some(l.parse::<u32>().ok().filter(|n| (1..=200).contains(n)).ok_or_else(|| {
+            AppError::bad_request("limit must be a whole number from 1 to 200.")
+        })?),
+        None => None,
+    };
+    let q = AuditQuery {
+        tenant_id,
+        action: p.get("action").cloned(),
+        since: time("since")?,
+        until: time("until")?,
+        limit,
+        cursor: p.get("cursor").cloned(),
+    };
+    Ok(Json(svc::list(&state.pool, &q).await?))
+}

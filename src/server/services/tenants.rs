@@ -1,0 +1,297 @@
+//! The tenant registry's rules (PRODUCT.md T1–T4, T6): create, change, move through the
+//! lifecycle, list and count. Every change and its audit event commit together.
+
+use crate::db::{self, audit::NewEvent};
+use crate::error::{AppError, FieldErrors};
+use crate::model::validate::{check, check_reason, check_slug};
+use crate::model::*;
+use crate::server::access::Actor;
+use crate::server::state::AppState;
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// Finds a tenant by its id or its slug.
+pub async fn get(pool: &PgPool, id_or_slug: &str) -> Result<Tenant, AppError> {
+    let id = resolve(pool, id_or_slug).await?;
+    db::tenants::by_id(pool, id).await?.ok_or_else(not_found)
+}
+
+pub async fn resolve(pool: &PgPool, id_or_slug: &str) -> Result<Uuid, AppError> {
+    let key = id_or_slug.trim();
+    if let Ok(id) = Uuid::parse_str(key) {
+        return Ok(id);
+    }
+    if key.is_empty() || key.len() > 63 {
+        return Err(not_found());
+    }
+    db::tenants::id_by_slug(pool, key).await?.ok_or_else(not_found)
+}
+
+fn not_found() -> AppError {
+    AppError::not_found("No tenant has that id or slug.")
+}
+
+pub async fn list(pool: &PgPool, q: &TenantQuery) -> Result<Page<TenantSummary>, AppError> {
+    db::tenants::list(pool, q).await
+}
+
+pub async fn status_counts(pool: &PgPool, q: &TenantQuery) -> Result<Vec<Count>, AppError> {
+    db::tenants::count_by_status(pool, q).await
+}
+
+pub async fn stats(pool: &PgPool) -> Result<TenantStats, AppError> {
+    db::stats::tenant_stats(pool).await
+}
+
+pub async fn catalog(pool: &PgPool) -> Result<Catalog, AppError> {
+    Ok(Catalog { plans: db::catalog::plans(pool).await?, regions: db::catalog::regions(pool).await? })
+}
+
+/// Whether a slug can be used for a new tenant, with the reason when it can't.
+pub async fn slug_available(pool: &PgPool, slug: &str) -> Result<Result<(), String>, AppError> {
+    let slug = slug.trim();
+    if let Err(msg) = check_slug(slug) {
+        return Ok(Err(msg));
+    }
+    Ok(match db::tenants::id_by_slug(pool, slug).await? {
+        Some(_) => Err("That slug is already taken.".into()),
+        None => Ok(()),
+    })
+}
+
+/// The fields of a tenant the audit trail keeps as before/after.
+fn snapshot(t: &Tenant) -> serde_json::Value {
+    json!({
+        "slug": t.slug, "name": t.name, "description": t.description, "plan": t.plan,
+        "isolation": t.isolation, "region": t.region, "status": t.status, "domain": t.domain,
+        "features": t.features, "settings": t.settings, "branding": t.branding,
+        "metadata": t.metadata,
+    })
+}
+
+pub async fn create(state: &AppState, actor: &Actor, input: NewTenant) -> Result<Tenant, AppError> {
+    let v = input.validate()?;
+    let mut tx = state.pool.begin().await?;
+    let plan = db::catalog::plan(&mut *tx, &v.plan).await?;
+    let region_ok = db::catalog::region_exists(&mut *tx, &v.region).await?;
+    let mut errors = FieldErrors::new();
+    if plan.is_none() {
+        check(&mut errors, "plan", Err(format!("There is no plan called \u{201c}{}\u{201d}.", v.plan)));
+    }
+    if !region_ok {
+        check(&mut errors, "region", Err(format!("There is no region called \u{201c}{}\u{201d}.", v.region)));
+    }
+    let Some(plan) = plan.filter(|_| errors.is_empty()) else {
+        return Err(AppError::validation(errors));
+    };
+    let features = v.features.clone().unwrap_or_else(|| plan.features.clone());
+    let id = db::tenants::insert(
+        &mut *tx,
+        db::tenants::Insert {
+            slug: &v.slug,
+            name: &v.name,
+            description: &v.description,
+            plan: &plan.id,
+            isolation: v.isolation.unwrap_or(plan.default_isolation),
+            region: &v.region,
+            domain: v.domain.as_deref(),
+            features: &features,
+            settings: &v.settings,
+            branding: &v.branding,
+            metadata: &v.metadata,
+        },
+    )
+    .await?;
+    let tenant = db::tenants::by_id(&mut *tx, id).await?.ok_or_else(not_found)?;
+    db::audit::record(
+        &mut *tx,
+        actor,
+        NewEvent {
+            tenant_id: Some(id),
+            action: "tenant.created",
+            target_type: "tenant",
+            target_id: Some(id.to_string()),
+            before: None,
+            after: Some(snapshot(&tenant)),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(tenant = %tenant.slug, "tenant created");
+    Ok(tenant)
+}
+
+pub async fn update(state: &AppState, actor: &Actor, id: Uuid, change: TenantUpdate) -> Result<Tenant, AppError> {
+    change.validate()?;
+    let mut tx = state.pool.begin().await?;
+    let before = db::tenants::by_id_for_update(&mut *tx, id).await?.ok_or_else(not_found)?;
+    if !before.status.is_live() {
+        return Err(AppError::conflict(format!("A {} tenant can't be edited.", before.status)));
+    }
+    if let Some(expected) = change.expected_version {
+        if expected != before.version {
+            return Err(AppError::conflict(
+                "Someone else changed this tenant since you opened it. Reload to see their change, then edit again.",
+            ));
+        }
+    }
+    let mut after = before.clone();
+    if let Some(name) = &change.name {
+        after.name = name.trim().to_string();
+    }
+    if let Some(d) = &change.description {
+        after.description = d.trim().to_string();
+    }
+    if let Some(p) = &change.plan {
+        let p = p.trim();
+        if db::catalog::plan(&mut *tx, p).await?.is_none() {
+            return Err(AppError::invalid("plan", format!("There is no plan called \u{201c}{p}\u{201d}.")));
+        }
+        after.plan = p.to_string();
+    }
+    if let Some(d) = &change.domain {
+        let d = d.trim().to_ascii_lowercase();
+        after.domain = if d.is_empty() { None } else { Some(d) };
+    }
+    if let Some(f) = &change.features {
+        let mut f = f.clone();
+        f.sort();
+        f.dedup();
+        after.features = f;
+    }
+    if let Some(b) = &change.branding {
+        after.branding = b.clone();
+    }
+    if let Some(s) = &change.settings {
+        after.settings = s.clone();
+    }
+    if let Some(m) = &change.metadata {
+        after.metadata = m.clone();
+    }
+    let (old, new) = (snapshot(&before), snapshot(&after));
+    if old == new {
+        // Nothing changed: no write and no audit event.
+        return Ok(before);
+    }
+    db::tenants::update(&mut *tx, &after).await?;
+    db::audit::record(
+        &mut *tx,
+        actor,
+        NewEvent {
+            tenant_id: Some(id),
+            action: "tenant.updated",
+            target_type: "tenant",
+            target_id: Some(id.to_string()),
+            before: Some(only_changed(&old, &new)),
+            after: Some(only_changed(&new, &old)),
+            reason: None,
+        },
+    )
+    .await?;
+    let tenant = db::tenants::by_id(&mut *tx, id).await?.ok_or_else(not_found)?;
+    tx.commit().await?;
+    Ok(tenant)
+}
+
+/// The keys of `a` whose values differ in `b`.
+fn only_changed(a: &serde_json::Value, b: &serde_json::Value) -> serde_json::Value {
+    let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else { return a.clone() };
+    a.iter().filter(|(k, v)| b.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+fn action_name(from: TenantStatus, to: TenantStatus) -> &'static str {
+    match (from, to) {
+        (TenantStatus::Suspended, TenantStatus::Active) => "tenant.resumed",
+        (_, TenantStatus::Active) => "tenant.activated",
+        (_, TenantStatus::Provisioning) => "tenant.provisioning",
+        (_, TenantStatus::Suspended) => "tenant.suspended",
+        (_, TenantStatus::Terminating) => "tenant.terminating",
+        (_, TenantStatus::Terminated) => "tenant.terminated",
+        (_, TenantStatus::Failed) => "tenant.failed",
+        (_, TenantStatus::Pending) => "tenant.pending",
+    }
+}
+
+/// Takes a lifecycle action: every step is a checked transition with its own audit event,
+/// all in one transaction. A step that finds the tenant already moved by someone else
+/// aborts the whole action with 409.
+pub async fn transition(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+    action: LifecycleAction,
+    reason: Option<&str>,
+) -> Result<Tenant, AppError> {
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if action.needs_reason() {
+        check_reason(reason.unwrap_or("")).map_err(|m| AppError::invalid("reason", m))?;
+    } else if let Some(r) = reason {
+        check_reason(r).map_err(|m| AppError::invalid("reason", m))?;
+    }
+    let mut tx = state.pool.begin().await?;
+    let current = db::tenants::by_id(&mut *tx, id).await?.ok_or_else(not_found)?;
+    let path = action.path_from(current.status).ok_or_else(|| {
+        AppError::conflict(format!(
+            "A tenant that is {} can't be {}.",
+            current.status,
+            action.past_tense()
+        ))
+    })?;
+    let retention = state.config.tenants.retention_days.min(3650) as i32;
+    let mut from = current.status;
+    for to in path {
+        if !db::tenants::set_status(&mut *tx, id, from, to, reason, retention).await? {
+            drop(tx);
+            let now = db::tenants::by_id(&state.pool, id).await?.ok_or_else(not_found)?;
+            return Err(AppError::conflict(format!(
+                "The tenant changed while this request was handled: it is now {}. Reload and try again.",
+                now.status
+            )));
+        }
+        db::audit::record(
+            &mut *tx,
+            actor,
+            NewEvent {
+                tenant_id: Some(id),
+                action: action_name(from, to),
+                target_type: "tenant",
+                target_id: Some(id.to_string()),
+                before: Some(json!({ "status": from })),
+                after: Some(json!({ "status": to })),
+                reason,
+            },
+        )
+        .await?;
+        from = to;
+    }
+    let tenant = db::tenants::by_id(&mut *tx, id).await?.ok_or_else(not_found)?;
+    tx.commit().await?;
+    tracing::info!(tenant = %tenant.slug, action = action.as_str(), status = %tenant.status, "tenant lifecycle");
+    Ok(tenant)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_changed_keeps_the_differing_keys() {
+        let a = json!({"name": "A", "plan": "free", "x": 1});
+        let b = json!({"name": "B", "plan": "free", "x": 1});
+        assert_eq!(only_changed(&a, &b), json!({"name": "A"}));
+    }
+
+    #[test]
+    fn every_transition_has_an_audit_action() {
+        for from in TenantStatus::ALL {
+            for to in TenantStatus::ALL {
+                if from.can_transition_to(to) {
+                    assert!(action_name(from, to).starts_with("tenant."));
+                }
+            }
+        }
+        assert_eq!(action_name(TenantStatus::Suspended, TenantStatus::Active), "tenant.resumed");
+    }
+}

@@ -1,0 +1,11 @@
+//! Integration tests: the real router against a real PostgreSQL database per test
+//! (`#[sqlx::test]` creates and migrates it).
+
+mod audit;
+mod errors;
+mod helpers;
+mod lifecycle;
+mod listing;
+mod pages;
+mod server_fns;
+mod tenants;
