@@ -51,10 +51,7 @@ impl AppError {
     /// A conflict caused by one field, e.g. a slug that is already taken.
     pub fn conflict_on(field: &str, msg: impl Into<String>) -> Self {
         let msg = msg.into();
-        Self::Conflict {
-            message: msg.clone(),
-            fields: FieldErrors::from([(field.to_string(), msg)]),
-        }
+        Self::Conflict { message: msg.clone(), fields: FieldErrors::from([(field.to_string(), msg)]) }
     }
 
     pub fn validation(fields: FieldErrors) -> Self {
@@ -159,8 +156,7 @@ mod ssr {
 
     impl axum::response::IntoResponse for AppError {
         fn into_response(self) -> axum::response::Response {
-            let status = http::StatusCode::from_u16(self.status())
-                .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+            let status = http::StatusCode::from_u16(self.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
             let mut error = serde_json::json!({
                 "code": self.code(),
                 "message": self.to_string(),

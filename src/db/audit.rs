@@ -85,7 +85,5 @@ pub async fn list(db: impl PgExecutor<'_>, q: &AuditQuery) -> Result<Page<AuditE
 
 /// Distinct action names, for the filter menu.
 pub async fn actions(db: impl PgExecutor<'_>) -> Result<Vec<String>, AppError> {
-    Ok(sqlx::query_scalar!(r#"select distinct action as "action!" from audit_events order by 1"#)
-        .fetch_all(db)
-        .await?)
+    Ok(sqlx::query_scalar!(r#"select distinct action as "action!" from audit_events order by 1"#).fetch_all(db).await?)
 }

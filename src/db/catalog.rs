@@ -36,7 +36,5 @@ pub async fn regions(db: impl PgExecutor<'_>) -> Result<Vec<Region>, AppError> {
 }
 
 pub async fn region_exists(db: impl PgExecutor<'_>, id: &str) -> Result<bool, AppError> {
-    Ok(sqlx::query_scalar!(r#"select exists(select 1 from regions where id = $1) as "e!""#, id)
-        .fetch_one(db)
-        .await?)
+    Ok(sqlx::query_scalar!(r#"select exists(select 1 from regions where id = $1) as "e!""#, id).fetch_one(db).await?)
 }

@@ -1,7 +1,9 @@
 //! Queries on the `tenants` table.
 
 use crate::error::AppError;
-use crate::model::{Branding, Count, Isolation, Page, Sort, SortField, Tenant, TenantQuery, TenantStatus, TenantSummary};
+use crate::model::{
+    Branding, Count, Isolation, Page, Sort, SortField, Tenant, TenantQuery, TenantStatus, TenantSummary,
+};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -57,7 +57,10 @@ pub async fn api_operations() -> Result<Vec<ApiOperation>, AppError> {
                     for method in ["get", "post", "put", "delete"] {
                         let Some(op) = item.get(method) else { continue };
                         let text = |k: &str| op.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-                        let summary = [text("summary"), text("description")].into_iter().find(|s| !s.is_empty()).unwrap_or_default();
+                        let summary = [text("summary"), text("description")]
+                            .into_iter()
+                            .find(|s| !s.is_empty())
+                            .unwrap_or_default();
                         ops.push(ApiOperation {
                             method: method.to_uppercase(),
                             path: path.clone(),
@@ -67,11 +70,20 @@ pub async fn api_operations() -> Result<Vec<ApiOperation>, AppError> {
                                 .as_array()
                                 .map(|ps| {
                                     ps.iter()
-                                        .map(|p| format!("{} ({})", p["name"].as_str().unwrap_or(""), p["in"].as_str().unwrap_or("")))
+                                        .map(|p| {
+                                            format!(
+                                                "{} ({})",
+                                                p["name"].as_str().unwrap_or(""),
+                                                p["in"].as_str().unwrap_or("")
+                                            )
+                                        })
                                         .collect()
                                 })
                                 .unwrap_or_default(),
-                            responses: op["responses"].as_object().map(|r| r.keys().cloned().collect()).unwrap_or_default(),
+                            responses: op["responses"]
+                                .as_object()
+                                .map(|r| r.keys().cloned().collect())
+                                .unwrap_or_default(),
                         });
                     }
                 }

@@ -49,11 +49,8 @@ impl AuditEvent {
     pub fn changed_fields(&self) -> Vec<String> {
         match (&self.before, &self.after) {
             (Some(serde_json::Value::Object(b)), Some(serde_json::Value::Object(a))) => {
-                let mut keys: Vec<String> = a
-                    .iter()
-                    .filter(|(k, v)| b.get(*k) != Some(*v))
-                    .map(|(k, _)| k.clone())
-                    .collect();
+                let mut keys: Vec<String> =
+                    a.iter().filter(|(k, v)| b.get(*k) != Some(*v)).map(|(k, _)| k.clone()).collect();
                 keys.sort();
                 keys
             }

@@ -94,9 +94,10 @@ impl TenantQuery {
     pub fn from_params<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Self, AppError> {
         let text = |k: &str| get(k).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
         let status = match text("status") {
-            Some(s) => Some(TenantStatus::parse(&s).ok_or_else(|| {
-                AppError::bad_request(format!("Unknown status \u{201c}{s}\u{201d}."))
-            })?),
+            Some(s) => Some(
+                TenantStatus::parse(&s)
+                    .ok_or_else(|| AppError::bad_request(format!("Unknown status \u{201c}{s}\u{201d}.")))?,
+            ),
             None => None,
         };
         let isolation = match text("isolation") {
@@ -162,11 +163,7 @@ impl TenantQuery {
         if let Some(c) = &self.cursor {
             parts.push(("cursor", c.clone()));
         }
-        parts
-            .into_iter()
-            .map(|(k, v)| format!("{k}={}", encode_component(&v)))
-            .collect::<Vec<_>>()
-            .join("&")
+        parts.into_iter().map(|(k, v)| format!("{k}={}", encode_component(&v))).collect::<Vec<_>>().join("&")
     }
 
     /// The same filters, back on the first page.
@@ -175,7 +172,11 @@ impl TenantQuery {
     }
 
     pub fn has_filters(&self) -> bool {
-        self.q.is_some() || self.status.is_some() || self.plan.is_some() || self.region.is_some() || self.isolation.is_some()
+        self.q.is_some()
+            || self.status.is_some()
+            || self.plan.is_some()
+            || self.region.is_some()
+            || self.isolation.is_some()
     }
 }
 
@@ -213,7 +214,9 @@ mod tests {
 
     #[test]
     fn query_round_trips_through_the_url() {
-        let q = parse(&[("q", "acme & co"), ("status", "suspended"), ("plan", "pro"), ("sort", "-name"), ("limit", "50")]).unwrap();
+        let q =
+            parse(&[("q", "acme & co"), ("status", "suspended"), ("plan", "pro"), ("sort", "-name"), ("limit", "50")])
+                .unwrap();
         let qs = q.to_query_string();
         assert_eq!(qs, "q=acme%20%26%20co&status=suspended&plan=pro&sort=-name&limit=50");
         assert_eq!(q.sort, Sort { field: SortField::Name, descending: true });

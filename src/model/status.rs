@@ -104,8 +104,7 @@ pub enum LifecycleAction {
 }
 
 impl LifecycleAction {
-    pub const ALL: [LifecycleAction; 4] =
-        [Self::Activate, Self::Suspend, Self::Resume, Self::Terminate];
+    pub const ALL: [LifecycleAction; 4] = [Self::Activate, Self::Suspend, Self::Resume, Self::Terminate];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -219,11 +218,7 @@ mod tests {
         let mut checked = 0;
         for from in TenantStatus::ALL {
             for to in TenantStatus::ALL {
-                assert_eq!(
-                    from.can_transition_to(to),
-                    legal.contains(&(from, to)),
-                    "{from} -> {to}"
-                );
+                assert_eq!(from.can_transition_to(to), legal.contains(&(from, to)), "{from} -> {to}");
                 checked += 1;
             }
         }
@@ -242,12 +237,21 @@ mod tests {
 
     #[test]
     fn actions_offered_per_status() {
-        assert_eq!(LifecycleAction::available_from(Pending), vec![LifecycleAction::Activate, LifecycleAction::Terminate]);
+        assert_eq!(
+            LifecycleAction::available_from(Pending),
+            vec![LifecycleAction::Activate, LifecycleAction::Terminate]
+        );
         assert_eq!(LifecycleAction::available_from(Active), vec![LifecycleAction::Suspend, LifecycleAction::Terminate]);
-        assert_eq!(LifecycleAction::available_from(Suspended), vec![LifecycleAction::Resume, LifecycleAction::Terminate]);
+        assert_eq!(
+            LifecycleAction::available_from(Suspended),
+            vec![LifecycleAction::Resume, LifecycleAction::Terminate]
+        );
         assert_eq!(LifecycleAction::available_from(Terminating), vec![LifecycleAction::Terminate]);
         assert!(LifecycleAction::available_from(Terminated).is_empty());
-        assert_eq!(LifecycleAction::available_from(Failed), vec![LifecycleAction::Activate, LifecycleAction::Terminate]);
+        assert_eq!(
+            LifecycleAction::available_from(Failed),
+            vec![LifecycleAction::Activate, LifecycleAction::Terminate]
+        );
     }
 
     #[test]

@@ -11,9 +11,28 @@ pub const REASON_MAX: usize = 500;
 
 /// Names that would collide with portal routes or well-known subdomains.
 const RESERVED_SLUGS: &[&str] = &[
-    "admin", "api", "app", "assets", "auth", "console", "dashboard", "docs", "help", "login",
-    "logout", "mail", "new", "pkg", "portal", "root", "static", "status", "support", "system",
-    "tenantry", "www",
+    "admin",
+    "api",
+    "app",
+    "assets",
+    "auth",
+    "console",
+    "dashboard",
+    "docs",
+    "help",
+    "login",
+    "logout",
+    "mail",
+    "new",
+    "pkg",
+    "portal",
+    "root",
+    "static",
+    "status",
+    "support",
+    "system",
+    "tenantry",
+    "www",
 ];
 
 /// Derives a URL-safe slug from a display name: lowercase ASCII letters, digits and single
@@ -129,9 +148,7 @@ pub fn check_domain(domain: &str) -> Result<(), String> {
 
 /// `#rrggbb`.
 pub fn check_color(color: &str) -> Result<(), String> {
-    let ok = color.len() == 7
-        && color.starts_with('#')
-        && color[1..].bytes().all(|b| b.is_ascii_hexdigit());
+    let ok = color.len() == 7 && color.starts_with('#') && color[1..].bytes().all(|b| b.is_ascii_hexdigit());
     if ok {
         Ok(())
     } else {

@@ -18,8 +18,10 @@ pub fn Timeline(events: Vec<AuditEvent>, show_tenant: bool) -> impl IntoView {
         .map(|e| {
             let changed = e.changed_fields();
             let diff = (e.before.is_some() || e.after.is_some()).then(|| {
-                let text = serde_json::to_string_pretty(&serde_json::json!({ "before": e.before, "after": e.after })).unwrap_or_default();
-                let label = if changed.is_empty() { "Details".to_string() } else { format!("Changed: {}", changed.join(", ")) };
+                let text = serde_json::to_string_pretty(&serde_json::json!({ "before": e.before, "after": e.after }))
+                    .unwrap_or_default();
+                let label =
+                    if changed.is_empty() { "Details".to_string() } else { format!("Changed: {}", changed.join(", ")) };
                 view! { <details class="diff"><summary>{label}</summary><pre class="code">{text}</pre></details> }
             });
             let tenant = (show_tenant).then(|| e.tenant_slug.clone()).flatten().map(|s| {
@@ -47,7 +49,10 @@ pub fn Timeline(events: Vec<AuditEvent>, show_tenant: bool) -> impl IntoView {
 }
 
 fn day_start(s: &str) -> Option<chrono::DateTime<Utc>> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| Utc.from_utc_datetime(&t))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| Utc.from_utc_datetime(&t))
 }
 
 #[component]

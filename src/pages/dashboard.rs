@@ -2,8 +2,8 @@
 //! tenants and recent audit events.
 
 use crate::components::format::{number, time, title_case};
-use crate::components::*;
 use crate::components::icons::Icon;
+use crate::components::*;
 use crate::fns::audit::list_audit;
 use crate::fns::tenants::{get_tenant_stats, list_tenants};
 use crate::model::*;
@@ -93,10 +93,18 @@ fn StatsView(s: TenantStats) -> impl IntoView {
     let attention = s.status_count("failed") + s.status_count("pending") + s.status_count("provisioning");
     let created_30: i64 = s.created_per_day.iter().map(|d| d.count).sum();
     let suspended_30: i64 = s.suspended_per_day.iter().map(|d| d.count).sum();
-    let per_day: Vec<(String, i64)> = s.created_per_day.iter().map(|d| (d.day.format("%b %-d").to_string(), d.count)).collect();
+    let per_day: Vec<(String, i64)> =
+        s.created_per_day.iter().map(|d| (d.day.format("%b %-d").to_string(), d.count)).collect();
     let by_status: Vec<(String, i64, String, Option<String>)> = TenantStatus::ALL
         .into_iter()
-        .map(|st| (st.label().to_string(), s.status_count(st.as_str()), st.as_str().to_string(), Some(format!("/tenants?status={}", st.as_str()))))
+        .map(|st| {
+            (
+                st.label().to_string(),
+                s.status_count(st.as_str()),
+                st.as_str().to_string(),
+                Some(format!("/tenants?status={}", st.as_str())),
+            )
+        })
         .collect();
     let by_plan: Vec<(String, i64, String, Option<String>)> = s
         .by_plan

@@ -81,9 +81,7 @@ fn TenantView(
         let current = (tab == name).then_some("page");
         view! { <a class="tab" href=href aria-current=current>{label}</a> }
     };
-    let dialog = confirm
-        .filter(|a| actions.contains(a))
-        .map(|a| view! { <ConfirmAction t=t.clone() action=a act/> });
+    let dialog = confirm.filter(|a| actions.contains(a)).map(|a| view! { <ConfirmAction t=t.clone() action=a act/> });
     let body = match tab.as_str() {
         "edit" => view! { <EditTenant t=t.clone() save/> }.into_any(),
         "audit" => view! { <TenantAudit t=t.clone()/> }.into_any(),
@@ -117,11 +115,17 @@ fn Overview(t: Tenant) -> impl IntoView {
     let features = if t.features.is_empty() {
         view! { <span class="muted">"None"</span> }.into_any()
     } else {
-        t.features.iter().map(|f| view! { <span class="badge badge-neutral">{f.clone()}</span> " " }).collect_view().into_any()
+        t.features
+            .iter()
+            .map(|f| view! { <span class="badge badge-neutral">{f.clone()}</span> " " })
+            .collect_view()
+            .into_any()
     };
-    let swatch = |c: Option<String>| match c {
+    let swatch = |c: Option<String>| {
+        match c {
         Some(c) => view! { <span class="row"><span class="swatch" style=format!("background:{c}")></span><span class="mono">{c.clone()}</span></span> }.into_any(),
         None => view! { <span class="muted">"Default"</span> }.into_any(),
+    }
     };
     let json = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
     view! {
@@ -383,7 +387,10 @@ pub fn TextField(
 #[component]
 fn TenantAudit(t: Tenant) -> impl IntoView {
     let id = t.id;
-    let events = Resource::new(move || id, |id| list_audit(AuditQuery { tenant_id: Some(id), limit: Some(50), ..Default::default() }));
+    let events = Resource::new(
+        move || id,
+        |id| list_audit(AuditQuery { tenant_id: Some(id), limit: Some(50), ..Default::default() }),
+    );
     let slug = t.slug.clone();
     view! {
         <section class="card">
@@ -403,4 +410,3 @@ fn TenantAudit(t: Tenant) -> impl IntoView {
         </section>
     }
 }
-

@@ -1,8 +1,8 @@
 //! Creating a tenant: a plain form with live slug availability and the same validation
 //! the server runs. (The provisioning wizard replaces it later.)
 
-use crate::components::*;
 use crate::components::format;
+use crate::components::*;
 use crate::error::FieldErrors;
 use crate::fns::tenants::{check_slug, get_catalog, CreateTenant};
 use crate::model::validate::slugify;
@@ -34,9 +34,16 @@ pub fn NewTenantPage() -> impl IntoView {
     let slug_to_check = RwSignal::new(String::new());
     let mut schedule_check = debounce(Duration::from_millis(250), move |s: String| slug_to_check.set(s));
     Effect::new(move |_| schedule_check(slug.get()));
-    let availability = Resource::new(move || slug_to_check.get(), |s| async move {
-        if s.is_empty() { None } else { check_slug(s).await.ok() }
-    });
+    let availability = Resource::new(
+        move || slug_to_check.get(),
+        |s| async move {
+            if s.is_empty() {
+                None
+            } else {
+                check_slug(s).await.ok()
+            }
+        },
+    );
 
     Effect::new(move |_| match create.value().get() {
         Some(Ok(t)) => {
@@ -83,7 +90,11 @@ pub fn NewTenantPage() -> impl IntoView {
     });
     let on_slug = Callback::new(move |_: String| slug_touched.set(true));
     let pending = create.pending();
-    let select = move |id: &'static str, label: &'static str, value: RwSignal<String>, options: Vec<(String, String)>, placeholder: &'static str| {
+    let select = move |id: &'static str,
+                       label: &'static str,
+                       value: RwSignal<String>,
+                       options: Vec<(String, String)>,
+                       placeholder: &'static str| {
         let err = error(id);
         view! {
             <div class="field" class:invalid=move || err.get().is_some()>
@@ -176,5 +187,3 @@ pub fn NewTenantPage() -> impl IntoView {
         </section>
     }
 }
-
-

@@ -31,18 +31,24 @@ pub fn TenantList() -> impl IntoView {
     let count_key = Memo::new(move |_| {
         query.get().ok().map(|q| TenantQuery { status: None, cursor: None, sort: Sort::default(), limit: None, ..q })
     });
-    let page = Resource::new(move || query.get(), |q| async move {
-        match q {
-            Ok(q) => list_tenants(q).await,
-            Err(e) => Err(e),
-        }
-    });
-    let counts = Resource::new(move || count_key.get(), |q| async move {
-        match q {
-            Some(q) => tenant_status_counts(q).await,
-            None => Ok(Vec::new()),
-        }
-    });
+    let page = Resource::new(
+        move || query.get(),
+        |q| async move {
+            match q {
+                Ok(q) => list_tenants(q).await,
+                Err(e) => Err(e),
+            }
+        },
+    );
+    let counts = Resource::new(
+        move || count_key.get(),
+        |q| async move {
+            match q {
+                Some(q) => tenant_status_counts(q).await,
+                None => Ok(Vec::new()),
+            }
+        },
+    );
     let catalog = Resource::new(|| (), |_| get_catalog());
 
     let navigate = use_navigate();
@@ -69,7 +75,8 @@ pub fn TenantList() -> impl IntoView {
     let mut search_later = debounce(Duration::from_millis(300), move |_: ()| apply.run(true));
 
     let q_value = move || query.get().ok().and_then(|q| q.q).unwrap_or_default();
-    let filter_value = move |f: fn(&TenantQuery) -> Option<String>| query.get().ok().and_then(|q| f(&q)).unwrap_or_default();
+    let filter_value =
+        move |f: fn(&TenantQuery) -> Option<String>| query.get().ok().and_then(|q| f(&q)).unwrap_or_default();
 
     view! {
         <Title text="Tenants"/>

@@ -9,16 +9,83 @@ use std::collections::HashSet;
 use uuid::Uuid;
 
 const FIRST: &[&str] = &[
-    "Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Wonka", "Tyrell", "Cyberdyne", "Hooli",
-    "Vandelay", "Soylent", "Aperture", "Massive", "Oceanic", "Pied", "Gringotts", "Nakatomi", "Virtucon",
-    "Monarch", "Blue", "Northwind", "Contoso", "Fabrikam", "Tailspin", "Litware", "Adatum", "Proseware",
-    "Lucerne", "Wingtip", "Alpine", "Bright", "Cobalt", "Delta", "Ember", "Fjord", "Granite", "Harbor",
-    "Indigo", "Juniper", "Kestrel", "Lumen", "Meridian", "Nimbus", "Orchid", "Pioneer", "Quartz", "Redwood",
-    "Summit", "Tundra", "Umber", "Vertex", "Willow", "Xenon", "Yonder", "Zephyr",
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Stark",
+    "Wayne",
+    "Wonka",
+    "Tyrell",
+    "Cyberdyne",
+    "Hooli",
+    "Vandelay",
+    "Soylent",
+    "Aperture",
+    "Massive",
+    "Oceanic",
+    "Pied",
+    "Gringotts",
+    "Nakatomi",
+    "Virtucon",
+    "Monarch",
+    "Blue",
+    "Northwind",
+    "Contoso",
+    "Fabrikam",
+    "Tailspin",
+    "Litware",
+    "Adatum",
+    "Proseware",
+    "Lucerne",
+    "Wingtip",
+    "Alpine",
+    "Bright",
+    "Cobalt",
+    "Delta",
+    "Ember",
+    "Fjord",
+    "Granite",
+    "Harbor",
+    "Indigo",
+    "Juniper",
+    "Kestrel",
+    "Lumen",
+    "Meridian",
+    "Nimbus",
+    "Orchid",
+    "Pioneer",
+    "Quartz",
+    "Redwood",
+    "Summit",
+    "Tundra",
+    "Umber",
+    "Vertex",
+    "Willow",
+    "Xenon",
+    "Yonder",
+    "Zephyr",
 ];
 const SECOND: &[&str] = &[
-    "Labs", "Systems", "Industries", "Dynamics", "Analytics", "Health", "Logistics", "Robotics", "Media",
-    "Capital", "Energy", "Foods", "Studios", "Networks", "Cloud", "Security", "Bio", "Retail", "Travel",
+    "Labs",
+    "Systems",
+    "Industries",
+    "Dynamics",
+    "Analytics",
+    "Health",
+    "Logistics",
+    "Robotics",
+    "Media",
+    "Capital",
+    "Energy",
+    "Foods",
+    "Studios",
+    "Networks",
+    "Cloud",
+    "Security",
+    "Bio",
+    "Retail",
+    "Travel",
     "Learning",
 ];
 const SUFFIX: &[&str] = &["", " Inc", " Group", " Ltd", " Co"];
@@ -29,7 +96,8 @@ const SUSPEND_REASONS: &[&str] = &[
     "Requested by the customer during a security review",
     "Exceeded hard limits repeatedly",
 ];
-const TERMINATE_REASONS: &[&str] = &["Customer cancelled the subscription", "Trial ended without conversion", "Account merged into another tenant"];
+const TERMINATE_REASONS: &[&str] =
+    &["Customer cancelled the subscription", "Trial ended without conversion", "Account merged into another tenant"];
 
 #[derive(Default)]
 struct Batch {
@@ -78,7 +146,8 @@ fn pick<'a>(rng: &mut fastrand::Rng, items: &[&'a str]) -> &'a str {
 pub async fn seed(pool: &PgPool, count: usize, seed: u64) -> Result<usize, sqlx::Error> {
     let mut rng = fastrand::Rng::with_seed(seed);
     let now = Utc::now();
-    let mut used: HashSet<String> = sqlx::query_scalar::<_, String>("select slug from tenants").fetch_all(pool).await?.into_iter().collect();
+    let mut used: HashSet<String> =
+        sqlx::query_scalar::<_, String>("select slug from tenants").fetch_all(pool).await?.into_iter().collect();
     let mut written = 0;
     while written < count {
         let n = (count - written).min(5_000);
@@ -94,8 +163,14 @@ pub async fn seed(pool: &PgPool, count: usize, seed: u64) -> Result<usize, sqlx:
             let (plan, isolation, features) = match rng.u32(0..100) {
                 0..=34 => ("free", "row", "{basic_auth}"),
                 35..=64 => ("starter", "row", "{basic_auth,basic_reporting,api_access}"),
-                65..=89 => ("professional", "schema", "{basic_auth,basic_reporting,advanced_reporting,api_access,webhooks}"),
-                _ => ("enterprise", "schema", "{basic_auth,basic_reporting,advanced_reporting,api_access,webhooks,sso,audit_export}"),
+                65..=89 => {
+                    ("professional", "schema", "{basic_auth,basic_reporting,advanced_reporting,api_access,webhooks}")
+                }
+                _ => (
+                    "enterprise",
+                    "schema",
+                    "{basic_auth,basic_reporting,advanced_reporting,api_access,webhooks,sso,audit_export}",
+                ),
             };
             // Newer tenants are more common: square the uniform draw.
             let age_minutes = ((rng.f64() * rng.f64()) * 180.0 * 24.0 * 60.0) as i64;

@@ -38,9 +38,12 @@ pub fn app(state: AppState) -> Router {
     // unknown /api/v1 paths still reach the REST fallback.
     Router::new()
         .merge(rest::router(max_body))
-        .leptos_routes_with_context(&state, routes, move || provide_context(page_state.clone()), move || {
-            crate::app::shell(options.clone())
-        })
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(page_state.clone()),
+            move || crate::app::shell(options.clone()),
+        )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(crate::app::shell))
         .layer(axum::middleware::map_response(server_fn_status))
         // A backstop for bodies far over the limit; the REST API answers 413 itself in JSON.

@@ -45,8 +45,13 @@ async fn audit_with_every_change_and_never_without(pool: sqlx::PgPool) {
 async fn a_failed_write_rolls_back_its_audit_event(pool: sqlx::PgPool) {
     let app = TestApp::new(pool.clone());
     // Make the audit insert fail: the tenant row must not survive without its event.
-    sqlx::query("alter table audit_events add constraint no_creates check (action <> 'tenant.created')").execute(&pool).await.unwrap();
-    let (s, _) = app.call("POST", "/api/v1/tenants", Some(json!({ "name": "Orphan", "plan": "free", "region": "us-east-1" }))).await;
+    sqlx::query("alter table audit_events add constraint no_creates check (action <> 'tenant.created')")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (s, _) = app
+        .call("POST", "/api/v1/tenants", Some(json!({ "name": "Orphan", "plan": "free", "region": "us-east-1" })))
+        .await;
     assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
     let rows: i64 = sqlx::query_scalar("select count(*) from tenants").fetch_one(&pool).await.unwrap();
     assert_eq!(rows, 0, "the tenant was written without its audit event");

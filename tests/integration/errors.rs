@@ -8,11 +8,20 @@ use serde_json::json;
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn malformed_requests_are_400(pool: sqlx::PgPool) {
     let app = TestApp::new(pool);
-    let req = Request::post("/api/v1/tenants").header("content-type", "application/json").body(Body::from("{\"name\": ")).unwrap();
+    let req = Request::post("/api/v1/tenants")
+        .header("content-type", "application/json")
+        .body(Body::from("{\"name\": "))
+        .unwrap();
     let (s, _, body) = app.send(req).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
     assert!(body.contains("\"code\":\"bad_request\""));
-    for uri in ["/api/v1/tenants?status=gone", "/api/v1/tenants?sort=price", "/api/v1/tenants?limit=0", "/api/v1/tenants?cursor=xyz", "/api/v1/audit?since=yesterday"] {
+    for uri in [
+        "/api/v1/tenants?status=gone",
+        "/api/v1/tenants?sort=price",
+        "/api/v1/tenants?limit=0",
+        "/api/v1/tenants?cursor=xyz",
+        "/api/v1/audit?since=yesterday",
+    ] {
         let (s, b) = app.get(uri).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{uri}: {b}");
         assert_eq!(error_code(&b), "bad_request");
@@ -25,7 +34,11 @@ async fn malformed_requests_are_400(pool: sqlx::PgPool) {
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn missing_things_are_404(pool: sqlx::PgPool) {
     let app = TestApp::new(pool);
-    for uri in ["/api/v1/tenants/no-such-tenant", "/api/v1/tenants/00000000-0000-0000-0000-000000000000", "/api/v1/nothing-here"] {
+    for uri in [
+        "/api/v1/tenants/no-such-tenant",
+        "/api/v1/tenants/00000000-0000-0000-0000-000000000000",
+        "/api/v1/nothing-here",
+    ] {
         let (s, b) = app.get(uri).await;
         assert_eq!(s, StatusCode::NOT_FOUND, "{uri}");
         assert_eq!(error_code(&b), "not_found");
@@ -39,7 +52,9 @@ async fn missing_things_are_404(pool: sqlx::PgPool) {
 async fn conflicts_are_409_with_the_field(pool: sqlx::PgPool) {
     let app = TestApp::new(pool);
     app.create("Taken Name", "free", "us-east-1").await;
-    let (s, b) = app.call("POST", "/api/v1/tenants", Some(json!({ "name": "Taken Name", "plan": "free", "region": "us-east-1" }))).await;
+    let (s, b) = app
+        .call("POST", "/api/v1/tenants", Some(json!({ "name": "Taken Name", "plan": "free", "region": "us-east-1" })))
+        .await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert_eq!(error_code(&b), "conflict");
     assert!(b["error"]["fields"]["slug"].as_str().unwrap().contains("taken"));
@@ -56,7 +71,13 @@ async fn conflicts_are_409_with_the_field(pool: sqlx::PgPool) {
 async fn oversized_bodies_are_413(pool: sqlx::PgPool) {
     let app = TestApp::new(pool);
     let big = "x".repeat(300 * 1024);
-    let (s, b) = app.call("POST", "/api/v1/tenants", Some(json!({ "name": "Big", "plan": "free", "region": "us-east-1", "description": big }))).await;
+    let (s, b) = app
+        .call(
+            "POST",
+            "/api/v1/tenants",
+            Some(json!({ "name": "Big", "plan": "free", "region": "us-east-1", "description": big })),
+        )
+        .await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{b}");
     assert_eq!(error_code(&b), "payload_too_large");
 }
@@ -82,11 +103,14 @@ async fn invalid_fields_are_422_per_field(pool: sqlx::PgPool) {
         assert!(fields.contains_key(f), "{f} missing in {b}");
     }
     // Shape errors name the field too.
-    let (s, b) = app.call("POST", "/api/v1/tenants", Some(json!({ "name": 5, "plan": "free", "region": "us-east-1" }))).await;
+    let (s, b) =
+        app.call("POST", "/api/v1/tenants", Some(json!({ "name": 5, "plan": "free", "region": "us-east-1" }))).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
     assert!(b["error"]["fields"]["name"].is_string(), "{b}");
     // Unknown plan and region are caught against the database.
-    let (s, b) = app.call("POST", "/api/v1/tenants", Some(json!({ "name": "Ok Name", "plan": "platinum", "region": "mars-1" }))).await;
+    let (s, b) = app
+        .call("POST", "/api/v1/tenants", Some(json!({ "name": "Ok Name", "plan": "platinum", "region": "mars-1" })))
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(b["error"]["fields"]["plan"].is_string() && b["error"]["fields"]["region"].is_string(), "{b}");
     // Nothing was written by any of these.

@@ -37,7 +37,8 @@ impl TestApp {
             None => Body::empty(),
         };
         let (status, _, text) = self.send(req.body(body).unwrap()).await;
-        let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let value =
+            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
         (status, value)
     }
 
@@ -47,7 +48,8 @@ impl TestApp {
 
     /// Creates a tenant over REST and returns it.
     pub async fn create(&self, name: &str, plan: &str, region: &str) -> Value {
-        let (status, body) = self.call("POST", "/api/v1/tenants", Some(json!({ "name": name, "plan": plan, "region": region }))).await;
+        let (status, body) =
+            self.call("POST", "/api/v1/tenants", Some(json!({ "name": name, "plan": plan, "region": region }))).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         body
     }

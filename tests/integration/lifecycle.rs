@@ -51,7 +51,15 @@ async fn walk_the_lifecycle(pool: sqlx::PgPool) {
     }
     assert_eq!(
         app.audit_actions(&id).await,
-        ["tenant.created", "tenant.provisioning", "tenant.activated", "tenant.suspended", "tenant.resumed", "tenant.terminating", "tenant.terminated"]
+        [
+            "tenant.created",
+            "tenant.provisioning",
+            "tenant.activated",
+            "tenant.suspended",
+            "tenant.resumed",
+            "tenant.terminating",
+            "tenant.terminated"
+        ]
     );
 }
 
@@ -60,9 +68,11 @@ async fn concurrent_conflicting_transitions_one_wins(pool: sqlx::PgPool) {
     let app = TestApp::new(pool);
     // The same action twice at once: whichever commits first wins, the other finds the
     // tenant moved and gets 409, and only the winner's audit events exist.
-    let cases = [("activate", false, &["tenant.provisioning", "tenant.activated"][..]),
-                 ("suspend", true, &["tenant.suspended"][..]),
-                 ("terminate", true, &["tenant.terminating", "tenant.terminated"][..])];
+    let cases = [
+        ("activate", false, &["tenant.provisioning", "tenant.activated"][..]),
+        ("suspend", true, &["tenant.suspended"][..]),
+        ("terminate", true, &["tenant.terminating", "tenant.terminated"][..]),
+    ];
     for round in 0..9 {
         let (action, activate_first, winner_events) = cases[round % 3];
         let t = app.create(&format!("Racer {round}"), "free", "us-east-1").await;

@@ -18,7 +18,9 @@ async fn pages_render_their_data_on_the_server(pool: sqlx::PgPool) {
 
     let (s, html) = page(&app, "/tenants/rendered-tenant").await;
     assert_eq!(s, StatusCode::OK);
-    for needle in ["Rendered Tenant", "rendered-tenant", "ap-northeast-1", "Suspend", "<title>Rendered Tenant · Tenantry</title>"] {
+    for needle in
+        ["Rendered Tenant", "rendered-tenant", "ap-northeast-1", "Suspend", "<title>Rendered Tenant · Tenantry</title>"]
+    {
         assert!(html.contains(needle), "{needle} missing from the tenant page");
     }
     let (s, html) = page(&app, "/tenants?q=rendered").await;

@@ -8,7 +8,11 @@ use serde_json::{json, Value};
 use tenantry::fns::tenants::{ChangeStatus, CheckSlug, CreateTenant, GetTenant, ListTenants, UpdateTenant};
 
 async fn json_fn(app: &TestApp, path: &str, body: Value) -> (StatusCode, Value) {
-    let req = Request::post(path).header("content-type", "application/json").header("accept", "application/json").body(Body::from(body.to_string())).unwrap();
+    let req = Request::post(path)
+        .header("content-type", "application/json")
+        .header("accept", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
     let (s, _, text) = app.send(req).await;
     (s, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
@@ -26,12 +30,18 @@ async fn form_fn(app: &TestApp, path: &str, form: &str) -> (StatusCode, Value) {
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn create_edit_act_through_server_functions(pool: sqlx::PgPool) {
     let app = TestApp::new(pool);
-    let (s, t) = json_fn(&app, CreateTenant::PATH, json!({ "input": { "name": "Fn Tenant", "plan": "starter", "region": "eu-west-1" } })).await;
+    let (s, t) = json_fn(
+        &app,
+        CreateTenant::PATH,
+        json!({ "input": { "name": "Fn Tenant", "plan": "starter", "region": "eu-west-1" } }),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{t}");
     assert_eq!(t["slug"], "fn-tenant");
     let id = t["id"].as_str().unwrap().to_string();
 
-    let (s, u) = json_fn(&app, UpdateTenant::PATH, json!({ "id": id, "change": { "name": "Fn Tenant Renamed" } })).await;
+    let (s, u) =
+        json_fn(&app, UpdateTenant::PATH, json!({ "id": id, "change": { "name": "Fn Tenant Renamed" } })).await;
     assert_eq!(s, StatusCode::OK, "{u}");
     assert_eq!(u["name"], "Fn Tenant Renamed");
 
@@ -70,4 +80,3 @@ async fn server_function_errors_carry_status_and_fields(pool: sqlx::PgPool) {
     assert_eq!(c["available"], false);
     assert!(c["message"].as_str().unwrap().contains("taken"));
 }
-

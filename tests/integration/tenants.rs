@@ -35,7 +35,11 @@ async fn create_read_update_delete(pool: sqlx::PgPool) {
 
     // Update some fields; the rest stays.
     let (s, u) = app
-        .call("PUT", &format!("/api/v1/tenants/{id}"), Some(json!({ "name": "Acme Corp", "plan": "enterprise", "domain": "" })))
+        .call(
+            "PUT",
+            &format!("/api/v1/tenants/{id}"),
+            Some(json!({ "name": "Acme Corp", "plan": "enterprise", "domain": "" })),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{u}");
     assert_eq!(u["name"], "Acme Corp");
@@ -66,9 +70,11 @@ async fn stale_versions_are_refused(pool: sqlx::PgPool) {
     let t = app.create("Versioned", "free", "us-east-1").await;
     let id = t["id"].as_str().unwrap();
     let v = t["version"].as_i64().unwrap();
-    let (s, _) = app.call("PUT", &format!("/api/v1/tenants/{id}"), Some(json!({ "name": "One", "expected_version": v }))).await;
+    let (s, _) =
+        app.call("PUT", &format!("/api/v1/tenants/{id}"), Some(json!({ "name": "One", "expected_version": v }))).await;
     assert_eq!(s, StatusCode::OK);
-    let (s, e) = app.call("PUT", &format!("/api/v1/tenants/{id}"), Some(json!({ "name": "Two", "expected_version": v }))).await;
+    let (s, e) =
+        app.call("PUT", &format!("/api/v1/tenants/{id}"), Some(json!({ "name": "Two", "expected_version": v }))).await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert!(e["error"]["message"].as_str().unwrap().contains("changed"));
     let (_, now) = app.get(&format!("/api/v1/tenants/{id}")).await;
@@ -111,7 +117,13 @@ async fn health_and_openapi(pool: sqlx::PgPool) {
     let (s, doc) = app.get("/api/v1/openapi.json").await;
     assert_eq!(s, StatusCode::OK);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/api/v1/tenants", "/api/v1/tenants/{id}", "/api/v1/tenants/{id}/{action}", "/api/v1/audit", "/api/v1/tenants/stats"] {
+    for path in [
+        "/api/v1/tenants",
+        "/api/v1/tenants/{id}",
+        "/api/v1/tenants/{id}/{action}",
+        "/api/v1/audit",
+        "/api/v1/tenants/stats",
+    ] {
         assert!(doc["paths"][path].is_object(), "{path} missing from the OpenAPI document");
     }
 }

@@ -37,9 +37,12 @@ pub async fn list(
         None => None,
     };
     let limit = match p.get("limit") {
-        Some(l) => Some(l.parse::<u32>().ok().filter(|n| (1..=200).contains(n)).ok_or_else(|| {
-            AppError::bad_request("limit must be a whole number from 1 to 200.")
-        })?),
+        Some(l) => Some(
+            l.parse::<u32>()
+                .ok()
+                .filter(|n| (1..=200).contains(n))
+                .ok_or_else(|| AppError::bad_request("limit must be a whole number from 1 to 200."))?,
+        ),
         None => None,
     };
     let q = AuditQuery {

@@ -68,13 +68,13 @@ pub fn router(max_body_bytes: usize) -> Router<AppState> {
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
         .method_not_allowed_fallback(|| async {
-            (http::StatusCode::METHOD_NOT_ALLOWED, Json(serde_json::json!({
-                "error": { "code": "method_not_allowed", "message": "This endpoint does not accept that method." }
-            })))
+            (
+                http::StatusCode::METHOD_NOT_ALLOWED,
+                Json(serde_json::json!({
+                    "error": { "code": "method_not_allowed", "message": "This endpoint does not accept that method." }
+                })),
+            )
         })
         .layer(DefaultBodyLimit::max(max_body_bytes));
-    Router::new()
-        .nest("/api/v1", v1)
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
+    Router::new().nest("/api/v1", v1).route("/healthz", get(health::healthz)).route("/readyz", get(health::readyz))
 }

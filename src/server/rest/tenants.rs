@@ -115,8 +115,11 @@ pub async fn action(
     Path((id, action)): Path<(String, String)>,
     MaybeJson(body): MaybeJson<ReasonBody>,
 ) -> Result<Json<Tenant>, AppError> {
-    let action = LifecycleAction::parse(&action)
-        .ok_or_else(|| AppError::not_found(format!("There is no action \u{201c}{action}\u{201d}. Use activate, suspend, resume or terminate.")))?;
+    let action = LifecycleAction::parse(&action).ok_or_else(|| {
+        AppError::not_found(format!(
+            "There is no action \u{201c}{action}\u{201d}. Use activate, suspend, resume or terminate."
+        ))
+    })?;
     act(state, actor, id, action, body.and_then(|b| b.reason)).await
 }
 

@@ -233,11 +233,7 @@ pub async fn transition(
     let mut tx = state.pool.begin().await?;
     let current = db::tenants::by_id(&mut *tx, id).await?.ok_or_else(not_found)?;
     let path = action.path_from(current.status).ok_or_else(|| {
-        AppError::conflict(format!(
-            "A tenant that is {} can't be {}.",
-            current.status,
-            action.past_tense()
-        ))
+        AppError::conflict(format!("A tenant that is {} can't be {}.", current.status, action.past_tense()))
     })?;
     let retention = state.config.tenants.retention_days.min(3650) as i32;
     let mut from = current.status;
