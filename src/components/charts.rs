@@ -42,7 +42,8 @@ pub fn BarChart(
             let bh = plot_h * v as f64 / top as f64;
             let x = pad_l + slot * i as f64 + (slot - bar_w) / 2.0;
             let y = pad_t + plot_h - bh;
-            let tick = (i % 7 == 0 || i == last).then(|| {
+            // Weekly ticks, and the last day unless a weekly tick sits right beside it.
+            let tick = ((i % 7 == 0 && last - i >= 3) || i == last).then(|| {
                 view! { <text class="axis" x=x + bar_w / 2.0 y=h - 6.0 text-anchor="middle">{label.clone()}</text> }
             });
             view! {
@@ -55,7 +56,7 @@ pub fn BarChart(
         .collect_view();
     view! {
         <figure class="chart-figure">
-            <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" aria-label=summary.clone() preserveAspectRatio="none">
+            <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" aria-label=summary.clone()>
                 {grid}
                 {bars}
             </svg>

@@ -1,6 +1,6 @@
 //! Loading, error and empty states, the same everywhere.
 
-use crate::error::AppError;
+use crate::error::{AppError, FieldErrors};
 use leptos::prelude::*;
 
 #[component]
@@ -51,5 +51,19 @@ pub fn FieldError(#[prop(into)] message: Signal<Option<String>>, #[prop(into)] i
         <Show when=move || message.get().is_some()>
             <p class="field-error" id=id.clone()>{move || message.get().unwrap_or_default()}</p>
         </Show>
+    }
+}
+
+/// Per-field messages for a form: what the browser found before sending, else what the
+/// server answered. `errors("name")` is the signal for one field.
+pub fn field_errors<F>(
+    local: RwSignal<FieldErrors>,
+    server: F,
+) -> impl Fn(&'static str) -> Signal<Option<String>> + Copy
+where
+    F: Fn() -> Option<AppError> + Copy + Send + Sync + 'static,
+{
+    move |field| {
+        Signal::derive(move || local.with(|l| l.get(field).cloned()).or_else(|| server().and_then(|e| e.field(field))))
     }
 }

@@ -9,5 +9,5 @@ pub mod toast;
 
 pub use badge::{IsolationBadge, PlanBadge, StatusBadge};
 pub use charts::{BarChart, HBars};
-pub use feedback::{Empty, ErrorAlert, FieldError, Loading};
+pub use feedback::{field_errors, Empty, ErrorAlert, FieldError, Loading};
 pub use toast::{use_toasts, ToastRegion, Toasts};

@@ -17,18 +17,9 @@ pub async fn plans(db: impl PgExecutor<'_>) -> Result<Vec<Plan>, AppError> {
     .await?)
 }
 
+/// One plan; there are only a handful, so this reads them all.
 pub async fn plan(db: impl PgExecutor<'_>, id: &str) -> Result<Option<Plan>, AppError> {
-    Ok(sqlx::query_as!(
-        Plan,
-        r#"select id, name, description, monthly_price_cents,
-                  default_isolation as "default_isolation: Isolation",
-                  max_users, storage_gb, bandwidth_gb, api_calls_per_month, custom_domains,
-                  projects, features
-           from plans where id = $1"#,
-        id
-    )
-    .fetch_optional(db)
-    .await?)
+    Ok(plans(db).await?.into_iter().find(|p| p.id == id))
 }
 
 pub async fn regions(db: impl PgExecutor<'_>) -> Result<Vec<Region>, AppError> {

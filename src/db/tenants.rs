@@ -81,21 +81,12 @@ pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Tenant>, 
     Ok(row.map(Tenant::from))
 }
 
-/// Reads and locks the tenant row until the transaction ends.
-pub async fn by_id_for_update(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Tenant>, AppError> {
-    let row = sqlx::query_as!(
-        TenantRow,
-        r#"select id, slug, name, description, plan_id as plan,
-                  isolation as "isolation: Isolation", region,
-                  status as "status: TenantStatus", status_reason, domain, features,
-                  settings, branding as "branding: Json<Branding>", limits, metadata, version,
-                  created_at, updated_at, activated_at, suspended_at, terminated_at, retention_until
-           from tenants where id = $1 for update"#,
-        id
-    )
-    .fetch_optional(db)
-    .await?;
-    Ok(row.map(Tenant::from))
+/// Locks the tenant row until the transaction ends; false when there is no such tenant.
+pub async fn lock(db: impl PgExecutor<'_>, id: Uuid) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar!("select 1 as one from tenants where id = $1 for update", id)
+        .fetch_optional(db)
+        .await?
+        .is_some())
 }
 
 pub async fn id_by_slug(db: impl PgExecutor<'_>, slug: &str) -> Result<Option<Uuid>, AppError> {

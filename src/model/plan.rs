@@ -22,10 +22,11 @@ pub struct Plan {
 
 impl Plan {
     pub fn price_label(&self) -> String {
-        if self.monthly_price_cents == 0 {
-            "Free".into()
-        } else {
+        let cents = self.monthly_price_cents % 100;
+        if cents == 0 {
             format!("${}/mo", self.monthly_price_cents / 100)
+        } else {
+            format!("${}.{cents:02}/mo", self.monthly_price_cents / 100)
         }
     }
 }

@@ -190,6 +190,26 @@ fn check_features(errors: &mut FieldErrors, features: &Option<Vec<String>>) {
     }
 }
 
+/// The checks creating and editing share: domain, features, branding, settings, metadata.
+fn check_details(
+    errors: &mut FieldErrors,
+    domain: Option<&str>,
+    features: &Option<Vec<String>>,
+    branding: Option<&Branding>,
+    settings: &Option<serde_json::Value>,
+    metadata: &Option<serde_json::Value>,
+) {
+    if let Some(d) = domain.map(str::trim).filter(|d| !d.is_empty()) {
+        check(errors, "domain", check_domain(&d.to_ascii_lowercase()));
+    }
+    check_features(errors, features);
+    if let Some(b) = branding {
+        b.check(errors);
+    }
+    check_object(errors, "settings", settings);
+    check_object(errors, "metadata", metadata);
+}
+
 impl NewTenant {
     /// Runs every field rule and collects all messages at once.
     pub fn validate(&self) -> Result<ValidNewTenant, AppError> {
@@ -209,14 +229,8 @@ impl NewTenant {
             check(&mut errors, "region", Err("Choose a region.".into()));
         }
         let domain = non_empty(&self.domain).map(|d| d.to_ascii_lowercase());
-        if let Some(d) = &domain {
-            check(&mut errors, "domain", check_domain(d));
-        }
-        check_features(&mut errors, &self.features);
         let branding = self.branding.clone().unwrap_or_default();
-        branding.check(&mut errors);
-        check_object(&mut errors, "settings", &self.settings);
-        check_object(&mut errors, "metadata", &self.metadata);
+        check_details(&mut errors, domain.as_deref(), &self.features, Some(&branding), &self.settings, &self.metadata);
         if !errors.is_empty() {
             return Err(AppError::validation(errors));
         }
@@ -279,15 +293,14 @@ impl TenantUpdate {
                 check(&mut errors, "plan", Err("Choose a plan.".into()));
             }
         }
-        if let Some(d) = self.domain.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
-            check(&mut errors, "domain", check_domain(&d.to_ascii_lowercase()));
-        }
-        check_features(&mut errors, &self.features);
-        if let Some(b) = &self.branding {
-            b.check(&mut errors);
-        }
-        check_object(&mut errors, "settings", &self.settings);
-        check_object(&mut errors, "metadata", &self.metadata);
+        check_details(
+            &mut errors,
+            self.domain.as_deref(),
+            &self.features,
+            self.branding.as_ref(),
+            &self.settings,
+            &self.metadata,
+        );
         if self.is_empty() {
             return Err(AppError::bad_request("Nothing to change: send at least one field."));
         }

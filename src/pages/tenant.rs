@@ -72,7 +72,11 @@ fn TenantView(
     let action_buttons = actions
         .iter()
         .map(|a| {
-            let class = if a.is_destructive() { "btn btn-danger" } else { "btn" };
+            let class = match a {
+                LifecycleAction::Terminate => "btn btn-danger",
+                LifecycleAction::Activate | LifecycleAction::Resume => "btn btn-primary",
+                LifecycleAction::Suspend => "btn",
+            };
             view! { <a class=class href=format!("{base}?confirm={}", a.as_str())>{a.label()}</a> }
         })
         .collect_view();
@@ -157,6 +161,10 @@ fn Overview(t: Tenant) -> impl IntoView {
                     <dt>"Reason"</dt><dd>{t.status_reason.clone().unwrap_or_else(|| "—".into())}</dd>
                     <dt>"Version"</dt><dd>{number(t.version as i64)}</dd>
                 </dl>
+            </section>
+        </div>
+        <div class="grid grid-3">
+            <section class="card">
                 <div class="card-header"><h2 class="card-title">"Branding"</h2></div>
                 <dl class="props">
                     <dt>"Logo"</dt><dd class="truncate">{t.branding.logo_url.clone().unwrap_or_else(|| "—".into())}</dd>
@@ -164,8 +172,6 @@ fn Overview(t: Tenant) -> impl IntoView {
                     <dt>"Secondary colour"</dt><dd>{swatch(t.branding.secondary_color.clone())}</dd>
                 </dl>
             </section>
-        </div>
-        <div class="grid grid-2">
             <section class="card">
                 <div class="card-header"><h2 class="card-title">"Settings"</h2></div>
                 <pre class="code">{json(&t.settings)}</pre>
@@ -247,14 +253,10 @@ fn EditTenant(t: Tenant, save: ServerAction<UpdateTenant>) -> impl IntoView {
         Some(Err(e)) if e.fields().is_empty() => toasts.error(e.to_string()),
         _ => {}
     });
-    let error = move |field: &'static str| {
-        Signal::derive(move || {
-            local_errors.with(|l| l.get(field).cloned()).or_else(|| match save.value().get() {
-                Some(Err(e)) => e.field(field),
-                _ => None,
-            })
-        })
-    };
+    let error = field_errors(local_errors, move || match save.value().get() {
+        Some(Err(e)) => Some(e),
+        _ => None,
+    });
     let opt = |s: String| Some(s.trim().to_string()).filter(|s| !s.is_empty());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

@@ -54,14 +54,10 @@ pub fn NewTenantPage() -> impl IntoView {
         _ => {}
     });
 
-    let error = move |field: &'static str| {
-        Signal::derive(move || {
-            local_errors.with(|l| l.get(field).cloned()).or_else(|| match create.value().get() {
-                Some(Err(e)) => e.field(field),
-                _ => None,
-            })
-        })
-    };
+    let error = field_errors(local_errors, move || match create.value().get() {
+        Some(Err(e)) => Some(e),
+        _ => None,
+    });
     let input = move || NewTenant {
         name: name.get_untracked(),
         slug: Some(slug.get_untracked()).filter(|s| !s.trim().is_empty()),

@@ -2,7 +2,7 @@
 //! pages and counts per status. The URL holds the whole query, so any view can be
 //! bookmarked; the filter form is a plain GET form, so it also works without JavaScript.
 
-use crate::components::format::{self, time, title_case};
+use crate::components::format::{self, date, time, title_case};
 use crate::components::icons::Icon;
 use crate::components::*;
 use crate::fns::tenants::{get_catalog, list_tenants, tenant_status_counts};
@@ -93,6 +93,10 @@ pub fn TenantList() -> impl IntoView {
         <form class="toolbar" method="get" action="/tenants" role="search"
             on:submit=move |ev| { ev.prevent_default(); apply.run(false); }>
             <div class="search-wrap">
+                <svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true">
+                    <circle cx="11" cy="11" r="7"></circle>
+                    <path d="M20 20l-3.5-3.5"></path>
+                </svg>
                 <label class="sr-only" for="tenant-search">"Search tenants"</label>
                 <input id="tenant-search" class="search" type="search" name="q" node_ref=search_ref
                     placeholder="Search name, slug or domain" autocomplete="off" prop:value=q_value
@@ -229,7 +233,7 @@ fn TenantTable(page: Page<TenantSummary>, q: TenantQuery) -> impl IntoView {
             let link = format!("/tenants/{}", t.slug);
             view! {
                 <tr>
-                    <td>
+                    <td class="col-name">
                         <a class="cell-title" href=link>{t.name.clone()}</a>
                         <div class="cell-sub mono">{t.slug.clone()}</div>
                     </td>
@@ -237,9 +241,9 @@ fn TenantTable(page: Page<TenantSummary>, q: TenantQuery) -> impl IntoView {
                     <td><PlanBadge plan=t.plan.clone()/></td>
                     <td class="nowrap">{t.region.clone()}</td>
                     <td><IsolationBadge isolation=t.isolation/></td>
-                    <td class="truncate">{t.domain.clone().unwrap_or_else(|| "—".into())}</td>
-                    <td class="nowrap muted">{time(&t.created_at)}</td>
-                    <td class="nowrap muted">{time(&t.updated_at)}</td>
+                    <td class="col-domain truncate" title=t.domain.clone()>{t.domain.clone().unwrap_or_else(|| "—".into())}</td>
+                    <td class="nowrap muted" title=time(&t.created_at)>{date(&t.created_at)}</td>
+                    <td class="nowrap muted" title=time(&t.updated_at)>{date(&t.updated_at)}</td>
                 </tr>
             }
         })

@@ -126,7 +126,10 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewTenant) -> Result
 pub async fn update(state: &AppState, actor: &Actor, id: Uuid, change: TenantUpdate) -> Result<Tenant, AppError> {
     change.validate()?;
     let mut tx = state.pool.begin().await?;
-    let before = db::tenants::by_id_for_update(&mut *tx, id).await?.ok_or_else(not_found)?;
+    if !db::tenants::lock(&mut *tx, id).await? {
+        return Err(not_found());
+    }
+    let before = db::tenants::by_id(&mut *tx, id).await?.ok_or_else(not_found)?;
     if !before.status.is_live() {
         return Err(AppError::conflict(format!("A {} tenant can't be edited.", before.status)));
     }
