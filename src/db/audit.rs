@@ -43,7 +43,7 @@ pub const DEFAULT_LIMIT: u32 = 50;
 
 /// Newest first, paged by event id.
 pub async fn list(db: impl PgExecutor<'_>, q: &AuditQuery) -> Result<Page<AuditEvent>, AppError> {
-    let limit = q.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, 200) as i64;
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, 1000) as i64;
     let mut qb = QueryBuilder::<Postgres>::new(
         "select e.id, e.occurred_at, e.actor_type, e.actor_id, e.actor_label, e.tenant_id, \
                 t.slug as tenant_slug, e.action, e.target_type, e.target_id, e.before, e.after, \

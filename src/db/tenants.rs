@@ -244,6 +244,20 @@ fn like_escape(s: &str) -> String {
     out
 }
 
+/// The half-open range of strings that start with `prefix`: [prefix, prefix with its last
+/// character bumped). Compared byte-wise (`~>=~`), as the pattern indexes are.
+fn prefix_range(prefix: &str) -> (String, String) {
+    let mut upper: Vec<char> = prefix.chars().collect();
+    while let Some(last) = upper.pop() {
+        if let Some(next) = char::from_u32(last as u32 + 1) {
+            upper.push(next);
+            return (prefix.to_string(), upper.into_iter().collect());
+        }
+    }
+    // Only reachable for an empty prefix, which callers never pass.
+    (prefix.to_string(), char::MAX.to_string())
+}
+
 /// Adds the search and filter conditions (all but status when `with_status` is false).
 fn push_filters(qb: &mut QueryBuilder<'_, Postgres>, q: &TenantQuery, with_status: bool) {
     if let Some(text) = &q.q {
@@ -252,10 +266,15 @@ fn push_filters(qb: &mut QueryBuilder<'_, Postgres>, q: &TenantQuery, with_statu
             // Trigram index on the combined search column.
             qb.push(" and search like ").push_bind(format!("%{}%", like_escape(&text)));
         } else {
-            // Too short for trigrams: prefix match on name or slug through btree indexes.
-            let prefix = format!("{}%", like_escape(&text));
-            qb.push(" and (lower(name) like ").push_bind(prefix.clone());
-            qb.push(" or slug like ").push_bind(prefix).push(")");
+            // Too short for trigrams: a prefix match on name or slug, written as a range so
+            // the text_pattern_ops indexes serve it even under a generic (prepared) plan,
+            // where a bound LIKE pattern can't use them.
+            let (from, to) = prefix_range(&text);
+            qb.push(" and ((lower(name) ~>=~ ")
+                .push_bind(from.clone())
+                .push(" and lower(name) ~<~ ")
+                .push_bind(to.clone());
+            qb.push(") or (slug ~>=~ ").push_bind(from).push(" and slug ~<~ ").push_bind(to).push("))");
         }
     }
     if let (true, Some(s)) = (with_status, q.status) {
@@ -329,6 +348,13 @@ pub async fn count_by_status(db: impl PgExecutor<'_>, q: &TenantQuery) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefix_ranges_cover_exactly_the_prefix() {
+        assert_eq!(prefix_range("ab"), ("ab".to_string(), "ac".to_string()));
+        assert_eq!(prefix_range("a"), ("a".to_string(), "b".to_string()));
+        assert_eq!(prefix_range("z9"), ("z9".to_string(), "z:".to_string()));
+    }
 
     #[test]
     fn like_patterns_match_literally() {

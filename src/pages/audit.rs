@@ -86,6 +86,24 @@ pub fn AuditPage() -> impl IntoView {
         parts.push(format!("cursor={cursor}"));
         format!("/audit?{}", parts.join("&"))
     };
+    // The export takes the same filters, in the REST API's terms.
+    let export_href = move || {
+        let mut parts = Vec::new();
+        if let Some(t) = get("tenant") {
+            parts.push(format!("tenant_id={}", crate::model::query::encode_component(&t)));
+        }
+        if let Some(a) = get("action") {
+            parts.push(format!("action={}", crate::model::query::encode_component(&a)));
+        }
+        if let Some(d) = get("since").filter(|d| day_start(d).is_some()) {
+            parts.push(format!("since={d}T00:00:00Z"));
+        }
+        if let Some(d) = get("until").and_then(|d| day_start(&d)) {
+            let end = (d + chrono::Duration::days(1)).format("%Y-%m-%dT%H:%M:%SZ");
+            parts.push(format!("until={end}"));
+        }
+        format!("/api/v1/audit/export.csv?{}", parts.join("&"))
+    };
     view! {
         <Title text="Audit log"/>
         <header class="page-header">
@@ -127,6 +145,8 @@ pub fn AuditPage() -> impl IntoView {
             </div>
             <button class="btn" type="submit">"Filter"</button>
             <a class="btn btn-ghost" href="/audit">"Clear"</a>
+            <span class="spacer"></span>
+            <a class="btn" href=export_href download>"Export CSV"</a>
         </form>
         <section class="card">
             <Transition fallback=|| view! { <Loading text="Loading events…"/> }>

@@ -20,9 +20,23 @@ pub fn TenantPage() -> impl IntoView {
     let key = move || params.read().get("id").unwrap_or_default();
     let act = ServerAction::<ChangeStatus>::new();
     let save = ServerAction::<UpdateTenant>::new();
-    let tenant = Resource::new(move || (key(), act.version().get(), save.version().get()), |(k, _, _)| get_tenant(k));
+    // Reload the tenant after a successful change only: a refused save must keep what
+    // the user typed in the form.
+    let refresh = RwSignal::new(0u32);
+    let tenant = Resource::new(move || (key(), refresh.get()), |(k, _)| get_tenant(k));
     let toasts = use_toasts();
     let navigate = use_navigate();
+
+    // These live here, not in the forms, so a form rebuilt after a reload never replays
+    // an old result.
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(t)) => {
+            toasts.success(format!("Saved changes to {}.", t.name));
+            refresh.update(|n| *n += 1);
+        }
+        Some(Err(e)) if e.fields().is_empty() => toasts.error(e.to_string()),
+        _ => {}
+    });
 
     // After a lifecycle action: say what happened and close the confirmation.
     Effect::new(move |_| {
@@ -30,6 +44,7 @@ pub fn TenantPage() -> impl IntoView {
             match result {
                 Ok(t) => {
                     toasts.success(format!("{} is now {}.", t.name, t.status));
+                    refresh.update(|n| *n += 1);
                     navigate(&format!("/tenants/{}", t.slug), Default::default());
                 }
                 Err(e) if e.field("reason").is_none() => toasts.error(e.to_string()),
@@ -211,7 +226,7 @@ fn ConfirmAction(t: Tenant, action: LifecycleAction, act: ServerAction<ChangeSta
                             <div class="field" class:invalid=move || reason_error.get().is_some()>
                                 <label for="reason">"Reason"</label>
                                 <textarea id="reason" name="reason" rows="3" required maxlength=REASON_MAX
-                                    autofocus aria-describedby="reason-hint reason-error"
+                                    autofocus aria-describedby=move || if reason_error.get().is_some() { "reason-hint reason-error" } else { "reason-hint" }
                                     aria-invalid=move || reason_error.get().is_some().to_string()></textarea>
                                 <p class="hint" id="reason-hint">"Kept in the audit trail and shown to operators."</p>
                                 <FieldError message=reason_error id="reason-error"/>
@@ -245,14 +260,8 @@ fn EditTenant(t: Tenant, save: ServerAction<UpdateTenant>) -> impl IntoView {
     let metadata = RwSignal::new(serde_json::to_string_pretty(&t.metadata).unwrap_or_default());
     let local_errors = RwSignal::new(crate::error::FieldErrors::new());
     let catalog = Resource::new(|| (), |_| get_catalog());
-    let toasts = use_toasts();
     let (id, version) = (t.id, t.version);
 
-    Effect::new(move |_| match save.value().get() {
-        Some(Ok(t)) => toasts.success(format!("Saved changes to {}.", t.name)),
-        Some(Err(e)) if e.fields().is_empty() => toasts.error(e.to_string()),
-        _ => {}
-    });
     let error = field_errors(local_errors, move || match save.value().get() {
         Some(Err(e)) => Some(e),
         _ => None,
@@ -323,7 +332,7 @@ fn EditTenant(t: Tenant, save: ServerAction<UpdateTenant>) -> impl IntoView {
                     <div class="field" class:invalid=move || error("description").get().is_some()>
                         <label for="description">"Description"</label>
                         <textarea id="description" rows="2" prop:value=move || description.get()
-                            on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+                            on:input=move |ev| description.set(event_target_value(&ev))>{description.get_untracked()}</textarea>
                         <FieldError message=error("description") id="description-error"/>
                     </div>
                     <div class="field-row">
@@ -341,7 +350,7 @@ fn EditTenant(t: Tenant, save: ServerAction<UpdateTenant>) -> impl IntoView {
                     <div class="field" class:invalid=move || error("metadata").get().is_some()>
                         <label for="metadata">"Metadata (JSON)"</label>
                         <textarea id="metadata" class="mono" rows="4" prop:value=move || metadata.get()
-                            on:input=move |ev| metadata.set(event_target_value(&ev))></textarea>
+                            on:input=move |ev| metadata.set(event_target_value(&ev))>{metadata.get_untracked()}</textarea>
                         <FieldError message=error("metadata") id="metadata-error"/>
                     </div>
                     <div class="form-actions">
@@ -369,11 +378,16 @@ pub fn TextField(
 ) -> impl IntoView {
     let err_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
-    let described = format!("{hint_id} {err_id}");
+    // Point only at the hint and error that exist right now.
+    let (hint_ref, err_ref) = (hint.map(|_| hint_id.clone()), err_id.clone());
+    let described = move || {
+        let ids: Vec<String> = hint_ref.iter().cloned().chain(error.get().map(|_| err_ref.clone())).collect();
+        (!ids.is_empty()).then(|| ids.join(" "))
+    };
     view! {
         <div class="field" class:invalid=move || error.get().is_some()>
             <label for=id>{label}{required.then_some(" *")}</label>
-            <input id=id name=id type="text" prop:value=move || value.get() aria-describedby=described
+            <input id=id name=id type="text" value=value.get_untracked() prop:value=move || value.get() aria-describedby=described
                 aria-invalid=move || error.get().is_some().to_string()
                 on:input=move |ev| {
                     let v = event_target_value(&ev);

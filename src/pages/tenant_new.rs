@@ -96,7 +96,7 @@ pub fn NewTenantPage() -> impl IntoView {
             <div class="field" class:invalid=move || err.get().is_some()>
                 <label for=id>{label}" *"</label>
                 <select id=id name=id on:change=move |ev| value.set(event_target_value(&ev))
-                    aria-invalid=move || err.get().is_some().to_string() aria-describedby=format!("{id}-error")>
+                    aria-invalid=move || err.get().is_some().to_string() aria-describedby=move || err.get().map(|_| format!("{id}-error"))>
                     <option value="" selected=move || value.get().is_empty()>{placeholder}</option>
                     {options.into_iter().map(|(v, l)| {
                         let v2 = v.clone();
@@ -139,7 +139,7 @@ pub fn NewTenantPage() -> impl IntoView {
                 </div>
                 <div class="field" class:invalid=move || error("description").get().is_some()>
                     <label for="description">"Description"</label>
-                    <textarea id="description" rows="2" prop:value=move || description.get()
+                    <textarea id="description" name="description" rows="2" prop:value=move || description.get()
                         on:input=move |ev| description.set(event_target_value(&ev))></textarea>
                     <FieldError message=error("description") id="description-error"/>
                 </div>

@@ -99,7 +99,7 @@ pub fn TenantList() -> impl IntoView {
                 </svg>
                 <label class="sr-only" for="tenant-search">"Search tenants"</label>
                 <input id="tenant-search" class="search" type="search" name="q" node_ref=search_ref
-                    placeholder="Search name, slug or domain" autocomplete="off" prop:value=q_value
+                    placeholder="Search name, slug or domain" autocomplete="off" value=q_value prop:value=q_value
                     on:input=move |_| search_later(())/>
             </div>
             <Transition fallback=|| ()>

@@ -36,7 +36,7 @@ pub struct ErrorDetail {
     info(title = "Tenantry API", version = "1", description = "Manage tenants, their lifecycle and the audit trail."),
     paths(
         tenants::list, tenants::create, tenants::get, tenants::update, tenants::delete,
-        tenants::action, tenants::stats, audit::list, catalog::plans, catalog::regions,
+        tenants::action, tenants::stats, audit::list, audit::export_csv, catalog::plans, catalog::regions,
         health::healthz, health::readyz,
     ),
     components(schemas(ErrorBody, ErrorDetail, tenants::ReasonBody)),
@@ -63,6 +63,7 @@ pub fn router(max_body_bytes: usize) -> Router<AppState> {
         .route("/tenants/{id}", get(tenants::get).put(tenants::update).delete(tenants::delete))
         .route("/tenants/{id}/{action}", post(tenants::action))
         .route("/audit", get(audit::list))
+        .route("/audit/export.csv", get(audit::export_csv))
         .route("/plans", get(catalog::plans))
         .route("/regions", get(catalog::regions))
         .route("/openapi.json", get(openapi))

@@ -1,0 +1,80 @@
+// The other pages render, client-side navigation works, and the list fits a phone.
+import { createTenant, gotoHydrated, test, expect, uniqueToken } from './helpers';
+
+test.describe('pages', () => {
+  test('the dashboard shows its heading and the new-tenants chart', async ({ page, request }) => {
+    // At least one tenant, so the dashboard has something to count.
+    await createTenant(request, { name: `E2E Dash ${uniqueToken('db')}` });
+    await gotoHydrated(page, '/');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Dashboard');
+    await expect(page).toHaveTitle(/Tenantry/);
+    await expect(page.getByRole('heading', { name: 'New tenants per day' })).toBeVisible();
+    await expect(page.locator('svg.chart[role="img"]').first()).toBeVisible();
+  });
+
+  test('the audit log, REST API and status pages render', async ({ page }) => {
+    await gotoHydrated(page, '/audit');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Audit log');
+
+    await gotoHydrated(page, '/api-docs');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('REST API');
+
+    await gotoHydrated(page, '/status');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('System status');
+    await expect(page.getByText('All systems operational')).toBeVisible();
+  });
+
+  test('the sidebar navigates between pages in the client', async ({ page }) => {
+    await gotoHydrated(page, '/');
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    for (const [link, url, heading] of [
+      ['Tenants', /\/tenants$/, 'Tenants'],
+      ['Audit log', /\/audit$/, 'Audit log'],
+      ['REST API', /\/api-docs$/, 'REST API'],
+      ['System status', /\/status$/, 'System status'],
+      ['Dashboard', /\/$/, 'Dashboard'],
+    ] as const) {
+      await nav.getByRole('link', { name: link }).click();
+      await expect(page).toHaveURL(url);
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(heading);
+      await expect(nav.getByRole('link', { name: link })).toHaveAttribute('aria-current', 'page');
+    }
+  });
+
+  test('the audit log filters by tenant', async ({ page, request }) => {
+    const t = await createTenant(request, { name: `E2E Audit ${uniqueToken('au')}` });
+    await gotoHydrated(page, `/audit?tenant=${t.slug}`);
+    await expect(page.locator('#a-tenant')).toHaveValue(t.slug);
+    const events = page.locator('ol.timeline > li');
+    await expect(events).toHaveCount(1);
+    await expect(events.first()).toContainText('System created the tenant');
+    await expect(events.first().getByRole('link', { name: t.slug })).toHaveAttribute('href', `/tenants/${t.slug}`);
+  });
+
+  test('an unknown tenant shows "Tenant not found"', async ({ page }) => {
+    await page.goto(`/tenants/${uniqueToken('missing')}`);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Tenant not found');
+    await expect(page.getByRole('link', { name: 'Back to the tenant list' })).toHaveAttribute('href', '/tenants');
+  });
+
+  test.describe('on a phone', () => {
+    test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+
+    test('the tenant list has no horizontal page overflow', async ({ page, request }) => {
+      const token = uniqueToken('ph');
+      await createTenant(request, {
+        name: `E2E Phone ${token} With A Rather Long Name For A Narrow Screen`,
+        plan: 'enterprise',
+        region: 'ap-southeast-1',
+      });
+      await gotoHydrated(page, `/tenants?q=${token}`);
+      await expect(page.locator('table.table tbody tr')).toHaveCount(1);
+      const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        innerWidth: window.innerWidth,
+      }));
+      expect(innerWidth).toBe(390);
+      expect(scrollWidth).toBeLessThanOrEqual(innerWidth + 1);
+    });
+  });
+});
