@@ -111,6 +111,9 @@ pub fn AuditPage() -> impl IntoView {
                 <h1>"Audit log"</h1>
                 <p class="subtitle">"Every change, who made it and when. Events are never changed or removed."</p>
             </div>
+            <div class="actions">
+                <a class="btn" href=export_href download title="The events matching these filters, as CSV">"Export CSV"</a>
+            </div>
         </header>
         <form class="toolbar" method="get" action="/audit">
             <div class="field-inline">
@@ -145,8 +148,6 @@ pub fn AuditPage() -> impl IntoView {
             </div>
             <button class="btn" type="submit">"Filter"</button>
             <a class="btn btn-ghost" href="/audit">"Clear"</a>
-            <span class="spacer"></span>
-            <a class="btn" href=export_href download>"Export CSV"</a>
         </form>
         <section class="card">
             <Transition fallback=|| view! { <Loading text="Loading events…"/> }>
