@@ -1,5 +1,5 @@
 // The Settings tab: per-field validation, saving, and the audit trail of the edit.
-import type { Page } from '@playwright/test';
+import type { APIRequestContext, Page } from '@playwright/test';
 import {
   createTenant,
   getTenant,
@@ -10,6 +10,15 @@ import {
   waitForHydration,
   type Tenant,
 } from './helpers';
+
+/** A tenant that owns a custom domain, and a second tenant (named `E2E <label> <token>`) to try it on. */
+async function domainClash(request: APIRequestContext, prefix: string, label: string) {
+  const token = uniqueToken(prefix);
+  const domain = `${token}.example.com`;
+  await createTenant(request, { name: `E2E Owner ${token}`, domain });
+  const t = await createTenant(request, { name: `E2E ${label} ${token}` });
+  return { token, domain, t };
+}
 
 async function openSettings(page: Page, t: Tenant) {
   await gotoHydrated(page, `/tenants/${t.slug}`);
@@ -98,10 +107,7 @@ test.describe('tenant settings', () => {
   });
 
   test('the server refuses a domain another tenant uses, and nothing saves', async ({ page, request }) => {
-    const token = uniqueToken('dm');
-    const domain = `${token}.example.com`;
-    await createTenant(request, { name: `E2E Owner ${token}`, domain });
-    const t = await createTenant(request, { name: `E2E Other ${token}` });
+    const { token, domain, t } = await domainClash(request, 'dm', 'Other');
     await openSettings(page, t);
 
     await page.getByLabel('Custom domain').fill(domain);
@@ -166,10 +172,7 @@ test.describe('tenant settings', () => {
   });
 
   test('a refused save keeps what was typed', async ({ page, request }) => {
-    const token = uniqueToken('kp');
-    const domain = `${token}.example.com`;
-    await createTenant(request, { name: `E2E Owner ${token}`, domain });
-    const t = await createTenant(request, { name: `E2E Keep ${token}` });
+    const { token, domain, t } = await domainClash(request, 'kp', 'Keep');
     await openSettings(page, t);
 
     await page.getByLabel('Name *').fill(`E2E Keep Renamed ${token}`);
