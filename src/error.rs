@@ -18,6 +18,12 @@ pub enum AppError {
     /// The request was understood but some fields are invalid.
     #[error("{message}")]
     Validation { message: String, fields: FieldErrors },
+    /// Nobody is signed in (or the API key is unknown, revoked or malformed).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The caller is known but may not do this.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     NotFound(String),
     /// A uniqueness clash, an illegal transition, or a concurrent change that won first.
@@ -27,6 +33,9 @@ pub enum AppError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// Too many attempts; try again after this many seconds.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after_secs: u64 },
     /// Something failed on our side; the string is the reference id written to the log.
     #[error("Something went wrong on our side. Please try again; if it keeps happening, quote reference {0}.")]
     Internal(String),
@@ -42,6 +51,14 @@ impl AppError {
 
     pub fn not_found(msg: impl Into<String>) -> Self {
         Self::NotFound(msg.into())
+    }
+
+    pub fn unauthorized(msg: impl Into<String>) -> Self {
+        Self::Unauthorized(msg.into())
+    }
+
+    pub fn forbidden(msg: impl Into<String>) -> Self {
+        Self::Forbidden(msg.into())
     }
 
     pub fn conflict(msg: impl Into<String>) -> Self {
@@ -69,11 +86,14 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             Self::BadRequest(_) => 400,
+            Self::Unauthorized(_) => 401,
+            Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
             Self::Conflict { .. } => 409,
             Self::PayloadTooLarge(_) => 413,
             Self::UnsupportedMediaType(_) => 415,
             Self::Validation { .. } => 422,
+            Self::TooManyRequests { .. } => 429,
             Self::Internal(_) => 500,
             Self::Transport(_) => 503,
         }
@@ -82,11 +102,14 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::BadRequest(_) => "bad_request",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
             Self::Conflict { .. } => "conflict",
             Self::PayloadTooLarge(_) => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Validation { .. } => "validation_failed",
+            Self::TooManyRequests { .. } => "too_many_requests",
             Self::Internal(_) => "internal",
             Self::Transport(_) => "unavailable",
         }
@@ -97,6 +120,14 @@ impl AppError {
         match self {
             Self::Validation { fields, .. } | Self::Conflict { fields, .. } => fields.clone(),
             _ => FieldErrors::new(),
+        }
+    }
+
+    /// Seconds to wait before retrying, for 429 answers.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::TooManyRequests { retry_after_secs, .. } => Some(*retry_after_secs),
+            _ => None,
         }
     }
 
@@ -165,7 +196,14 @@ mod ssr {
             if !fields.is_empty() {
                 error["fields"] = serde_json::json!(fields);
             }
-            (status, axum::Json(serde_json::json!({ "error": error }))).into_response()
+            let mut res = (status, axum::Json(serde_json::json!({ "error": error }))).into_response();
+            if let Some(secs) = self.retry_after() {
+                res.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
+            }
+            if let Self::Unauthorized(_) = self {
+                res.headers_mut().insert(http::header::WWW_AUTHENTICATE, http::HeaderValue::from_static("Bearer"));
+            }
+            res
         }
     }
 }

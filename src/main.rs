@@ -1,10 +1,12 @@
 //! The server binary: configuration → pool → migrations → demo data → router → serve.
 //!
 //! `tenantry` (or `tenantry serve`) runs the portal; `tenantry migrate` only applies
-//! migrations; `tenantry seed-demo [COUNT]` adds demo tenants.
+//! migrations; `tenantry seed-demo [COUNT]` adds demo tenants;
+//! `tenantry admin create --email E --name N [--password P]` creates a platform admin
+//! (the password is read from TENANTRY_ADMIN_PASSWORD or generated and printed).
 
 use std::net::SocketAddr;
-use tenantry::server::{self, config::Config, demo, state::AppState, telemetry};
+use tenantry::server::{self, auth, config::Config, demo, state::AppState, telemetry};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -20,8 +22,12 @@ async fn main() -> anyhow::Result<()> {
 
     match command {
         "migrate" => {
-            server::MIGRATOR.run(&pool).await?;
+            migrate(&pool).await?;
             tracing::info!("migrations applied");
+        }
+        "admin" if args.get(1).map(String::as_str) == Some("create") => {
+            migrate(&pool).await?;
+            admin_create(&pool, &args[2..]).await?;
         }
         "seed-demo" => {
             let count = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(config.demo.tenants as usize);
@@ -30,16 +36,18 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(tenants = n, "demo data added");
         }
         "serve" => serve(config, pool).await?,
-        other => anyhow::bail!("unknown command {other:?}; use serve, migrate or seed-demo [COUNT]"),
+        other => anyhow::bail!(
+            "unknown command {other:?}; use serve, migrate, seed-demo [COUNT] or admin create --email E --name N"
+        ),
     }
     Ok(())
 }
 
 async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
     if config.database.migrate_on_start {
-        // sqlx takes an advisory lock, so instances starting together migrate once.
-        server::MIGRATOR.run(&pool).await?;
+        migrate(&pool).await?;
     }
+    auth::spawn_session_cleanup(pool.clone());
     if config.demo.load_when_empty && demo::load_if_empty(&pool, config.demo.tenants as usize).await? {
         tracing::info!(tenants = config.demo.tenants, "loaded demo data into the empty database");
     }
@@ -52,6 +60,40 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
         .await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Our migrations, the session table included (sqlx takes an advisory lock, so instances
+/// starting together migrate once).
+async fn migrate(pool: &sqlx::PgPool) -> anyhow::Result<()> {
+    server::MIGRATOR.run(pool).await?;
+    Ok(())
+}
+
+/// `admin create --email E --name N [--password P]`: a platform admin for a real deployment.
+async fn admin_create(pool: &sqlx::PgPool, args: &[String]) -> anyhow::Result<()> {
+    let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let email = flag("--email").ok_or_else(|| anyhow::anyhow!("--email is required"))?;
+    let name = flag("--name").unwrap_or_else(|| email.split('@').next().unwrap_or("Admin").to_string());
+    let (password, generated) = match flag("--password").or_else(|| std::env::var("TENANTRY_ADMIN_PASSWORD").ok()) {
+        Some(p) => (p, false),
+        None => (auth::random_token(15), true),
+    };
+    let new = server::services::users::NewUser { email: email.clone(), name, password: password.clone(), is_platform_admin: true };
+    let caller = server::access::Caller::system();
+    match server::services::users::create(pool, &caller, new).await {
+        Ok(_) => {
+            println!("Created platform admin {email}.");
+            if generated {
+                println!("Password: {password}\n(shown once; change it after signing in)");
+            }
+            Ok(())
+        }
+        Err(e) => {
+            let fields = e.fields();
+            let detail = if fields.is_empty() { e.to_string() } else { format!("{e} {fields:?}") };
+            anyhow::bail!("could not create the admin: {detail}")
+        }
+    }
 }
 
 /// Ctrl-C or SIGTERM: stop accepting connections and let requests in flight finish.

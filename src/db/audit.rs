@@ -41,8 +41,8 @@ pub async fn record(db: impl PgExecutor<'_>, actor: &Actor, e: NewEvent<'_>) -> 
 
 pub const DEFAULT_LIMIT: u32 = 50;
 
-/// Newest first, paged by event id.
-pub async fn list(db: impl PgExecutor<'_>, q: &AuditQuery) -> Result<Page<AuditEvent>, AppError> {
+/// Newest first, paged by event id; `only` limits it to those tenants' events.
+pub async fn list(db: impl PgExecutor<'_>, q: &AuditQuery, only: Option<&[Uuid]>) -> Result<Page<AuditEvent>, AppError> {
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, 1000) as i64;
     let mut qb = QueryBuilder::<Postgres>::new(
         "select e.id, e.occurred_at, e.actor_type, e.actor_id, e.actor_label, e.tenant_id, \
@@ -50,6 +50,9 @@ pub async fn list(db: impl PgExecutor<'_>, q: &AuditQuery) -> Result<Page<AuditE
                 e.reason, host(e.source_ip) as source_ip \
          from audit_events e left join tenants t on t.id = e.tenant_id where true",
     );
+    if let Some(ids) = only {
+        qb.push(" and e.tenant_id = any(").push_bind(ids).push(")");
+    }
     if let Some(t) = q.tenant_id {
         qb.push(" and e.tenant_id = ").push_bind(t);
     }
@@ -84,6 +87,11 @@ pub async fn list(db: impl PgExecutor<'_>, q: &AuditQuery) -> Result<Page<AuditE
 }
 
 /// Distinct action names, for the filter menu.
-pub async fn actions(db: impl PgExecutor<'_>) -> Result<Vec<String>, AppError> {
-    Ok(sqlx::query_scalar!(r#"select distinct action as "action!" from audit_events order by 1"#).fetch_all(db).await?)
+pub async fn actions(db: impl PgExecutor<'_>, only: Option<&[Uuid]>) -> Result<Vec<String>, AppError> {
+    Ok(sqlx::query_scalar(
+        "select distinct action from audit_events where ($1::uuid[] is null or tenant_id = any($1)) order by 1",
+    )
+    .bind(only)
+    .fetch_all(db)
+    .await?)
 }

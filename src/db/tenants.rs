@@ -72,7 +72,9 @@ pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Tenant>, 
                   isolation as "isolation: Isolation", region,
                   status as "status: TenantStatus", status_reason, domain, features,
                   settings, branding as "branding: Json<Branding>", limits, metadata, version,
-                  created_at, updated_at, activated_at, suspended_at, terminated_at, retention_until
+                  created_at as "created_at: _", updated_at as "updated_at: _",
+                  activated_at as "activated_at: _", suspended_at as "suspended_at: _",
+                  terminated_at as "terminated_at: _", retention_until as "retention_until: _"
            from tenants where id = $1"#,
         id
     )
@@ -91,6 +93,14 @@ pub async fn lock(db: impl PgExecutor<'_>, id: Uuid) -> Result<bool, AppError> {
 
 pub async fn id_by_slug(db: impl PgExecutor<'_>, slug: &str) -> Result<Option<Uuid>, AppError> {
     Ok(sqlx::query_scalar!("select id from tenants where slug = $1", slug).fetch_optional(db).await?)
+}
+
+/// The tenant whose verified custom domain is `domain`.
+pub async fn id_by_domain(db: impl PgExecutor<'_>, domain: &str) -> Result<Option<Uuid>, AppError> {
+    Ok(sqlx::query_scalar("select id from tenants where domain = $1 and status <> 'terminated'")
+        .bind(domain)
+        .fetch_optional(db)
+        .await?)
 }
 
 pub struct Insert<'a> {
@@ -259,7 +269,10 @@ fn prefix_range(prefix: &str) -> (String, String) {
 }
 
 /// Adds the search and filter conditions (all but status when `with_status` is false).
-fn push_filters(qb: &mut QueryBuilder<'_, Postgres>, q: &TenantQuery, with_status: bool) {
+fn push_filters<'a>(qb: &mut QueryBuilder<'a, Postgres>, q: &TenantQuery, with_status: bool, only: Option<&'a [Uuid]>) {
+    if let Some(ids) = only {
+        qb.push(" and id = any(").push_bind(ids).push(")");
+    }
     if let Some(text) = &q.q {
         let text = text.trim().to_lowercase();
         if text.chars().count() >= 3 {
@@ -292,7 +305,11 @@ fn push_filters(qb: &mut QueryBuilder<'_, Postgres>, q: &TenantQuery, with_statu
 }
 
 /// One page of tenants in the requested order, by keyset: stable while rows are added.
-pub async fn list(db: impl PgExecutor<'_>, q: &TenantQuery) -> Result<Page<TenantSummary>, AppError> {
+pub async fn list(
+    db: impl PgExecutor<'_>,
+    q: &TenantQuery,
+    only: Option<&[Uuid]>,
+) -> Result<Page<TenantSummary>, AppError> {
     let limit = q.limit() as i64;
     let (key, cast) = match q.sort.field {
         SortField::Name => ("lower(name)", "text"),
@@ -306,7 +323,7 @@ pub async fn list(db: impl PgExecutor<'_>, q: &TenantQuery) -> Result<Page<Tenan
         "select id, slug, name, plan_id as plan, isolation, region, status, domain, created_at, updated_at \
          from tenants where true",
     );
-    push_filters(&mut qb, q, true);
+    push_filters(&mut qb, q, true, only);
     if let Some(c) = &q.cursor {
         let c = decode_cursor(q.sort, c)?;
         if cast == "timestamptz" && DateTime::parse_from_rfc3339(&c.v).is_err() {
@@ -330,9 +347,13 @@ pub async fn list(db: impl PgExecutor<'_>, q: &TenantQuery) -> Result<Page<Tenan
 }
 
 /// Tenants per status among those matching the query's other filters.
-pub async fn count_by_status(db: impl PgExecutor<'_>, q: &TenantQuery) -> Result<Vec<Count>, AppError> {
+pub async fn count_by_status(
+    db: impl PgExecutor<'_>,
+    q: &TenantQuery,
+    only: Option<&[Uuid]>,
+) -> Result<Vec<Count>, AppError> {
     let mut qb = QueryBuilder::<Postgres>::new("select status as key, count(*) as count from tenants where true");
-    push_filters(&mut qb, q, false);
+    push_filters(&mut qb, q, false, only);
     qb.push(" group by status");
     let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(db).await?;
     let counts: Vec<Count> = TenantStatus::ALL

@@ -2,6 +2,7 @@
 //! calls a service and sets the HTTP status from the error, exactly like the REST handlers.
 
 pub mod audit;
+pub mod auth;
 pub mod system;
 pub mod tenants;
 
@@ -11,6 +12,9 @@ pub(crate) fn respond<T>(result: Result<T, crate::error::AppError>) -> Result<T,
     if let Err(e) = &result {
         if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             opts.set_status(http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+            if let Some(secs) = e.retry_after() {
+                opts.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
+            }
         }
     }
     result

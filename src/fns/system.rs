@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-use crate::{fns::respond, server::state::AppState};
+use crate::{fns::respond, model::Permission, server::access::Caller, server::state::AppState};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PortalHealth {
@@ -20,6 +20,7 @@ pub struct PortalHealth {
 pub async fn system_status() -> Result<PortalHealth, AppError> {
     respond(
         async {
+            Caller::current().require(Permission::TenantRead)?;
             let r = crate::server::rest::health::check(&AppState::from_context()?).await;
             Ok(PortalHealth {
                 ready: r.status == "ready",
@@ -49,6 +50,7 @@ pub struct ApiOperation {
 pub async fn api_operations() -> Result<Vec<ApiOperation>, AppError> {
     respond(
         async {
+            Caller::current().require(Permission::TenantRead)?;
             let doc: serde_json::Value = serde_json::from_str(&crate::server::rest::openapi_json())
                 .map_err(|e| AppError::internal("openapi", e))?;
             let mut ops = Vec::new();

@@ -8,31 +8,31 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
-use crate::{fns::respond, server::access::Actor, server::services::tenants as svc, server::state::AppState};
+use crate::{fns::respond, server::access::Caller, server::services::tenants as svc, server::state::AppState};
 
 #[server(input = Json)]
 pub async fn list_tenants(query: TenantQuery) -> Result<Page<TenantSummary>, AppError> {
-    respond(async { svc::list(&AppState::from_context()?.pool, &query).await }.await)
+    respond(async { svc::list(&AppState::from_context()?.pool, &Caller::current(), &query).await }.await)
 }
 
 #[server(input = Json)]
 pub async fn tenant_status_counts(query: TenantQuery) -> Result<Vec<Count>, AppError> {
-    respond(async { svc::status_counts(&AppState::from_context()?.pool, &query).await }.await)
+    respond(async { svc::status_counts(&AppState::from_context()?.pool, &Caller::current(), &query).await }.await)
 }
 
 #[server]
 pub async fn get_tenant(id: String) -> Result<Tenant, AppError> {
-    respond(async { svc::get(&AppState::from_context()?.pool, &id).await }.await)
+    respond(async { svc::get(&AppState::from_context()?.pool, &Caller::current(), &id).await }.await)
 }
 
 #[server(input = Json)]
 pub async fn create_tenant(input: NewTenant) -> Result<Tenant, AppError> {
-    respond(async { svc::create(&AppState::from_context()?, &Actor::current(), input).await }.await)
+    respond(async { svc::create(&AppState::from_context()?, &Caller::current(), input).await }.await)
 }
 
 #[server(input = Json)]
 pub async fn update_tenant(id: Uuid, change: TenantUpdate) -> Result<Tenant, AppError> {
-    respond(async { svc::update(&AppState::from_context()?, &Actor::current(), id, change).await }.await)
+    respond(async { svc::update(&AppState::from_context()?, &Caller::current(), id, change).await }.await)
 }
 
 /// Takes a lifecycle action. Plain form fields, so it also works without JavaScript.
@@ -42,7 +42,7 @@ pub async fn change_status(id: Uuid, action: String, reason: Option<String>) -> 
         async {
             let action = LifecycleAction::parse(&action)
                 .ok_or_else(|| AppError::bad_request(format!("Unknown action \u{201c}{action}\u{201d}.")))?;
-            svc::transition(&AppState::from_context()?, &Actor::current(), id, action, reason.as_deref()).await
+            svc::transition(&AppState::from_context()?, &Caller::current(), id, action, reason.as_deref()).await
         }
         .await,
     )
@@ -60,7 +60,7 @@ pub async fn check_slug(slug: String) -> Result<SlugCheck, AppError> {
     respond(
         async {
             let state = AppState::from_context()?;
-            Ok(match svc::slug_available(&state.pool, &slug).await? {
+            Ok(match svc::slug_available(&state.pool, &Caller::current(), &slug).await? {
                 Ok(()) => SlugCheck { slug, available: true, message: "Available".into() },
                 Err(message) => SlugCheck { slug, available: false, message },
             })
@@ -71,10 +71,10 @@ pub async fn check_slug(slug: String) -> Result<SlugCheck, AppError> {
 
 #[server]
 pub async fn get_catalog() -> Result<Catalog, AppError> {
-    respond(async { svc::catalog(&AppState::from_context()?.pool).await }.await)
+    respond(async { svc::catalog(&AppState::from_context()?.pool, &Caller::current()).await }.await)
 }
 
 #[server]
 pub async fn get_tenant_stats() -> Result<TenantStats, AppError> {
-    respond(async { svc::stats(&AppState::from_context()?.pool).await }.await)
+    respond(async { svc::stats(&AppState::from_context()?.pool, &Caller::current()).await }.await)
 }

@@ -1,6 +1,8 @@
 //! Types shared by the server and the WebAssembly client, with the validation both run.
 
+pub mod access;
 pub mod audit;
+pub mod identity;
 pub mod plan;
 pub mod query;
 pub mod stats;
@@ -8,6 +10,8 @@ pub mod status;
 pub mod tenant;
 pub mod validate;
 
+pub use access::{Me, Permission, Role, Scope, TenantMembership};
+pub use identity::*;
 pub use audit::{AuditEvent, AuditQuery};
 pub use plan::{Catalog, Plan, Region};
 pub use query::{Page, Sort, SortField, TenantQuery};

@@ -191,6 +191,45 @@ pub fn check_feature(key: &str) -> Result<(), String> {
     }
 }
 
+pub const PASSWORD_MIN: usize = 10;
+pub const PASSWORD_MAX: usize = 200;
+
+/// An email address, already trimmed and lower-cased by `normalize_email`.
+pub fn check_email(email: &str) -> Result<(), String> {
+    let msg = "Enter an email address such as ada@example.com.";
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return Err(msg.into());
+    };
+    let ok = !local.is_empty()
+        && local.len() <= 64
+        && email.len() <= 254
+        && !email.contains(|c: char| c.is_whitespace() || c.is_control() || "<>,;\"\\()[]".contains(c))
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..");
+    if ok {
+        Ok(())
+    } else {
+        Err(msg.into())
+    }
+}
+
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+pub fn check_password(password: &str) -> Result<(), String> {
+    let len = password.chars().count();
+    if len < PASSWORD_MIN {
+        return Err(format!("Use at least {PASSWORD_MIN} characters."));
+    }
+    if len > PASSWORD_MAX {
+        return Err(format!("Keep it under {PASSWORD_MAX} characters."));
+    }
+    Ok(())
+}
+
 /// Collects field errors: `check(&mut errors, "name", check_name(&name))`.
 pub fn check(errors: &mut FieldErrors, field: &str, result: Result<(), String>) {
     if let Err(msg) = result {
@@ -256,5 +295,28 @@ mod tests {
         assert!(check_reason("Payment overdue").is_ok());
         assert!(check_feature("sso").is_ok());
         assert!(check_feature("Bad Key").is_err());
+    }
+}
+
+#[cfg(test)]
+mod identity_tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        for ok in ["ada@example.com", "a.b+tag@sub.example.co.uk"] {
+            assert_eq!(check_email(ok), Ok(()), "{ok}");
+        }
+        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "ada@example..com", "<a>@x.io"] {
+            assert!(check_email(bad).is_err(), "{bad}");
+        }
+        assert_eq!(normalize_email("  Ada@Example.COM "), "ada@example.com");
+    }
+
+    #[test]
+    fn passwords() {
+        assert!(check_password("short").is_err());
+        assert!(check_password(&"x".repeat(PASSWORD_MAX + 1)).is_err());
+        assert_eq!(check_password("correct horse"), Ok(()));
     }
 }

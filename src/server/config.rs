@@ -13,6 +13,79 @@ pub struct Config {
     pub log: LogConfig,
     pub tenants: TenantsConfig,
     pub demo: DemoConfig,
+    pub auth: AuthConfig,
+    pub mail: MailConfig,
+    pub tenancy: TenancyConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuthConfig {
+    /// A session unused this long ends.
+    pub idle_timeout_mins: u64,
+    /// A session ends this long after sign-in, however busy.
+    pub absolute_timeout_hours: u64,
+    /// Send the session cookie only over HTTPS (set when the portal is served over TLS;
+    /// also turns on HSTS).
+    pub secure_cookies: bool,
+    /// Failed sign-ins allowed per account, and per source address, within the window.
+    pub max_failures_per_account: u32,
+    pub max_failures_per_address: u32,
+    pub failure_window_secs: u64,
+    /// How long an invitation link stays valid.
+    pub invitation_expiry_days: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MailConfig {
+    /// `smtp://host:port` (plain), `smtp://host:port?tls=required` (STARTTLS) or
+    /// `smtps://user:pass@host:465` (TLS); see lettre's `from_url`.
+    pub smtp_url: String,
+    pub from: String,
+    /// The address people open the portal at; links in emails start with it.
+    pub public_url: String,
+    pub timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TenancyConfig {
+    /// Requests to `<slug>.<base_domain>` work in that tenant. Empty: off.
+    pub base_domain: String,
+    /// A request header naming the tenant (id or slug) to work in.
+    pub tenant_header: String,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            idle_timeout_mins: 120,
+            absolute_timeout_hours: 12,
+            secure_cookies: false,
+            max_failures_per_account: 5,
+            max_failures_per_address: 30,
+            failure_window_secs: 900,
+            invitation_expiry_days: 7,
+        }
+    }
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            smtp_url: "smtp://127.0.0.1:2525".into(),
+            from: "Tenantry <no-reply@tenantry.localhost>".into(),
+            public_url: "http://127.0.0.1:3000".into(),
+            timeout_secs: 10,
+        }
+    }
+}
+
+impl Default for TenancyConfig {
+    fn default() -> Self {
+        Self { base_domain: String::new(), tenant_header: "X-Tenant-Id".into() }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -62,6 +135,9 @@ impl Default for Config {
             log: LogConfig::default(),
             tenants: TenantsConfig::default(),
             demo: DemoConfig::default(),
+            auth: AuthConfig::default(),
+            mail: MailConfig::default(),
+            tenancy: TenancyConfig::default(),
         }
     }
 }

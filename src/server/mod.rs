@@ -2,6 +2,7 @@
 //! REST API, the HTTP stack and demo data.
 
 pub mod access;
+pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod rest;
@@ -34,9 +35,11 @@ pub fn app(state: AppState) -> Router {
 
     let page_state = state.clone();
     let options = state.leptos_options.clone();
+    // Everything that needs to know the caller: the REST API, server functions and pages.
     // leptos_routes_with_context also mounts every server function at its own path, so
-    // unknown /api/v1 paths still reach the REST fallback.
-    Router::new()
+    // unknown /api/v1 paths still reach the REST fallback. Static files and health probes
+    // stay outside, so they never touch the session store.
+    let dynamic = Router::new()
         .merge(rest::router(max_body))
         .leptos_routes_with_context(
             &state,
@@ -44,6 +47,12 @@ pub fn app(state: AppState) -> Router {
             move || provide_context(page_state.clone()),
             move || crate::app::shell(options.clone()),
         )
+        .layer(axum::middleware::from_fn_with_state(state.clone(), access::resolve))
+        .layer(auth::layer(&state.pool, &state.config.auth));
+    let hsts = state.config.auth.secure_cookies.then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    Router::new()
+        .merge(rest::health_router())
+        .merge(dynamic)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(crate::app::shell))
         .layer(axum::middleware::map_response(server_fn_status))
         // A backstop for bodies far over the limit; the REST API answers 413 itself in JSON.
@@ -58,6 +67,7 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, hsts))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())

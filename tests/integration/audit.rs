@@ -7,7 +7,7 @@ use serde_json::json;
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn audit_with_every_change_and_never_without(pool: sqlx::PgPool) {
-    let app = TestApp::new(pool);
+    let app = TestApp::new(pool).await;
     let t = app.create("Audited", "free", "us-east-1").await;
     let id = t["id"].as_str().unwrap().to_string();
     assert_eq!(app.audit_count().await, 1);
@@ -35,7 +35,10 @@ async fn audit_with_every_change_and_never_without(pool: sqlx::PgPool) {
     let e = &page["items"][0];
     assert_eq!(e["before"], json!({ "description": "" }));
     assert_eq!(e["after"], json!({ "description": "Now described" }));
-    assert_eq!(e["actor_type"], "system");
+    // The real actor: the signed-in admin, by id and email.
+    assert_eq!(e["actor_type"], "user");
+    assert_eq!(e["actor_label"], ADMIN_EMAIL);
+    assert!(e["actor_id"].is_string());
     let (_, page) = app.get(&format!("/api/v1/audit?tenant_id=audited&action=tenant.suspended")).await;
     assert_eq!(page["items"][0]["reason"], "Abuse");
     assert_eq!(page["items"][0]["tenant_slug"], "audited");
@@ -43,7 +46,7 @@ async fn audit_with_every_change_and_never_without(pool: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn a_failed_write_rolls_back_its_audit_event(pool: sqlx::PgPool) {
-    let app = TestApp::new(pool.clone());
+    let app = TestApp::new(pool.clone()).await;
     // Make the audit insert fail: the tenant row must not survive without its event.
     sqlx::query("alter table audit_events add constraint no_creates check (action <> 'tenant.created')")
         .execute(&pool)
@@ -59,7 +62,7 @@ async fn a_failed_write_rolls_back_its_audit_event(pool: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn audit_is_append_only(pool: sqlx::PgPool) {
-    let app = TestApp::new(pool.clone());
+    let app = TestApp::new(pool.clone()).await;
     app.create("Immutable", "free", "us-east-1").await;
     assert!(sqlx::query("update audit_events set action = 'x'").execute(&pool).await.is_err());
     assert!(sqlx::query("delete from audit_events").execute(&pool).await.is_err());
@@ -68,12 +71,12 @@ async fn audit_is_append_only(pool: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn audit_filters_and_pages(pool: sqlx::PgPool) {
-    let app = TestApp::new(pool);
+    let app = TestApp::new(pool).await;
     for i in 0..7 {
         let t = app.create(&format!("Filter {i}"), "free", "us-east-1").await;
         app.call("POST", &format!("/api/v1/tenants/{}/activate", t["id"].as_str().unwrap()), None).await;
     }
-    let (_, all) = app.get("/api/v1/audit?limit=200").await;
+    let (_, all) = app.get("/api/v1/audit?limit=200&action=tenant.").await;
     assert_eq!(all["items"].as_array().unwrap().len(), 21);
     let (_, created) = app.get("/api/v1/audit?action=tenant.created").await;
     assert_eq!(created["items"].as_array().unwrap().len(), 7);
@@ -85,12 +88,12 @@ async fn audit_filters_and_pages(pool: sqlx::PgPool) {
     assert_eq!(s, StatusCode::BAD_REQUEST);
     // Pages of 8 walk all 21 events once, newest first.
     let mut ids = Vec::new();
-    let mut uri = "/api/v1/audit?limit=8".to_string();
+    let mut uri = "/api/v1/audit?limit=8&action=tenant.".to_string();
     loop {
         let (_, p) = app.get(&uri).await;
         ids.extend(p["items"].as_array().unwrap().iter().map(|e| e["id"].as_i64().unwrap()));
         match p["next_cursor"].as_str() {
-            Some(c) => uri = format!("/api/v1/audit?limit=8&cursor={c}"),
+            Some(c) => uri = format!("/api/v1/audit?limit=8&action=tenant.&cursor={c}"),
             None => break,
         }
     }
@@ -100,7 +103,7 @@ async fn audit_filters_and_pages(pool: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn audit_exports_as_csv_with_the_same_filters(pool: sqlx::PgPool) {
-    let app = TestApp::new(pool);
+    let app = TestApp::new(pool).await;
     let t = app.create("Csv, \"Quoted\" Co", "free", "us-east-1").await;
     app.create("Other Co", "free", "us-east-1").await;
     let id = t["id"].as_str().unwrap();

@@ -7,18 +7,105 @@ use sqlx::PgPool;
 use tenantry::server::{config::Config, state::AppState};
 use tower::ServiceExt;
 
+/// The password every test user gets.
+pub const PASSWORD: &str = "correct horse battery";
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+
+/// How a test client proves who it is.
+#[derive(Clone, Debug)]
+pub enum Auth {
+    None,
+    /// The session cookie (`name=value`).
+    Cookie(String),
+    /// An API key.
+    Bearer(String),
+}
+
+/// The real router on a real database, and one client's credentials.
+#[derive(Clone)]
 pub struct TestApp {
     pub app: Router,
     pub pool: PgPool,
+    pub auth: Auth,
 }
 
 impl TestApp {
-    pub fn new(pool: PgPool) -> Self {
-        let state = AppState::new(pool.clone(), Config::default());
-        Self { app: tenantry::server::app(state), pool }
+    /// A client signed in as a platform admin (admin@example.com).
+    pub async fn new(pool: PgPool) -> Self {
+        Self::with_config(pool, Config::default()).await
     }
 
-    pub async fn send(&self, req: Request<Body>) -> (StatusCode, http::HeaderMap, String) {
+    pub async fn with_config(pool: PgPool, config: Config) -> Self {
+        let state = AppState::new(pool.clone(), config);
+        let anon = Self { app: tenantry::server::app(state), pool, auth: Auth::None };
+        anon.create_user(ADMIN_EMAIL, "Ada Admin", true).await;
+        anon.sign_in(ADMIN_EMAIL, PASSWORD).await
+    }
+
+    /// The same app, with nobody signed in.
+    pub fn anon(&self) -> Self {
+        Self { auth: Auth::None, ..self.clone() }
+    }
+
+    /// The same app, calling with an API key.
+    pub fn with_key(&self, key: &str) -> Self {
+        Self { auth: Auth::Bearer(key.to_string()), ..self.clone() }
+    }
+
+    /// Creates an account directly (as the system), password `PASSWORD`.
+    pub async fn create_user(&self, email: &str, name: &str, is_platform_admin: bool) -> uuid::Uuid {
+        let new = tenantry::server::services::users::NewUser {
+            email: email.into(),
+            name: name.into(),
+            password: PASSWORD.into(),
+            is_platform_admin,
+        };
+        tenantry::server::services::users::create(&self.pool, &tenantry::server::access::Caller::system(), new)
+            .await
+            .expect("create user")
+    }
+
+    /// Signs in through the real sign-in server function; the returned client carries the cookie.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Self {
+        let (status, headers, body) = self.sign_in_raw(email, password).await;
+        assert!(status.is_success() || status.is_redirection(), "sign-in failed: {status} {body}");
+        let cookie = session_cookie(&headers).expect("a session cookie");
+        Self { auth: Auth::Cookie(cookie), ..self.clone() }
+    }
+
+    pub async fn sign_in_raw(&self, email: &str, password: &str) -> (StatusCode, http::HeaderMap, String) {
+        use leptos::server_fn::ServerFn;
+        let form = format!(
+            "email={}&password={}",
+            tenantry::model::query::encode_component(email),
+            tenantry::model::query::encode_component(password)
+        );
+        let req = Request::post(tenantry::fns::auth::SignIn::PATH)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .body(Body::from(form))
+            .unwrap();
+        self.anon().send(req).await
+    }
+
+    /// A new person who is `role` in `tenant`, signed in.
+    pub async fn member(&self, tenant_id: &str, email: &str, role: tenantry::model::Role) -> Self {
+        let user = self.create_user(email, email.split('@').next().unwrap_or("someone"), false).await;
+        let tenant = uuid::Uuid::parse_str(tenant_id).expect("tenant id");
+        tenantry::db::memberships::add(&self.pool, tenant, user, role).await.expect("add member");
+        self.sign_in(email, PASSWORD).await
+    }
+
+    pub async fn send(&self, mut req: Request<Body>) -> (StatusCode, http::HeaderMap, String) {
+        match &self.auth {
+            Auth::None => {}
+            Auth::Cookie(c) => {
+                req.headers_mut().insert(http::header::COOKIE, c.parse().unwrap());
+            }
+            Auth::Bearer(k) => {
+                req.headers_mut().insert(http::header::AUTHORIZATION, format!("Bearer {k}").parse().unwrap());
+            }
+        }
         let res = self.app.clone().oneshot(req).await.expect("router answers");
         let status = res.status();
         let headers = res.headers().clone();
@@ -54,8 +141,12 @@ impl TestApp {
         body
     }
 
+    /// Audit events about tenants (sign-ins and account events are not counted).
     pub async fn audit_count(&self) -> i64 {
-        sqlx::query_scalar("select count(*) from audit_events").fetch_one(&self.pool).await.unwrap()
+        sqlx::query_scalar("select count(*) from audit_events where target_type = 'tenant'")
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
     }
 
     pub async fn audit_actions(&self, tenant_id: &str) -> Vec<String> {
@@ -65,6 +156,17 @@ impl TestApp {
             .await
             .unwrap()
     }
+}
+
+/// `tenantry_session=…` from a response's Set-Cookie headers.
+pub fn session_cookie(headers: &http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(http::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(tenantry::server::auth::COOKIE))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string)
 }
 
 pub fn error_code(body: &Value) -> &str {

@@ -7,7 +7,7 @@ use serde_json::json;
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn walk_the_lifecycle(pool: sqlx::PgPool) {
-    let app = TestApp::new(pool);
+    let app = TestApp::new(pool).await;
     let t = app.create("Walker", "starter", "us-west-2").await;
     let id = t["id"].as_str().unwrap().to_string();
     let post = |action: &'static str, body: Option<serde_json::Value>| {
@@ -58,20 +58,21 @@ async fn walk_the_lifecycle(pool: sqlx::PgPool) {
             "tenant.suspended",
             "tenant.resumed",
             "tenant.terminating",
-            "tenant.terminated"
+            "tenant.terminated",
+            "tenant.access_revoked"
         ]
     );
 }
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn concurrent_conflicting_transitions_one_wins(pool: sqlx::PgPool) {
-    let app = TestApp::new(pool);
+    let app = TestApp::new(pool).await;
     // The same action twice at once: whichever commits first wins, the other finds the
     // tenant moved and gets 409, and only the winner's audit events exist.
     let cases = [
         ("activate", false, &["tenant.provisioning", "tenant.activated"][..]),
         ("suspend", true, &["tenant.suspended"][..]),
-        ("terminate", true, &["tenant.terminating", "tenant.terminated"][..]),
+        ("terminate", true, &["tenant.terminating", "tenant.terminated", "tenant.access_revoked"][..]),
     ];
     for round in 0..9 {
         let (action, activate_first, winner_events) = cases[round % 3];

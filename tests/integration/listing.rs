@@ -36,7 +36,7 @@ fn slugs(page: &Value) -> Vec<String> {
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn search_and_each_filter(pool: sqlx::PgPool) {
-    let app = TestApp::new(pool);
+    let app = TestApp::new(pool).await;
     seed(&app).await;
     let cases: &[(&str, &[&str])] = &[
         ("q=robot", &["alpha-robotics"]),
@@ -62,7 +62,7 @@ async fn search_and_each_filter(pool: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn each_sort_orders_rows(pool: sqlx::PgPool) {
-    let app = TestApp::new(pool);
+    let app = TestApp::new(pool).await;
     seed(&app).await;
     let (_, p) = app.get("/api/v1/tenants?sort=name").await;
     assert_eq!(slugs(&p), ["alpha-robotics", "beta-analytics", "delta-logistics", "epsilon-50-off", "gamma-health"]);
@@ -78,7 +78,7 @@ async fn each_sort_orders_rows(pool: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn keyset_pages_stay_correct_while_rows_are_inserted(pool: sqlx::PgPool) {
-    let app = TestApp::new(pool);
+    let app = TestApp::new(pool).await;
     let mut original = HashSet::new();
     for i in 0..23 {
         let t = app.create(&format!("Page Tenant {i:02}"), "free", "us-east-1").await;

@@ -12,7 +12,7 @@ async fn page(app: &TestApp, uri: &str) -> (StatusCode, String) {
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn pages_render_their_data_on_the_server(pool: sqlx::PgPool) {
-    let app = TestApp::new(pool);
+    let app = TestApp::new(pool).await;
     let t = app.create("Rendered Tenant", "enterprise", "ap-northeast-1").await;
     app.call("POST", &format!("/api/v1/tenants/{}/activate", t["id"].as_str().unwrap()), None).await;
 
@@ -44,7 +44,7 @@ async fn pages_render_their_data_on_the_server(pool: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn unknown_pages_and_tenants_answer_404(pool: sqlx::PgPool) {
-    let app = TestApp::new(pool);
+    let app = TestApp::new(pool).await;
     let (s, html) = page(&app, "/no/such/page").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(html.contains("Page not found"));

@@ -29,7 +29,7 @@ async fn form_fn(app: &TestApp, path: &str, form: &str) -> (StatusCode, Value) {
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn create_edit_act_through_server_functions(pool: sqlx::PgPool) {
-    let app = TestApp::new(pool);
+    let app = TestApp::new(pool).await;
     let (s, t) = json_fn(
         &app,
         CreateTenant::PATH,
@@ -62,7 +62,7 @@ async fn create_edit_act_through_server_functions(pool: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn server_function_errors_carry_status_and_fields(pool: sqlx::PgPool) {
-    let app = TestApp::new(pool);
+    let app = TestApp::new(pool).await;
     let (s, e) = json_fn(&app, CreateTenant::PATH, json!({ "input": { "name": "", "plan": "", "region": "" } })).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     assert!(e["Validation"]["fields"]["name"].is_string(), "{e}");

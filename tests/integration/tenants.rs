@@ -6,7 +6,7 @@ use serde_json::json;
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn create_read_update_delete(pool: sqlx::PgPool) {
-    let app = TestApp::new(pool);
+    let app = TestApp::new(pool).await;
     let (status, t) = app
         .call(
             "POST",
@@ -66,7 +66,7 @@ async fn create_read_update_delete(pool: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn stale_versions_are_refused(pool: sqlx::PgPool) {
-    let app = TestApp::new(pool);
+    let app = TestApp::new(pool).await;
     let t = app.create("Versioned", "free", "us-east-1").await;
     let id = t["id"].as_str().unwrap();
     let v = t["version"].as_i64().unwrap();
@@ -83,7 +83,7 @@ async fn stale_versions_are_refused(pool: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn stats_count_by_status_and_plan(pool: sqlx::PgPool) {
-    let app = TestApp::new(pool);
+    let app = TestApp::new(pool).await;
     let a = app.create("Stat One", "free", "us-east-1").await;
     app.create("Stat Two", "free", "us-east-1").await;
     app.create("Stat Three", "enterprise", "us-east-1").await;
@@ -107,7 +107,7 @@ async fn stats_count_by_status_and_plan(pool: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn health_and_openapi(pool: sqlx::PgPool) {
-    let app = TestApp::new(pool);
+    let app = TestApp::new(pool).await;
     let (s, h) = app.get("/healthz").await;
     assert_eq!((s, h["status"].as_str()), (StatusCode::OK, Some("ok")));
     let (s, r) = app.get("/readyz").await;
@@ -131,7 +131,7 @@ async fn health_and_openapi(pool: sqlx::PgPool) {
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn readiness_fails_when_migrations_are_missing(pool: sqlx::PgPool) {
     sqlx::query("delete from _sqlx_migrations").execute(&pool).await.unwrap();
-    let app = TestApp::new(pool);
+    let app = TestApp::new(pool).await;
     let (s, r) = app.get("/readyz").await;
     assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(r["status"], "not_ready");

@@ -4,6 +4,7 @@ use super::ErrorBody;
 use crate::error::AppError;
 use crate::model::{AuditEvent, AuditQuery, Page};
 use crate::server::services::{audit as svc, tenants};
+use crate::server::access::Caller;
 use crate::server::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -24,10 +25,11 @@ use std::collections::HashMap;
     responses((status = 200, body = Page<AuditEvent>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
+    caller: Caller,
     Query(p): Query<HashMap<String, String>>,
 ) -> Result<Json<Page<AuditEvent>>, AppError> {
     let q = parse_query(&state, &p).await?;
-    Ok(Json(svc::list(&state.pool, &q).await?))
+    Ok(Json(svc::list(&state.pool, &caller, &q).await?))
 }
 
 /// Reads the audit filters from query parameters; bad values are a clear 400.
@@ -77,6 +79,7 @@ pub const EXPORT_MAX_ROWS: usize = 100_000;
     responses((status = 200, content_type = "text/csv", body = String), (status = 400, body = ErrorBody)))]
 pub async fn export_csv(
     State(state): State<AppState>,
+    caller: Caller,
     Query(p): Query<HashMap<String, String>>,
 ) -> Result<impl IntoResponse, AppError> {
     let mut q = parse_query(&state, &p).await?;
@@ -101,7 +104,7 @@ pub async fn export_csv(
     out.write_record(header).map_err(|e| AppError::internal("csv", e))?;
     let mut rows = 0;
     loop {
-        let page = svc::list(&state.pool, &q).await?;
+        let page = svc::list(&state.pool, &caller, &q).await?;
         for e in &page.items {
             let json = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_default();
             out.write_record([

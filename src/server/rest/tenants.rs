@@ -4,7 +4,7 @@ use super::json::{ApiJson, MaybeJson};
 use super::ErrorBody;
 use crate::error::AppError;
 use crate::model::{LifecycleAction, NewTenant, Page, Tenant, TenantQuery, TenantStats, TenantSummary, TenantUpdate};
-use crate::server::access::Actor;
+use crate::server::access::Caller;
 use crate::server::services::tenants as svc;
 use crate::server::state::AppState;
 use axum::extract::{Path, Query, State};
@@ -35,10 +35,11 @@ pub struct ReasonBody {
     responses((status = 200, body = Page<TenantSummary>), (status = 400, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
+    caller: Caller,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Page<TenantSummary>>, AppError> {
     let q = TenantQuery::from_params(|k| params.get(k).map(String::as_str))?;
-    Ok(Json(svc::list(&state.pool, &q).await?))
+    Ok(Json(svc::list(&state.pool, &caller, &q).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/tenants", tag = "tenants", request_body = NewTenant,
@@ -46,10 +47,10 @@ pub async fn list(
               (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
-    actor: Actor,
+    caller: Caller,
     ApiJson(input): ApiJson<NewTenant>,
 ) -> Result<impl IntoResponse, AppError> {
-    let t = svc::create(&state, &actor, input).await?;
+    let t = svc::create(&state, &caller, input).await?;
     let location = format!("/api/v1/tenants/{}", t.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(t)))
 }
@@ -57,8 +58,8 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/tenants/{id}", tag = "tenants",
     params(("id" = String, Path, description = "Tenant id or slug")),
     responses((status = 200, body = Tenant), (status = 404, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Tenant>, AppError> {
-    Ok(Json(svc::get(&state.pool, &id).await?))
+pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Tenant>, AppError> {
+    Ok(Json(svc::get(&state.pool, &caller, &id).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/tenants/{id}", tag = "tenants", request_body = TenantUpdate,
@@ -67,12 +68,12 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
-    actor: Actor,
+    caller: Caller,
     Path(id): Path<String>,
     ApiJson(change): ApiJson<TenantUpdate>,
 ) -> Result<Json<Tenant>, AppError> {
     let id = svc::resolve(&state.pool, &id).await?;
-    Ok(Json(svc::update(&state, &actor, id, change).await?))
+    Ok(Json(svc::update(&state, &caller, id, change).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/tenants/{id}", tag = "tenants",
@@ -83,24 +84,24 @@ pub async fn update(
     responses((status = 200, body = Tenant), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
-    actor: Actor,
+    caller: Caller,
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
     MaybeJson(body): MaybeJson<ReasonBody>,
 ) -> Result<Json<Tenant>, AppError> {
     let reason = body.and_then(|b| b.reason).or_else(|| params.get("reason").cloned());
-    act(state, actor, id, LifecycleAction::Terminate, reason).await
+    act(state, caller, id, LifecycleAction::Terminate, reason).await
 }
 
 async fn act(
     state: AppState,
-    actor: Actor,
+    caller: Caller,
     id: String,
     action: LifecycleAction,
     reason: Option<String>,
 ) -> Result<Json<Tenant>, AppError> {
     let id = svc::resolve(&state.pool, &id).await?;
-    Ok(Json(svc::transition(&state, &actor, id, action, reason.as_deref()).await?))
+    Ok(Json(svc::transition(&state, &caller, id, action, reason.as_deref()).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/tenants/{id}/{action}", tag = "tenants",
@@ -111,7 +112,7 @@ async fn act(
     responses((status = 200, body = Tenant), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn action(
     State(state): State<AppState>,
-    actor: Actor,
+    caller: Caller,
     Path((id, action)): Path<(String, String)>,
     MaybeJson(body): MaybeJson<ReasonBody>,
 ) -> Result<Json<Tenant>, AppError> {
@@ -120,11 +121,11 @@ pub async fn action(
             "There is no action \u{201c}{action}\u{201d}. Use activate, suspend, resume or terminate."
         ))
     })?;
-    act(state, actor, id, action, body.and_then(|b| b.reason)).await
+    act(state, caller, id, action, body.and_then(|b| b.reason)).await
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/stats", tag = "tenants",
     responses((status = 200, body = TenantStats)))]
-pub async fn stats(State(state): State<AppState>) -> Result<Json<TenantStats>, AppError> {
-    Ok(Json(svc::stats(&state.pool).await?))
+pub async fn stats(State(state): State<AppState>, caller: Caller) -> Result<Json<TenantStats>, AppError> {
+    Ok(Json(svc::stats(&state.pool, &caller).await?))
 }

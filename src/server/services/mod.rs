@@ -1,4 +1,7 @@
-//! Domain rules, used alike by server functions and REST handlers.
+//! The application's rules, one module per area. Each service asks the access guard
+//! first, then validates, then changes data and its audit event in one transaction.
 
 pub mod audit;
+pub mod session;
 pub mod tenants;
+pub mod users;

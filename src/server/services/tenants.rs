@@ -5,15 +5,16 @@ use crate::db::{self, audit::NewEvent};
 use crate::error::{AppError, FieldErrors};
 use crate::model::validate::{check, check_reason, check_slug};
 use crate::model::*;
-use crate::server::access::Actor;
+use crate::server::access::Caller;
 use crate::server::state::AppState;
 use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
 /// Finds a tenant by its id or its slug.
-pub async fn get(pool: &PgPool, id_or_slug: &str) -> Result<Tenant, AppError> {
+pub async fn get(pool: &PgPool, caller: &Caller, id_or_slug: &str) -> Result<Tenant, AppError> {
     let id = resolve(pool, id_or_slug).await?;
+    caller.require_on(id, Permission::TenantRead)?;
     db::tenants::by_id(pool, id).await?.ok_or_else(not_found)
 }
 
@@ -32,24 +33,31 @@ fn not_found() -> AppError {
     AppError::not_found("No tenant has that id or slug.")
 }
 
-pub async fn list(pool: &PgPool, q: &TenantQuery) -> Result<Page<TenantSummary>, AppError> {
-    db::tenants::list(pool, q).await
+/// The tenants the caller may see, one page at a time.
+pub async fn list(pool: &PgPool, caller: &Caller, q: &TenantQuery) -> Result<Page<TenantSummary>, AppError> {
+    let scope = caller.visible(Permission::TenantRead)?;
+    db::tenants::list(pool, q, scope.ids()).await
 }
 
-pub async fn status_counts(pool: &PgPool, q: &TenantQuery) -> Result<Vec<Count>, AppError> {
-    db::tenants::count_by_status(pool, q).await
+pub async fn status_counts(pool: &PgPool, caller: &Caller, q: &TenantQuery) -> Result<Vec<Count>, AppError> {
+    let scope = caller.visible(Permission::TenantRead)?;
+    db::tenants::count_by_status(pool, q, scope.ids()).await
 }
 
-pub async fn stats(pool: &PgPool) -> Result<TenantStats, AppError> {
-    db::stats::tenant_stats(pool).await
+pub async fn stats(pool: &PgPool, caller: &Caller) -> Result<TenantStats, AppError> {
+    let scope = caller.visible(Permission::TenantRead)?;
+    db::stats::tenant_stats(pool, scope.ids()).await
 }
 
-pub async fn catalog(pool: &PgPool) -> Result<Catalog, AppError> {
+/// Plans and regions: reference data anyone signed in may read.
+pub async fn catalog(pool: &PgPool, caller: &Caller) -> Result<Catalog, AppError> {
+    caller.require(Permission::TenantRead)?;
     Ok(Catalog { plans: db::catalog::plans(pool).await?, regions: db::catalog::regions(pool).await? })
 }
 
 /// Whether a slug can be used for a new tenant, with the reason when it can't.
-pub async fn slug_available(pool: &PgPool, slug: &str) -> Result<Result<(), String>, AppError> {
+pub async fn slug_available(pool: &PgPool, caller: &Caller, slug: &str) -> Result<Result<(), String>, AppError> {
+    caller.require(Permission::TenantsCreate)?;
     let slug = slug.trim();
     if let Err(msg) = check_slug(slug) {
         return Ok(Err(msg));
@@ -70,7 +78,8 @@ fn snapshot(t: &Tenant) -> serde_json::Value {
     })
 }
 
-pub async fn create(state: &AppState, actor: &Actor, input: NewTenant) -> Result<Tenant, AppError> {
+pub async fn create(state: &AppState, caller: &Caller, input: NewTenant) -> Result<Tenant, AppError> {
+    caller.require(Permission::TenantsCreate)?;
     let v = input.validate()?;
     let mut tx = state.pool.begin().await?;
     let plan = db::catalog::plan(&mut *tx, &v.plan).await?;
@@ -106,7 +115,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewTenant) -> Result
     let tenant = db::tenants::by_id(&mut *tx, id).await?.ok_or_else(not_found)?;
     db::audit::record(
         &mut *tx,
-        actor,
+        &caller.actor(),
         NewEvent {
             tenant_id: Some(id),
             action: "tenant.created",
@@ -123,7 +132,8 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewTenant) -> Result
     Ok(tenant)
 }
 
-pub async fn update(state: &AppState, actor: &Actor, id: Uuid, change: TenantUpdate) -> Result<Tenant, AppError> {
+pub async fn update(state: &AppState, caller: &Caller, id: Uuid, change: TenantUpdate) -> Result<Tenant, AppError> {
+    caller.require_on(id, Permission::TenantEdit)?;
     change.validate()?;
     let mut tx = state.pool.begin().await?;
     if !db::tenants::lock(&mut *tx, id).await? {
@@ -173,6 +183,13 @@ pub async fn update(state: &AppState, actor: &Actor, id: Uuid, change: TenantUpd
     if let Some(m) = &change.metadata {
         after.metadata = m.clone();
     }
+    if !caller.is_platform_admin()
+        && (after.plan != before.plan || after.features != before.features || after.metadata != before.metadata)
+    {
+        return Err(AppError::forbidden(
+            "Only platform administrators can change a tenant's plan, features or metadata.",
+        ));
+    }
     let (old, new) = (snapshot(&before), snapshot(&after));
     if old == new {
         // Nothing changed: no write and no audit event.
@@ -181,7 +198,7 @@ pub async fn update(state: &AppState, actor: &Actor, id: Uuid, change: TenantUpd
     db::tenants::update(&mut *tx, &after).await?;
     db::audit::record(
         &mut *tx,
-        actor,
+        &caller.actor(),
         NewEvent {
             tenant_id: Some(id),
             action: "tenant.updated",
@@ -222,11 +239,13 @@ fn action_name(from: TenantStatus, to: TenantStatus) -> &'static str {
 /// aborts the whole action with 409.
 pub async fn transition(
     state: &AppState,
-    actor: &Actor,
+    caller: &Caller,
     id: Uuid,
     action: LifecycleAction,
     reason: Option<&str>,
 ) -> Result<Tenant, AppError> {
+    caller.require_on(id, Permission::TenantLifecycle)?;
+    let actor = &caller.actor();
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     if action.needs_reason() {
         check_reason(reason.unwrap_or("")).map_err(|m| AppError::invalid("reason", m))?;
@@ -265,10 +284,37 @@ pub async fn transition(
         .await?;
         from = to;
     }
+    if from == TenantStatus::Terminated {
+        revoke_access(&mut tx, actor, id).await?;
+    }
     let tenant = db::tenants::by_id(&mut *tx, id).await?.ok_or_else(not_found)?;
     tx.commit().await?;
     tracing::info!(tenant = %tenant.slug, action = action.as_str(), status = %tenant.status, "tenant lifecycle");
     Ok(tenant)
+}
+
+/// T5: a terminated tenant keeps no way in: its memberships, API keys and pending
+/// invitations go, in the same transaction as the transition, with one audit event.
+/// (Sessions need nothing: a session's tenants are re-read on every request.)
+async fn revoke_access(tx: &mut sqlx::PgConnection, actor: &crate::server::access::Actor, id: Uuid) -> Result<(), AppError> {
+    let members = db::memberships::remove_all(&mut *tx, id).await?;
+    let keys = db::api_keys::revoke_all(&mut *tx, id).await?;
+    let invitations = db::invitations::revoke_all_pending(&mut *tx, id).await?;
+    db::audit::record(
+        &mut *tx,
+        actor,
+        NewEvent {
+            tenant_id: Some(id),
+            action: "tenant.access_revoked",
+            target_type: "tenant",
+            target_id: Some(id.to_string()),
+            before: None,
+            after: Some(json!({ "memberships_removed": members, "api_keys_revoked": keys, "invitations_revoked": invitations })),
+            reason: None,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,0 +1,102 @@
+//! Server functions for signing in and out, the signed-in person, and switching tenant.
+//! Plain form fields, so the sign-in form also works without JavaScript.
+
+use crate::error::AppError;
+use crate::model::Me;
+use leptos::prelude::*;
+use uuid::Uuid;
+
+#[cfg(feature = "ssr")]
+use crate::{
+    fns::respond,
+    server::access::Caller,
+    server::auth::Backend,
+    server::services::session as svc,
+    server::state::AppState,
+};
+
+#[cfg(feature = "ssr")]
+async fn auth_session() -> Result<axum_login::AuthSession<Backend>, AppError> {
+    leptos_axum::extract::<axum_login::AuthSession<Backend>>()
+        .await
+        .map_err(|e| AppError::internal("auth session", e))
+}
+
+/// Signs in and, without JavaScript, redirects to `next` (a path on this site).
+#[server]
+pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    respond(
+        async {
+            let state = AppState::from_context()?;
+            let mut session = auth_session().await?;
+            let ip = Caller::current().source_ip;
+            svc::sign_in(&state, &mut session, ip, &email, password).await?;
+            leptos_axum::redirect(&safe_next(next.as_deref()));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Only paths on this site: never an open redirect.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next.map(str::trim) {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+#[server]
+pub async fn sign_out() -> Result<(), AppError> {
+    respond(
+        async {
+            let state = AppState::from_context()?;
+            let mut session = auth_session().await?;
+            svc::sign_out(&state, &mut session, &Caller::current()).await?;
+            leptos_axum::redirect("/login");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// The signed-in person, or None.
+#[server]
+pub async fn current_user() -> Result<Option<Me>, AppError> {
+    Ok(Caller::current().me().cloned())
+}
+
+#[server]
+pub async fn switch_tenant(tenant: Uuid) -> Result<Me, AppError> {
+    respond(
+        async {
+            let mut session = auth_session().await?;
+            svc::switch_tenant(&mut session, &Caller::current(), tenant).await
+        }
+        .await,
+    )
+}
+
+#[server]
+pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
+    respond(
+        async {
+            let state = AppState::from_context()?;
+            let mut session = auth_session().await?;
+            svc::change_password(&state, &mut session, &Caller::current(), current_password, new_password).await
+        }
+        .await,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn next_is_never_an_open_redirect() {
+        use super::safe_next;
+        assert_eq!(safe_next(Some("/tenants?q=a")), "/tenants?q=a");
+        for bad in [None, Some(""), Some("https://evil.example"), Some("//evil.example"), Some("/\\evil.example"), Some("javascript:x")] {
+            assert_eq!(safe_next(bad), "/");
+        }
+    }
+}

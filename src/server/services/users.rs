@@ -1,0 +1,86 @@
+//! People (PRODUCT.md A1, A2): creating accounts, the platform's Users page, disabling.
+
+use crate::db::{self, audit::NewEvent};
+use crate::error::{AppError, FieldErrors};
+use crate::model::validate::{check, check_email, check_name, check_password, normalize_email};
+use crate::model::{Page, Permission, User, UserStatus};
+use crate::server::access::Caller;
+use crate::server::auth;
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub password: String,
+    pub is_platform_admin: bool,
+}
+
+/// Validates and creates an account (the command line's `admin create`, invitations).
+pub async fn create(pool: &PgPool, caller: &Caller, u: NewUser) -> Result<Uuid, AppError> {
+    if u.is_platform_admin {
+        caller.require(Permission::UsersManage)?;
+    }
+    let email = normalize_email(&u.email);
+    let mut errors = FieldErrors::new();
+    check(&mut errors, "email", check_email(&email));
+    check(&mut errors, "name", check_name(&u.name));
+    check(&mut errors, "password", check_password(&u.password));
+    if !errors.is_empty() {
+        return Err(AppError::validation(errors));
+    }
+    let hash = auth::hash_password(u.password).await?;
+    let mut tx = pool.begin().await?;
+    let id = db::users::insert(&mut *tx, &email, u.name.trim(), &hash, u.is_platform_admin).await?;
+    db::audit::record(
+        &mut *tx,
+        &caller.actor(),
+        NewEvent {
+            tenant_id: None,
+            action: "user.created",
+            target_type: "user",
+            target_id: Some(id.to_string()),
+            before: None,
+            after: Some(json!({ "email": email, "name": u.name.trim(), "is_platform_admin": u.is_platform_admin })),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn list(pool: &PgPool, caller: &Caller, search: &str, cursor: Option<&str>) -> Result<Page<User>, AppError> {
+    caller.require(Permission::UsersManage)?;
+    db::users::list(pool, search, cursor, 50).await
+}
+
+/// Disables or re-enables an account. A disabled user's sessions end at once: the session
+/// layer loads only active users.
+pub async fn set_status(pool: &PgPool, caller: &Caller, id: Uuid, status: UserStatus) -> Result<User, AppError> {
+    caller.require(Permission::UsersManage)?;
+    if caller.user_id() == Some(id) && status == UserStatus::Disabled {
+        return Err(AppError::conflict("You can't disable your own account."));
+    }
+    let mut tx = pool.begin().await?;
+    let before = db::users::set_status(&mut *tx, id, status).await?.ok_or_else(|| AppError::not_found("No user has that id."))?;
+    if before != status {
+        db::audit::record(
+            &mut *tx,
+            &caller.actor(),
+            NewEvent {
+                tenant_id: None,
+                action: if status == UserStatus::Disabled { "user.disabled" } else { "user.enabled" },
+                target_type: "user",
+                target_id: Some(id.to_string()),
+                before: Some(json!({ "status": before })),
+                after: Some(json!({ "status": status })),
+                reason: None,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    db::users::get(pool, id).await?.ok_or_else(|| AppError::not_found("No user has that id."))
+}
