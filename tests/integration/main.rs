@@ -4,6 +4,7 @@
 mod audit;
 mod errors;
 mod helpers;
+mod isolation;
 mod lifecycle;
 mod listing;
 mod pages;
