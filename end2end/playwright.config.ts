@@ -6,6 +6,7 @@ import { defineConfig } from '@playwright/test';
 // on each other nor on their order.
 export default defineConfig({
   testDir: './tests',
+  globalSetup: './global-setup.ts',
   fullyParallel: false,
   forbidOnly: !!process.env.CI,
   // Deterministic or broken: no retries, not even on CI.
@@ -18,6 +19,8 @@ export default defineConfig({
     browserName: 'chromium',
     viewport: { width: 1280, height: 800 },
     baseURL: process.env.BASE_URL || 'http://127.0.0.1:3100',
+    // Signed in as the platform admin (see global-setup.ts).
+    storageState: 'playwright/.auth/admin.json',
     // Playwright must never download browsers here: always the system Chromium.
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',

@@ -48,6 +48,14 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
         migrate(&pool).await?;
     }
     auth::spawn_session_cleanup(pool.clone());
+    let admin_email = std::env::var("TENANTRY_ADMIN_EMAIL").unwrap_or_else(|_| "admin@example.com".into());
+    let admin_password = std::env::var("TENANTRY_ADMIN_PASSWORD").ok();
+    if let Some(password) = server::services::users::ensure_first_admin(&pool, &admin_email, admin_password).await? {
+        let url = format!("http://{}/login", config.server.site_addr);
+        println!(
+            "\n  The database had no users, so a platform admin was created.\n  Sign in at {url}\n    email:    {admin_email}\n    password: {password}\n"
+        );
+    }
     if config.demo.load_when_empty && demo::load_if_empty(&pool, config.demo.tenants as usize).await? {
         tracing::info!(tenants = config.demo.tenants, "loaded demo data into the empty database");
     }

@@ -22,8 +22,9 @@ async fn auth_session() -> Result<axum_login::AuthSession<Backend>, AppError> {
         .map_err(|e| AppError::internal("auth session", e))
 }
 
-/// Signs in and, without JavaScript, redirects to `next` (a path on this site).
-#[server]
+/// Signs in and, without JavaScript, redirects to `next` (a path on this site). A stable
+/// path (`/api/sign_in`, form fields email, password, next) so scripts can sign in too.
+#[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     respond(
         async {

@@ -84,3 +84,19 @@ pub async fn set_status(pool: &PgPool, caller: &Caller, id: Uuid, status: UserSt
     tx.commit().await?;
     db::users::get(pool, id).await?.ok_or_else(|| AppError::not_found("No user has that id."))
 }
+
+/// On an empty database, creates the first platform admin so someone can sign in. Answers
+/// the password when one was created (generated unless given). Two instances starting
+/// together: the unique email lets only one succeed, the other finds it there.
+pub async fn ensure_first_admin(pool: &PgPool, email: &str, password: Option<String>) -> Result<Option<String>, AppError> {
+    if db::users::count(pool).await? > 0 {
+        return Ok(None);
+    }
+    let password = password.filter(|p| !p.is_empty()).unwrap_or_else(|| auth::random_token(15));
+    let new = NewUser { email: email.to_string(), name: "Platform admin".into(), password: password.clone(), is_platform_admin: true };
+    match create(pool, &Caller::system(), new).await {
+        Ok(_) => Ok(Some(password)),
+        Err(AppError::Conflict { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
