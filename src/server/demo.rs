@@ -289,12 +289,55 @@ pub async fn seed(pool: &PgPool, count: usize, seed: u64) -> Result<usize, sqlx:
 }
 
 /// Loads demo data once, on an empty database. Instances starting together take an
-/// advisory lock, so only one of them loads.
+/// advisory lock, so only one of them loads. Also adds the demo people (`DEMO_PEOPLE`).
 pub async fn load_if_empty(pool: &PgPool, count: usize) -> Result<bool, sqlx::Error> {
     let mut conn = pool.acquire().await?;
     sqlx::query("select pg_advisory_lock(hashtext('tenantry.demo'))").execute(&mut *conn).await?;
     let empty: bool = sqlx::query_scalar("select not exists(select 1 from tenants)").fetch_one(&mut *conn).await?;
-    let result = if empty { seed(pool, count, 42).await.map(|_| true) } else { Ok(false) };
+    let mut result = if empty { seed(pool, count, 42).await.map(|_| true) } else { Ok(false) };
+    if let Ok(true) = result {
+        result = seed_people(pool).await.map(|_| true);
+    }
     sqlx::query("select pg_advisory_unlock(hashtext('tenantry.demo'))").execute(&mut *conn).await?;
     result
+}
+
+/// The password of the demo people (development only; never on a real deployment).
+pub const DEMO_PASSWORD: &str = "demo password";
+
+/// People to try roles and switching with: email, name, and (tenant index among the
+/// active demo tenants by name, role) pairs.
+pub const DEMO_PEOPLE: &[(&str, &str, &[(usize, &str)])] = &[
+    ("olivia@demo.example", "Olivia Owner", &[(0, "owner"), (1, "admin")]),
+    ("mark@demo.example", "Mark Member", &[(0, "member")]),
+    ("vera@demo.example", "Vera Viewer", &[(1, "viewer")]),
+];
+
+/// Demo people with memberships in the first active demo tenants.
+async fn seed_people(pool: &PgPool) -> Result<(), sqlx::Error> {
+    let tenants: Vec<uuid::Uuid> =
+        sqlx::query_scalar("select id from tenants where status = 'active' order by name limit 2").fetch_all(pool).await?;
+    let hash = password_auth::generate_hash(DEMO_PASSWORD);
+    for (email, name, roles) in DEMO_PEOPLE {
+        let id: uuid::Uuid = sqlx::query_scalar(
+            "insert into users (email, name, password_hash) values ($1, $2, $3)
+             on conflict (email) do update set name = excluded.name returning id",
+        )
+        .bind(email)
+        .bind(name)
+        .bind(&hash)
+        .fetch_one(pool)
+        .await?;
+        for (i, role) in roles.iter() {
+            if let Some(t) = tenants.get(*i) {
+                sqlx::query("insert into memberships (tenant_id, user_id, role) values ($1, $2, $3) on conflict do nothing")
+                    .bind(t)
+                    .bind(id)
+                    .bind(role)
+                    .execute(pool)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
 }
