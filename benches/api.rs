@@ -12,6 +12,10 @@
 //!   list query: first page, search (common word, rare name, two-letter prefix), each filter,
 //!   combined filters, other sorts, and deep pages reached by following `next_cursor`.
 //!   Target: p95 ≤ 10 ms.
+//! The app is called as a signed-in platform admin (a real session cookie from
+//! `/api/sign_in`), so every request pays for what a real one does: the session read,
+//! the user and memberships read, and the access guard. The baseline has no sign-in at all.
+//!
 //! * latency of get-by-id on the app and on the baseline (for reference), then get-by-id
 //!   throughput with 32 concurrent workers, app and baseline alternated over two rounds each,
 //!   best round kept. Target: app ≥ 80 % of the baseline.
@@ -129,9 +133,17 @@ async fn measure(s: &Settings, pool: PgPool, bench_db: &PgConnectOptions) -> Res
     let baseline_pool = connect(bench_db).await?;
     let baseline =
         serve(Router::new().route("/tenants/{id}", get(baseline_get)).with_state(baseline_pool.clone())).await?;
+    let cookie = sign_in(&pool, &app).await?;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::COOKIE, cookie.parse()?);
     // reqwest sends no Accept-Encoding without its compression features; never use a proxy.
-    let client =
-        Client::builder().no_proxy().timeout(Duration::from_secs(10)).pool_max_idle_per_host(WORKERS * 2).build()?;
+    // The session cookie goes to both servers; the baseline ignores it.
+    let client = Client::builder()
+        .no_proxy()
+        .default_headers(headers)
+        .timeout(Duration::from_secs(10))
+        .pool_max_idle_per_host(WORKERS * 2)
+        .build()?;
     println!("servers: app {app}, baseline {baseline}\n");
 
     let mut tally = Tally::default();
@@ -186,6 +198,42 @@ async fn measure(s: &Settings, pool: PgPool, bench_db: &PgConnectOptions) -> Res
 }
 
 // ---------------------------------------------------------------- setup
+
+/// A platform admin's session cookie, through the real sign-in.
+async fn sign_in(pool: &PgPool, app: &str) -> Result<String> {
+    const EMAIL: &str = "bench@example.com";
+    const PASSWORD: &str = "bench password 1";
+    let new = tenantry::server::services::users::NewUser {
+        email: EMAIL.into(),
+        name: "Bench".into(),
+        password: PASSWORD.into(),
+        is_platform_admin: true,
+    };
+    match tenantry::server::services::users::create(pool, &tenantry::server::access::Caller::system(), new).await {
+        Ok(_) | Err(tenantry::error::AppError::Conflict { .. }) => {}
+        Err(e) => bail!("creating the bench admin: {e}"),
+    }
+    let res = Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?
+        .post(format!("{app}/api/sign_in"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .body(format!("email={}&password={}", EMAIL.replace('@', "%40"), PASSWORD.replace(' ', "+")))
+        .send()
+        .await?;
+    ensure!(res.status().as_u16() < 400, "sign-in failed: {}", res.status());
+    let cookie = res
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(tenantry::server::auth::COOKIE))
+        .and_then(|v| v.split(';').next())
+        .context("no session cookie")?;
+    Ok(cookie.to_string())
+}
 
 fn env_or<T: FromStr>(key: &str, default: T) -> Result<T> {
     match std::env::var(key) {

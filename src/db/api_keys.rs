@@ -112,12 +112,13 @@ pub struct KeyAuth {
     pub secret_hash: Vec<u8>,
     pub scopes: Vec<String>,
     pub tenant_status: TenantStatus,
+    pub tenant_slug: String,
     pub last_used_at: Option<DateTime<Utc>>,
 }
 
 pub async fn by_prefix(db: impl PgExecutor<'_>, prefix: &str) -> Result<Option<KeyAuth>, AppError> {
     Ok(sqlx::query_as(
-        "select k.id, k.tenant_id, k.name, k.prefix, k.secret_hash, k.scopes, t.status as tenant_status, k.last_used_at
+        "select k.id, k.tenant_id, k.name, k.prefix, k.secret_hash, k.scopes, t.status as tenant_status, t.slug as tenant_slug, k.last_used_at
          from api_keys k join tenants t on t.id = k.tenant_id
          where k.prefix = $1 and k.revoked_at is null",
     )

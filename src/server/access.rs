@@ -321,6 +321,12 @@ async fn resolve_caller(state: &AppState, parts: &mut http::request::Parts) -> R
         let _ = session.logout().await;
         return Ok(Caller::anonymous(ip));
     }
+    // Slide the idle timeout: saving the session renews its expiry; once a minute is enough.
+    let now = chrono::Utc::now().timestamp();
+    let last_seen: Option<i64> = session.session.get(auth::LAST_SEEN).await.ok().flatten();
+    if last_seen.is_none_or(|t| now - t >= 60) {
+        auth::remember(&session, auth::LAST_SEEN, now).await?;
+    }
     let chosen: Option<Uuid> = session.session.get(auth::ACTIVE_TENANT).await.ok().flatten();
     let mut me = Me {
         id: user.account.id,
@@ -410,7 +416,6 @@ async fn authenticate_key(state: &AppState, key: &str) -> Result<ResolvedKey, Ap
     if found.last_used_at.is_none_or(|t| chrono::Utc::now() - t > chrono::Duration::minutes(1)) {
         db::api_keys::touch(&state.pool, found.id).await?;
     }
-    let tenant_slug = db::tenants::by_id(&state.pool, found.tenant_id).await?.map(|t| t.slug).unwrap_or_default();
     Ok(ResolvedKey {
         caller: KeyCaller {
             id: found.id,
@@ -420,7 +425,7 @@ async fn authenticate_key(state: &AppState, key: &str) -> Result<ResolvedKey, Ap
             scopes: found.scopes.iter().filter_map(|s| Scope::parse(s)).collect(),
             tenant_status: found.tenant_status,
         },
-        tenant_slug,
+        tenant_slug: found.tenant_slug,
     })
 }
 

@@ -24,6 +24,7 @@ pub const COOKIE: &str = "tenantry_session";
 /// Session keys of our own (axum-login keeps its own under "axum-login.data").
 pub const SIGNED_IN_AT: &str = "tenantry.signed_in_at";
 pub const ACTIVE_TENANT: &str = "tenantry.active_tenant";
+pub const LAST_SEEN: &str = "tenantry.last_seen";
 
 /// The signed-in user as loaded for every request: the account and its tenants.
 #[derive(Debug, Clone)]
@@ -139,8 +140,8 @@ pub fn layer(pool: &PgPool, cfg: &AuthConfig) -> AuthLayer {
         .with_same_site(SameSite::Lax)
         .with_secure(cfg.secure_cookies)
         .with_path("/")
-        // Saving on every request keeps the idle timeout sliding.
-        .with_always_save(true)
+        // The idle timeout slides when the session is saved; `access::resolve` touches it
+        // at most once a minute rather than writing the session on every request.
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(cfg.idle_timeout_mins.max(1) as i64)));
     AuthManagerLayerBuilder::new(Backend::new(pool.clone()), sessions).build()
 }
