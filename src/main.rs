@@ -48,6 +48,7 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
         migrate(&pool).await?;
     }
     auth::spawn_session_cleanup(pool.clone());
+    start_dev_mail_sink(&config.mail).await?;
     let admin_email = std::env::var("TENANTRY_ADMIN_EMAIL").unwrap_or_else(|_| "admin@example.com".into());
     let admin_password = std::env::var("TENANTRY_ADMIN_PASSWORD").ok();
     if let Some(password) = server::services::users::ensure_first_admin(&pool, &admin_email, admin_password).await? {
@@ -70,6 +71,24 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Development: receive our own email on the `smtp_url` address and keep it as files.
+async fn start_dev_mail_sink(cfg: &server::config::MailConfig) -> anyhow::Result<()> {
+    if cfg.dev_sink_dir.is_empty() {
+        return Ok(());
+    }
+    let addr = cfg
+        .smtp_url
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split(['/', '?']).next())
+        .and_then(|hp| hp.rsplit('@').next())
+        .and_then(|hp| std::net::ToSocketAddrs::to_socket_addrs(hp).ok()?.next())
+        .ok_or_else(|| anyhow::anyhow!("[mail].smtp_url {:?} has no host:port for the dev mail sink", cfg.smtp_url))?;
+    server::mail_sink::MailSink::start(addr, Some(cfg.dev_sink_dir.clone().into())).await?;
+    tracing::info!("mail sink on {addr}: every email the portal sends is written to {}", cfg.dev_sink_dir);
+    Ok(())
+}
+
 /// Our migrations, the session table included (sqlx takes an advisory lock, so instances
 /// starting together migrate once).
 async fn migrate(pool: &sqlx::PgPool) -> anyhow::Result<()> {
@@ -86,7 +105,12 @@ async fn admin_create(pool: &sqlx::PgPool, args: &[String]) -> anyhow::Result<()
         Some(p) => (p, false),
         None => (auth::random_token(15), true),
     };
-    let new = server::services::users::NewUser { email: email.clone(), name, password: password.clone(), is_platform_admin: true };
+    let new = server::services::users::NewUser {
+        email: email.clone(),
+        name,
+        password: password.clone(),
+        is_platform_admin: true,
+    };
     let caller = server::access::Caller::system();
     match server::services::users::create(pool, &caller, new).await {
         Ok(_) => {

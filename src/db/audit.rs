@@ -42,7 +42,11 @@ pub async fn record(db: impl PgExecutor<'_>, actor: &Actor, e: NewEvent<'_>) -> 
 pub const DEFAULT_LIMIT: u32 = 50;
 
 /// Newest first, paged by event id; `only` limits it to those tenants' events.
-pub async fn list(db: impl PgExecutor<'_>, q: &AuditQuery, only: Option<&[Uuid]>) -> Result<Page<AuditEvent>, AppError> {
+pub async fn list(
+    db: impl PgExecutor<'_>,
+    q: &AuditQuery,
+    only: Option<&[Uuid]>,
+) -> Result<Page<AuditEvent>, AppError> {
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, 1000) as i64;
     let mut qb = QueryBuilder::<Postgres>::new(
         "select e.id, e.occurred_at, e.actor_type, e.actor_id, e.actor_label, e.tenant_id, \

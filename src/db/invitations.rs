@@ -96,7 +96,10 @@ pub async fn get(db: impl PgExecutor<'_>, tenant: Uuid, id: Uuid) -> Result<Opti
 }
 
 /// Locks the invitation a token belongs to (for accepting it).
-pub async fn by_token_for_update(db: impl PgExecutor<'_>, token_hash: &[u8]) -> Result<Option<InvitationRow>, AppError> {
+pub async fn by_token_for_update(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+) -> Result<Option<InvitationRow>, AppError> {
     Ok(sqlx::query_as(&format!("{SELECT} where i.token_hash = $1 for update of i"))
         .bind(token_hash)
         .fetch_optional(db)

@@ -50,15 +50,13 @@ pub async fn role_of(db: impl PgExecutor<'_>, tenant: Uuid, user: Uuid) -> Resul
 
 /// Adds the user to the tenant; an existing membership keeps its role. True when added.
 pub async fn add(db: impl PgExecutor<'_>, tenant: Uuid, user: Uuid, role: Role) -> Result<bool, AppError> {
-    Ok(sqlx::query(
-        "insert into memberships (tenant_id, user_id, role) values ($1, $2, $3) on conflict do nothing",
-    )
-    .bind(tenant)
-    .bind(user)
-    .bind(role.as_str())
-    .execute(db)
-    .await?
-    .rows_affected()
+    Ok(sqlx::query("insert into memberships (tenant_id, user_id, role) values ($1, $2, $3) on conflict do nothing")
+        .bind(tenant)
+        .bind(user)
+        .bind(role.as_str())
+        .execute(db)
+        .await?
+        .rows_affected()
         == 1)
 }
 

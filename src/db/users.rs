@@ -18,12 +18,10 @@ pub struct Credentials {
 }
 
 pub async fn credentials_by_email(db: impl PgExecutor<'_>, email: &str) -> Result<Option<Credentials>, AppError> {
-    Ok(sqlx::query_as(
-        "select id, email, name, password_hash, is_platform_admin, status from users where email = $1",
-    )
-    .bind(email)
-    .fetch_optional(db)
-    .await?)
+    Ok(sqlx::query_as("select id, email, name, password_hash, is_platform_admin, status from users where email = $1")
+        .bind(email)
+        .fetch_optional(db)
+        .await?)
 }
 
 #[derive(sqlx::FromRow)]
@@ -119,7 +117,12 @@ pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<User>, AppE
 }
 
 /// Users by email, newest first, searched by email or name, paged by (created_at, id).
-pub async fn list(db: impl PgExecutor<'_>, search: &str, cursor: Option<&str>, limit: u32) -> Result<Page<User>, AppError> {
+pub async fn list(
+    db: impl PgExecutor<'_>,
+    search: &str,
+    cursor: Option<&str>,
+    limit: u32,
+) -> Result<Page<User>, AppError> {
     let limit = limit.clamp(1, 200) as i64;
     let mut qb = QueryBuilder::<Postgres>::new(
         "select u.id, u.email, u.name, u.is_platform_admin, u.status, u.created_at, u.last_sign_in_at,
@@ -129,7 +132,11 @@ pub async fn list(db: impl PgExecutor<'_>, search: &str, cursor: Option<&str>, l
     let search = search.trim().to_lowercase();
     if !search.is_empty() {
         let like = format!("%{}%", search.replace(['%', '_', '\\'], ""));
-        qb.push(" and (u.email like ").push_bind(like.clone()).push(" or lower(u.name) like ").push_bind(like).push(")");
+        qb.push(" and (u.email like ")
+            .push_bind(like.clone())
+            .push(" or lower(u.name) like ")
+            .push_bind(like)
+            .push(")");
     }
     if let Some(c) = cursor.filter(|c| !c.is_empty()) {
         let (ts, id) = c

@@ -8,18 +8,13 @@ use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
 use crate::{
-    fns::respond,
-    server::access::Caller,
-    server::auth::Backend,
-    server::services::session as svc,
+    fns::respond, server::access::Caller, server::auth::Backend, server::services::session as svc,
     server::state::AppState,
 };
 
 #[cfg(feature = "ssr")]
 async fn auth_session() -> Result<axum_login::AuthSession<Backend>, AppError> {
-    leptos_axum::extract::<axum_login::AuthSession<Backend>>()
-        .await
-        .map_err(|e| AppError::internal("auth session", e))
+    leptos_axum::extract::<axum_login::AuthSession<Backend>>().await.map_err(|e| AppError::internal("auth session", e))
 }
 
 /// Signs in and, without JavaScript, redirects to `next` (a path on this site). A stable
@@ -96,7 +91,14 @@ mod tests {
     fn next_is_never_an_open_redirect() {
         use super::safe_next;
         assert_eq!(safe_next(Some("/tenants?q=a")), "/tenants?q=a");
-        for bad in [None, Some(""), Some("https://evil.example"), Some("//evil.example"), Some("/\\evil.example"), Some("javascript:x")] {
+        for bad in [
+            None,
+            Some(""),
+            Some("https://evil.example"),
+            Some("//evil.example"),
+            Some("/\\evil.example"),
+            Some("javascript:x"),
+        ] {
             assert_eq!(safe_next(bad), "/");
         }
     }

@@ -1,10 +1,13 @@
 //! Server functions: the app's own RPC, one module per area. Each one resolves its caller,
 //! calls a service and sets the HTTP status from the error, exactly like the REST handlers.
 
+pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod members;
 pub mod system;
 pub mod tenants;
+pub mod users;
 
 /// Sets the response status from the error so server functions answer 4xx/5xx honestly.
 #[cfg(feature = "ssr")]

@@ -104,7 +104,10 @@ impl Permission {
 
     /// Whether it changes something (refused in a suspended tenant).
     pub fn is_write(self) -> bool {
-        !matches!(self, Permission::TenantRead | Permission::MembersRead | Permission::AuditRead | Permission::QuotaRead)
+        !matches!(
+            self,
+            Permission::TenantRead | Permission::MembersRead | Permission::AuditRead | Permission::QuotaRead
+        )
     }
 
     /// "edit this tenant's settings", for messages ("Your role can't …").
@@ -160,8 +163,14 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 6] =
-        [Scope::TenantsRead, Scope::TenantsWrite, Scope::MembersRead, Scope::AuditRead, Scope::UsageWrite, Scope::QuotaRead];
+    pub const ALL: [Scope; 6] = [
+        Scope::TenantsRead,
+        Scope::TenantsWrite,
+        Scope::MembersRead,
+        Scope::AuditRead,
+        Scope::UsageWrite,
+        Scope::QuotaRead,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -294,10 +303,7 @@ mod tests {
     fn readme_role_table_matches_the_guard() {
         let readme = include_str!("../../README.md");
         let table = role_table_markdown();
-        assert!(
-            readme.contains(&table),
-            "README.md's role table differs from the code; replace it with:\n\n{table}"
-        );
+        assert!(readme.contains(&table), "README.md's role table differs from the code; replace it with:\n\n{table}");
     }
 
     #[test]

@@ -11,8 +11,8 @@ pub mod tenant;
 pub mod validate;
 
 pub use access::{Me, Permission, Role, Scope, TenantMembership};
-pub use identity::*;
 pub use audit::{AuditEvent, AuditQuery};
+pub use identity::*;
 pub use plan::{Catalog, Plan, Region};
 pub use query::{Page, Sort, SortField, TenantQuery};
 pub use stats::{Count, DayCount, TenantStats};

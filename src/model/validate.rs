@@ -307,7 +307,8 @@ mod identity_tests {
         for ok in ["ada@example.com", "a.b+tag@sub.example.co.uk"] {
             assert_eq!(check_email(ok), Ok(()), "{ok}");
         }
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "ada@example..com", "<a>@x.io"] {
+        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "ada@example..com", "<a>@x.io"]
+        {
             assert!(check_email(bad).is_err(), "{bad}");
         }
         assert_eq!(normalize_email("  Ada@Example.COM "), "ada@example.com");

@@ -236,9 +236,9 @@ impl Caller {
             Principal::System => Ok(TenantScope::All),
             Principal::Anonymous => Err(AppError::unauthorized(SIGN_IN)),
             Principal::User(me) if me.is_platform_admin => Ok(TenantScope::All),
-            Principal::User(me) => Ok(TenantScope::Only(
-                me.memberships.iter().filter(|m| m.role.allows(p)).map(|m| m.tenant_id).collect(),
-            )),
+            Principal::User(me) => {
+                Ok(TenantScope::Only(me.memberships.iter().filter(|m| m.role.allows(p)).map(|m| m.tenant_id).collect()))
+            }
             Principal::ApiKey(k) => {
                 self.key_allows(k, k.tenant_id, p)?;
                 Ok(TenantScope::Only(vec![k.tenant_id]))
@@ -297,7 +297,9 @@ async fn resolve_caller(state: &AppState, parts: &mut http::request::Parts) -> R
             .ok()
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(str::trim)
-            .ok_or_else(|| AppError::unauthorized("Send the API key as \u{201c}Authorization: Bearer <key>\u{201d}."))?;
+            .ok_or_else(|| {
+                AppError::unauthorized("Send the API key as \u{201c}Authorization: Bearer <key>\u{201d}.")
+            })?;
         let k = authenticate_key(state, key).await?;
         // A key is bound to its tenant: naming another one (header or subdomain) is refused.
         if let Some(hint) = hint.filter(|h| !h.starts_with("domain:")) {
@@ -355,7 +357,8 @@ fn tenant_hint(parts: &http::request::Parts, state: &AppState) -> Option<String>
         }
     }
     let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok())?;
-    let host = host.rsplit_once(':').map_or(host, |(h, port)| if port.bytes().all(|b| b.is_ascii_digit()) { h } else { host });
+    let host =
+        host.rsplit_once(':').map_or(host, |(h, port)| if port.bytes().all(|b| b.is_ascii_digit()) { h } else { host });
     let host = host.to_ascii_lowercase();
     let base = cfg.base_domain.trim().to_ascii_lowercase();
     if !base.is_empty() {
@@ -384,7 +387,11 @@ fn public_host(url: &str) -> Option<String> {
 async fn tenant_for_hint(state: &AppState, me: &Me, hint: &str) -> Result<Uuid, AppError> {
     if let Some(domain) = hint.strip_prefix("domain:") {
         let id = db::tenants::id_by_domain(&state.pool, domain).await?.ok_or_else(|| AppError::not_found(NO_TENANT))?;
-        return if me.is_platform_admin || me.membership(id).is_some() { Ok(id) } else { Err(AppError::not_found(NO_TENANT)) };
+        return if me.is_platform_admin || me.membership(id).is_some() {
+            Ok(id)
+        } else {
+            Err(AppError::not_found(NO_TENANT))
+        };
     }
     if let Some(m) = me.memberships.iter().find(|m| m.tenant_id.to_string() == hint || m.slug == hint) {
         return Ok(m.tenant_id);
@@ -478,7 +485,11 @@ pub const PUBLIC_PAGES: &[&str] = &["/login", "/invite"];
 
 fn sign_in_redirect(parts: &http::request::Parts) -> Response {
     let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let location = if next == "/" { "/login".to_string() } else { format!("/login?next={}", crate::model::query::encode_component(next)) };
+    let location = if next == "/" {
+        "/login".to_string()
+    } else {
+        format!("/login?next={}", crate::model::query::encode_component(next))
+    };
     (http::StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
 }
 

@@ -46,6 +46,9 @@ pub struct MailConfig {
     /// The address people open the portal at; links in emails start with it.
     pub public_url: String,
     pub timeout_secs: u64,
+    /// Development only: when set, the server itself runs a mail sink on the address of
+    /// `smtp_url` and writes every message it is sent into this directory as a .eml file.
+    pub dev_sink_dir: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -78,6 +81,7 @@ impl Default for MailConfig {
             from: "Tenantry <no-reply@tenantry.localhost>".into(),
             public_url: "http://127.0.0.1:3000".into(),
             timeout_secs: 10,
+            dev_sink_dir: String::new(),
         }
     }
 }

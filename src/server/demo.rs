@@ -316,7 +316,9 @@ pub const DEMO_PEOPLE: &[(&str, &str, &[(usize, &str)])] = &[
 /// Demo people with memberships in the first active demo tenants.
 async fn seed_people(pool: &PgPool) -> Result<(), sqlx::Error> {
     let tenants: Vec<uuid::Uuid> =
-        sqlx::query_scalar("select id from tenants where status = 'active' order by name limit 2").fetch_all(pool).await?;
+        sqlx::query_scalar("select id from tenants where status = 'active' order by name limit 2")
+            .fetch_all(pool)
+            .await?;
     let hash = password_auth::generate_hash(DEMO_PASSWORD);
     for (email, name, roles) in DEMO_PEOPLE {
         let id: uuid::Uuid = sqlx::query_scalar(
@@ -330,12 +332,14 @@ async fn seed_people(pool: &PgPool) -> Result<(), sqlx::Error> {
         .await?;
         for (i, role) in roles.iter() {
             if let Some(t) = tenants.get(*i) {
-                sqlx::query("insert into memberships (tenant_id, user_id, role) values ($1, $2, $3) on conflict do nothing")
-                    .bind(t)
-                    .bind(id)
-                    .bind(role)
-                    .execute(pool)
-                    .await?;
+                sqlx::query(
+                    "insert into memberships (tenant_id, user_id, role) values ($1, $2, $3) on conflict do nothing",
+                )
+                .bind(t)
+                .bind(id)
+                .bind(role)
+                .execute(pool)
+                .await?;
             }
         }
     }

@@ -5,6 +5,8 @@ pub mod access;
 pub mod auth;
 pub mod config;
 pub mod demo;
+pub mod mail;
+pub mod mail_sink;
 pub mod rest;
 pub mod services;
 pub mod state;
@@ -49,7 +51,8 @@ pub fn app(state: AppState) -> Router {
         )
         .layer(axum::middleware::from_fn_with_state(state.clone(), access::resolve))
         .layer(auth::layer(&state.pool, &state.config.auth));
-    let hsts = state.config.auth.secure_cookies.then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    let hsts =
+        state.config.auth.secure_cookies.then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     Router::new()
         .merge(rest::health_router())
         .merge(dynamic)

@@ -13,6 +13,7 @@ pub struct AppState {
     pub pool: PgPool,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
+    pub mailer: super::mail::Mailer,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -29,7 +30,8 @@ impl AppState {
             .site_pkg_dir("pkg")
             .site_addr(config.server.site_addr)
             .build();
-        Self { pool, config: Arc::new(config), leptos_options }
+        let mailer = super::mail::Mailer::new(&config.mail);
+        Self { pool, config: Arc::new(config), leptos_options, mailer }
     }
 
     /// The state a server function runs with.

@@ -116,12 +116,24 @@ impl Fixture {
 async fn insert_key(app: &TestApp, tenant: Uuid, scopes: &[Scope]) -> ((Uuid, String), String) {
     let prefix = format!("tnt_{}", &Uuid::new_v4().simple().to_string()[..8]);
     let secret = format!("{prefix}_{}", tenantry::server::auth::random_token(32));
-    let id =
-        tenantry::db::api_keys::insert(&app.pool, tenant, "isolation", &prefix, &tenantry::server::auth::sha256(&secret), scopes, None)
-            .await
-            .unwrap();
+    let id = tenantry::db::api_keys::insert(
+        &app.pool,
+        tenant,
+        "isolation",
+        &prefix,
+        &tenantry::server::auth::sha256(&secret),
+        scopes,
+        None,
+    )
+    .await
+    .unwrap();
     ((id, secret), prefix)
 }
+
+/// Managing people and keys in A: A's viewer is refused, B's callers don't see A.
+const MANAGE: Row = [Unauthorized, Forbidden, NotFound, NotFound, Ok];
+/// Platform-wide administration.
+const PLATFORM: Row = [Unauthorized, Forbidden, Forbidden, Forbidden, Ok];
 
 /// One request: method, URI (with placeholders), optional JSON body.
 struct Case {
@@ -145,8 +157,14 @@ fn rest_cases() -> Vec<((&'static str, &'static str), Case)> {
                 [Unauthorized, Forbidden, Forbidden, Forbidden, Ok],
             ),
         ),
-        (("GET", "/api/v1/tenants/stats"), c("GET", "/api/v1/tenants/stats", None, [Unauthorized, Ok, Hidden, Hidden, Ok])),
-        (("GET", "/api/v1/tenants/{id}"), c("GET", "/api/v1/tenants/{id}", None, [Unauthorized, Ok, NotFound, NotFound, Ok])),
+        (
+            ("GET", "/api/v1/tenants/stats"),
+            c("GET", "/api/v1/tenants/stats", None, [Unauthorized, Ok, Hidden, Hidden, Ok]),
+        ),
+        (
+            ("GET", "/api/v1/tenants/{id}"),
+            c("GET", "/api/v1/tenants/{id}", None, [Unauthorized, Ok, NotFound, NotFound, Ok]),
+        ),
         (
             ("PUT", "/api/v1/tenants/{id}"),
             c(
@@ -175,10 +193,67 @@ fn rest_cases() -> Vec<((&'static str, &'static str), Case)> {
         ),
         (
             ("GET", "/api/v1/audit/export.csv"),
-            c("GET", "/api/v1/audit/export.csv?tenant_id={id}", None, [Unauthorized, Forbidden, NotFound, NotFound, Ok]),
+            c(
+                "GET",
+                "/api/v1/audit/export.csv?tenant_id={id}",
+                None,
+                [Unauthorized, Forbidden, NotFound, NotFound, Ok],
+            ),
         ),
         (("GET", "/api/v1/plans"), c("GET", "/api/v1/plans", None, [Unauthorized, Ok, Ok, Ok, Ok])),
         (("GET", "/api/v1/regions"), c("GET", "/api/v1/regions", None, [Unauthorized, Ok, Ok, Ok, Ok])),
+        (
+            ("GET", "/api/v1/tenants/{id}/users"),
+            c("GET", "/api/v1/tenants/{id}/users", None, [Unauthorized, Ok, NotFound, NotFound, Ok]),
+        ),
+        (
+            ("PUT", "/api/v1/tenants/{id}/members/{user_id}"),
+            c("PUT", "/api/v1/tenants/{id}/members/{user_id}", Some(json!({ "role": "member" })), MANAGE),
+        ),
+        (
+            ("DELETE", "/api/v1/tenants/{id}/members/{user_id}"),
+            c("DELETE", "/api/v1/tenants/{id}/members/{user_id}", None, MANAGE),
+        ),
+        (("GET", "/api/v1/tenants/{id}/invitations"), c("GET", "/api/v1/tenants/{id}/invitations", None, MANAGE)),
+        (
+            ("POST", "/api/v1/tenants/{id}/invitations"),
+            c(
+                "POST",
+                "/api/v1/tenants/{id}/invitations",
+                Some(json!({ "email": "new@alpha.example", "role": "member" })),
+                MANAGE,
+            ),
+        ),
+        (
+            ("POST", "/api/v1/tenants/{id}/invitations/{invitation_id}/resend"),
+            c("POST", "/api/v1/tenants/{id}/invitations/{invitation_id}/resend", None, MANAGE),
+        ),
+        (
+            ("DELETE", "/api/v1/tenants/{id}/invitations/{invitation_id}"),
+            c("DELETE", "/api/v1/tenants/{id}/invitations/{invitation_id}", None, MANAGE),
+        ),
+        (("GET", "/api/v1/tenants/{id}/api-keys"), c("GET", "/api/v1/tenants/{id}/api-keys", None, MANAGE)),
+        (
+            ("POST", "/api/v1/tenants/{id}/api-keys"),
+            c(
+                "POST",
+                "/api/v1/tenants/{id}/api-keys",
+                Some(json!({ "name": "made", "scopes": ["tenants:read"] })),
+                MANAGE,
+            ),
+        ),
+        (
+            ("DELETE", "/api/v1/tenants/{id}/api-keys/{key_id}"),
+            c("DELETE", "/api/v1/tenants/{id}/api-keys/{key_id}", None, MANAGE),
+        ),
+        (("GET", "/api/v1/users"), c("GET", "/api/v1/users", None, PLATFORM)),
+        (("POST", "/api/v1/users/{id}/disable"), c("POST", "/api/v1/users/{user_id}/disable", None, PLATFORM)),
+        (("POST", "/api/v1/users/{id}/enable"), c("POST", "/api/v1/users/{user_id}/enable", None, PLATFORM)),
+        (("GET", "/api/v1/me"), c("GET", "/api/v1/me", None, [Unauthorized, Ok, Ok, Ok, Ok])),
+        (
+            ("POST", "/api/v1/tenants/{id}/switch"),
+            c("POST", "/api/v1/tenants/{id}/switch", None, [Unauthorized, Ok, NotFound, Forbidden, Ok]),
+        ),
     ]
 }
 
@@ -230,16 +305,40 @@ fn fn_cases() -> Vec<(&'static str, FnCase)> {
                 [Unauthorized, Forbidden, NotFound, NotFound, Ok],
             ),
         ),
-        ("check_slug", f(Enc::Form, json!({ "slug": "free-slug" }), [Unauthorized, Forbidden, Forbidden, Forbidden, Ok])),
+        (
+            "check_slug",
+            f(Enc::Form, json!({ "slug": "free-slug" }), [Unauthorized, Forbidden, Forbidden, Forbidden, Ok]),
+        ),
         ("get_catalog", f(Enc::Form, json!({}), [Unauthorized, Ok, Ok, Ok, Ok])),
         ("get_tenant_stats", f(Enc::Form, json!({}), [Unauthorized, Ok, Hidden, Hidden, Ok])),
-        (
-            "list_audit",
-            f(Enc::Json, json!({ "query": audit_of_a }), [Unauthorized, Forbidden, NotFound, NotFound, Ok]),
-        ),
+        ("list_audit", f(Enc::Json, json!({ "query": audit_of_a }), [Unauthorized, Forbidden, NotFound, NotFound, Ok])),
         ("audit_actions", f(Enc::Form, json!({}), [Unauthorized, Ok, Hidden, Hidden, Ok])),
         ("system_status", f(Enc::Form, json!({}), [Unauthorized, Ok, Ok, Ok, Ok])),
         ("api_operations", f(Enc::Form, json!({}), [Unauthorized, Ok, Ok, Ok, Ok])),
+        ("list_members", f(Enc::Form, json!({ "tenant": "{id}" }), [Unauthorized, Ok, NotFound, NotFound, Ok])),
+        (
+            "change_member_role",
+            f(Enc::Form, json!({ "tenant": "{id}", "user": "{user_id}", "role": "member" }), MANAGE),
+        ),
+        ("remove_member", f(Enc::Form, json!({ "tenant": "{id}", "user": "{user_id}" }), MANAGE)),
+        ("list_invitations", f(Enc::Form, json!({ "tenant": "{id}" }), MANAGE)),
+        (
+            "invite_member",
+            f(Enc::Form, json!({ "tenant": "{id}", "email": "fn-new@alpha.example", "role": "viewer" }), MANAGE),
+        ),
+        ("resend_invitation", f(Enc::Form, json!({ "tenant": "{id}", "invitation": "{invitation_id}" }), MANAGE)),
+        ("revoke_invitation", f(Enc::Form, json!({ "tenant": "{id}", "invitation": "{invitation_id}" }), MANAGE)),
+        // Invitation links are capabilities: an unknown token names nothing, for everyone.
+        ("get_invitation", f(Enc::Form, json!({ "token": "not-a-token" }), [NotFound; 5])),
+        ("accept_invitation", f(Enc::Form, json!({ "token": "not-a-token" }), [NotFound; 5])),
+        ("list_api_keys", f(Enc::Form, json!({ "tenant": "{id}" }), MANAGE)),
+        (
+            "create_api_key",
+            f(Enc::Json, json!({ "tenant": "{id}", "name": "made", "scopes": ["tenants:read"] }), MANAGE),
+        ),
+        ("revoke_api_key", f(Enc::Form, json!({ "tenant": "{id}", "key": "{key_id}" }), MANAGE)),
+        ("list_users", f(Enc::Form, json!({ "search": "" }), PLATFORM)),
+        ("set_user_status", f(Enc::Form, json!({ "user": "{user_id}", "status": "disabled" }), PLATFORM)),
         // Signing in is for everyone; a wrong password is 401 for all alike.
         (
             "sign_in",
@@ -328,8 +427,7 @@ async fn every_rest_route_is_guarded(pool: sqlx::PgPool) {
         }
     }
     let cases = rest_cases();
-    let known: BTreeSet<(String, String)> =
-        cases.iter().map(|((m, p), _)| (m.to_string(), p.to_string())).collect();
+    let known: BTreeSet<(String, String)> = cases.iter().map(|((m, p), _)| (m.to_string(), p.to_string())).collect();
     let missing: Vec<_> = routes.difference(&known).collect();
     assert!(missing.is_empty(), "REST routes without an isolation entry (add them to rest_cases): {missing:?}");
     let stale: Vec<_> = known.difference(&routes).collect();
@@ -357,9 +455,8 @@ async fn every_rest_route_is_guarded(pool: sqlx::PgPool) {
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn every_server_function_is_guarded(pool: sqlx::PgPool) {
     let world = World::new(pool).await;
-    let registered: Vec<(String, String)> = leptos::server_fn::axum::server_fn_paths()
-        .map(|(path, _)| (fn_name(path), path.to_string()))
-        .collect();
+    let registered: Vec<(String, String)> =
+        leptos::server_fn::axum::server_fn_paths().map(|(path, _)| (fn_name(path), path.to_string())).collect();
     let cases = fn_cases();
     let names: BTreeSet<&str> = cases.iter().map(|(n, _)| *n).collect();
     let missing: Vec<_> = registered.iter().filter(|(n, _)| !names.contains(n.as_str())).map(|(n, _)| n).collect();

@@ -3,8 +3,8 @@
 use super::ErrorBody;
 use crate::error::AppError;
 use crate::model::{AuditEvent, AuditQuery, Page};
-use crate::server::services::{audit as svc, tenants};
 use crate::server::access::Caller;
+use crate::server::services::{audit as svc, tenants};
 use crate::server::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::header;

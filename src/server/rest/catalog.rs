@@ -2,8 +2,8 @@
 
 use crate::error::AppError;
 use crate::model::{Plan, Region};
-use crate::server::services::tenants as svc;
 use crate::server::access::Caller;
+use crate::server::services::tenants as svc;
 use crate::server::state::AppState;
 use axum::extract::State;
 use axum::Json;

@@ -1,11 +1,14 @@
 //! The REST API under `/api/v1` (JSON, snake_case), its OpenAPI document, and the health
 //! endpoints. Handlers are thin: parse, call a service, map the error.
 
+pub mod api_keys;
 pub mod audit;
 pub mod catalog;
 pub mod health;
 pub mod json;
+pub mod members;
 pub mod tenants;
+pub mod users;
 
 use crate::error::AppError;
 use crate::server::state::AppState;
@@ -40,7 +43,7 @@ pub struct ErrorDetail {
     // and in this document at once.
     paths(health::healthz, health::readyz),
     components(schemas(ErrorBody, ErrorDetail, tenants::ReasonBody)),
-    tags((name = "tenants"), (name = "audit"), (name = "catalog"), (name = "health"))
+    tags((name = "tenants"), (name = "members"), (name = "api keys"), (name = "users"), (name = "audit"), (name = "catalog"), (name = "health"))
 )]
 pub struct ApiDoc;
 
@@ -57,6 +60,18 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(audit::export_csv))
         .routes(routes!(catalog::plans))
         .routes(routes!(catalog::regions))
+        .routes(routes!(members::list))
+        .routes(routes!(members::change_role, members::remove))
+        .routes(routes!(members::list_invitations, members::invite))
+        .routes(routes!(members::resend))
+        .routes(routes!(members::revoke))
+        .routes(routes!(api_keys::list, api_keys::create))
+        .routes(routes!(api_keys::revoke))
+        .routes(routes!(users::list))
+        .routes(routes!(users::disable))
+        .routes(routes!(users::enable))
+        .routes(routes!(users::me))
+        .routes(routes!(users::switch))
         .split_for_parts()
 }
 
@@ -67,6 +82,11 @@ pub fn openapi_json() -> String {
 
 async fn openapi() -> ([(http::header::HeaderName, &'static str); 1], String) {
     ([(http::header::CONTENT_TYPE, "application/json")], openapi_json())
+}
+
+/// An id in a path; anything that isn't one names nothing (404).
+pub fn parse_id(s: &str, what: &str) -> Result<uuid::Uuid, AppError> {
+    uuid::Uuid::parse_str(s.trim()).map_err(|_| AppError::not_found(format!("No {what} has that id.")))
 }
 
 async fn not_found() -> AppError {

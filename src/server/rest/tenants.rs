@@ -58,7 +58,11 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/tenants/{id}", tag = "tenants",
     params(("id" = String, Path, description = "Tenant id or slug")),
     responses((status = 200, body = Tenant), (status = 404, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Tenant>, AppError> {
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Tenant>, AppError> {
     Ok(Json(svc::get(&state.pool, &caller, &id).await?))
 }
 

@@ -1,7 +1,10 @@
 //! The application's rules, one module per area. Each service asks the access guard
 //! first, then validates, then changes data and its audit event in one transaction.
 
+pub mod api_keys;
 pub mod audit;
+pub mod invitations;
+pub mod members;
 pub mod session;
 pub mod tenants;
 pub mod users;

@@ -25,7 +25,10 @@ pub async fn sign_in(
 ) -> Result<(), AppError> {
     let email = normalize_email(email);
     if email.is_empty() || password.is_empty() {
-        return Err(AppError::invalid(if email.is_empty() { "email" } else { "password" }, "Enter your email and password."));
+        return Err(AppError::invalid(
+            if email.is_empty() { "email" } else { "password" },
+            "Enter your email and password.",
+        ));
     }
     let cfg = &state.config.auth;
     let window = chrono::Duration::seconds(cfg.failure_window_secs.max(1) as i64);
@@ -79,13 +82,12 @@ pub async fn sign_out(state: &AppState, session: &mut AuthSession<Backend>, call
 }
 
 /// Makes `tenant` the one the session works in; the caller must belong to it.
-pub async fn switch_tenant(
-    session: &mut AuthSession<Backend>,
-    caller: &Caller,
-    tenant: Uuid,
-) -> Result<Me, AppError> {
+pub async fn switch_tenant(session: &mut AuthSession<Backend>, caller: &Caller, tenant: Uuid) -> Result<Me, AppError> {
     caller.require_on(tenant, crate::model::Permission::TenantRead)?;
-    let mut me = caller.me().cloned().ok_or_else(|| AppError::forbidden("Only people switch tenants; API keys are bound to theirs."))?;
+    let mut me = caller
+        .me()
+        .cloned()
+        .ok_or_else(|| AppError::forbidden("Only people switch tenants; API keys are bound to theirs."))?;
     auth::remember(session, auth::ACTIVE_TENANT, tenant).await?;
     me.active_tenant = Some(tenant);
     Ok(me)
@@ -102,7 +104,9 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     let me = caller.me().ok_or_else(|| AppError::unauthorized("Sign in to change your password."))?;
     check_password(&new).map_err(|m| AppError::invalid("new_password", m))?;
-    let account = db::users::credentials_by_email(&state.pool, &me.email).await?.ok_or_else(|| AppError::unauthorized("Sign in again."))?;
+    let account = db::users::credentials_by_email(&state.pool, &me.email)
+        .await?
+        .ok_or_else(|| AppError::unauthorized("Sign in again."))?;
     if !auth::verify_password(current, account.password_hash).await? {
         return Err(AppError::invalid("current_password", "That is not your current password."));
     }

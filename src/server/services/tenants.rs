@@ -296,7 +296,11 @@ pub async fn transition(
 /// T5: a terminated tenant keeps no way in: its memberships, API keys and pending
 /// invitations go, in the same transaction as the transition, with one audit event.
 /// (Sessions need nothing: a session's tenants are re-read on every request.)
-async fn revoke_access(tx: &mut sqlx::PgConnection, actor: &crate::server::access::Actor, id: Uuid) -> Result<(), AppError> {
+async fn revoke_access(
+    tx: &mut sqlx::PgConnection,
+    actor: &crate::server::access::Actor,
+    id: Uuid,
+) -> Result<(), AppError> {
     let members = db::memberships::remove_all(&mut *tx, id).await?;
     let keys = db::api_keys::revoke_all(&mut *tx, id).await?;
     let invitations = db::invitations::revoke_all_pending(&mut *tx, id).await?;
@@ -309,7 +313,9 @@ async fn revoke_access(tx: &mut sqlx::PgConnection, actor: &crate::server::acces
             target_type: "tenant",
             target_id: Some(id.to_string()),
             before: None,
-            after: Some(json!({ "memberships_removed": members, "api_keys_revoked": keys, "invitations_revoked": invitations })),
+            after: Some(
+                json!({ "memberships_removed": members, "api_keys_revoked": keys, "invitations_revoked": invitations }),
+            ),
             reason: None,
         },
     )

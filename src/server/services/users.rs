@@ -17,8 +17,16 @@ pub struct NewUser {
     pub is_platform_admin: bool,
 }
 
-/// Validates and creates an account (the command line's `admin create`, invitations).
+/// Validates and creates an account (the command line's `admin create`, the first admin).
 pub async fn create(pool: &PgPool, caller: &Caller, u: NewUser) -> Result<Uuid, AppError> {
+    let mut tx = pool.begin().await?;
+    let id = create_in(&mut tx, caller, u).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The same inside the caller's transaction (accepting an invitation).
+pub async fn create_in(tx: &mut sqlx::PgConnection, caller: &Caller, u: NewUser) -> Result<Uuid, AppError> {
     if u.is_platform_admin {
         caller.require(Permission::UsersManage)?;
     }
@@ -31,7 +39,6 @@ pub async fn create(pool: &PgPool, caller: &Caller, u: NewUser) -> Result<Uuid, 
         return Err(AppError::validation(errors));
     }
     let hash = auth::hash_password(u.password).await?;
-    let mut tx = pool.begin().await?;
     let id = db::users::insert(&mut *tx, &email, u.name.trim(), &hash, u.is_platform_admin).await?;
     db::audit::record(
         &mut *tx,
@@ -47,7 +54,6 @@ pub async fn create(pool: &PgPool, caller: &Caller, u: NewUser) -> Result<Uuid, 
         },
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -64,7 +70,9 @@ pub async fn set_status(pool: &PgPool, caller: &Caller, id: Uuid, status: UserSt
         return Err(AppError::conflict("You can't disable your own account."));
     }
     let mut tx = pool.begin().await?;
-    let before = db::users::set_status(&mut *tx, id, status).await?.ok_or_else(|| AppError::not_found("No user has that id."))?;
+    let before = db::users::set_status(&mut *tx, id, status)
+        .await?
+        .ok_or_else(|| AppError::not_found("No user has that id."))?;
     if before != status {
         db::audit::record(
             &mut *tx,
@@ -88,12 +96,21 @@ pub async fn set_status(pool: &PgPool, caller: &Caller, id: Uuid, status: UserSt
 /// On an empty database, creates the first platform admin so someone can sign in. Answers
 /// the password when one was created (generated unless given). Two instances starting
 /// together: the unique email lets only one succeed, the other finds it there.
-pub async fn ensure_first_admin(pool: &PgPool, email: &str, password: Option<String>) -> Result<Option<String>, AppError> {
+pub async fn ensure_first_admin(
+    pool: &PgPool,
+    email: &str,
+    password: Option<String>,
+) -> Result<Option<String>, AppError> {
     if db::users::count(pool).await? > 0 {
         return Ok(None);
     }
     let password = password.filter(|p| !p.is_empty()).unwrap_or_else(|| auth::random_token(15));
-    let new = NewUser { email: email.to_string(), name: "Platform admin".into(), password: password.clone(), is_platform_admin: true };
+    let new = NewUser {
+        email: email.to_string(),
+        name: "Platform admin".into(),
+        password: password.clone(),
+        is_platform_admin: true,
+    };
     match create(pool, &Caller::system(), new).await {
         Ok(_) => Ok(Some(password)),
         Err(AppError::Conflict { .. }) => Ok(None),

@@ -1,0 +1,90 @@
+//! Outgoing email over SMTP with lettre (PRODUCT.md A3). The transport is built from
+//! `[mail].smtp_url`, so a real relay (`smtps://…`, or `smtp://…?tls=required` for
+//! STARTTLS) and the local development sink (`smtp://127.0.0.1:2525`) need no code change.
+
+use crate::server::config::MailConfig;
+use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct Mailer {
+    transport: Option<AsyncSmtpTransport<Tokio1Executor>>,
+    from: String,
+    pub public_url: String,
+    /// Why the transport could not be built (a bad URL), reported on every send.
+    broken: Option<String>,
+}
+
+/// What an invitation email says.
+pub struct InvitationMail<'a> {
+    pub to: &'a str,
+    pub tenant: &'a str,
+    pub inviter: &'a str,
+    pub role: &'a str,
+    pub token: &'a str,
+    pub expires: chrono::DateTime<chrono::Utc>,
+}
+
+impl Mailer {
+    pub fn new(cfg: &MailConfig) -> Self {
+        let built = AsyncSmtpTransport::<Tokio1Executor>::from_url(&cfg.smtp_url)
+            .map(|b| b.timeout(Some(Duration::from_secs(cfg.timeout_secs.max(1)))).build());
+        let (transport, broken) = match built {
+            Ok(t) => (Some(t), None),
+            Err(e) => (None, Some(format!("the SMTP address in [mail].smtp_url is not valid: {e}"))),
+        };
+        Self { transport, from: cfg.from.clone(), public_url: cfg.public_url.trim_end_matches('/').to_string(), broken }
+    }
+
+    /// The accept link for an invitation token.
+    pub fn invitation_link(&self, token: &str) -> String {
+        format!("{}/invite/{token}", self.public_url)
+    }
+
+    /// Sends the invitation; the error is a short sentence to show the person who invited.
+    pub async fn send_invitation(&self, m: &InvitationMail<'_>) -> Result<(), String> {
+        let link = self.invitation_link(m.token);
+        let expires = m.expires.format("%-d %B %Y, %H:%M UTC");
+        let subject = format!("You're invited to {} on Tenantry", m.tenant);
+        let text = format!(
+            "Hello,\r\n\r\n{inviter} invited you to join {tenant} on Tenantry as {role}.\r\n\r\nAccept the invitation here:\r\n{link}\r\n\r\nThe link works once and expires on {expires}.\r\nIf you didn't expect this email, you can ignore it.\r\n",
+            inviter = m.inviter,
+            tenant = m.tenant,
+            role = m.role,
+        );
+        let html = format!(
+            "<p>Hello,</p><p>{inviter} invited you to join <strong>{tenant}</strong> on Tenantry as {role}.</p>\
+             <p><a href=\"{link}\">Accept the invitation</a></p>\
+             <p>The link works once and expires on {expires}. If you didn't expect this email, you can ignore it.</p>",
+            inviter = escape(m.inviter),
+            tenant = escape(m.tenant),
+            role = escape(m.role),
+        );
+        self.send(m.to, &subject, text, html).await
+    }
+
+    async fn send(&self, to: &str, subject: &str, text: String, html: String) -> Result<(), String> {
+        let transport = self.transport.as_ref().ok_or_else(|| self.broken.clone().unwrap_or_default())?;
+        let from: Mailbox = self.from.parse().map_err(|e| format!("[mail].from is not a valid address: {e}"))?;
+        let to: Mailbox = to.parse().map_err(|e| format!("{to} is not a valid address: {e}"))?;
+        let message = Message::builder()
+            .from(from)
+            .to(to)
+            .subject(subject)
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(text))
+                    .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html)),
+            )
+            .map_err(|e| format!("the email could not be built: {e}"))?;
+        transport.send(message).await.map(|_| ()).map_err(|e| {
+            tracing::warn!(error = %e, "sending email failed");
+            format!("The email could not be sent ({e}). Check [mail] settings, then resend.")
+        })
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}

@@ -1,0 +1,270 @@
+//! Invitations (PRODUCT.md A3): invite by email with a role, resend, revoke, accept.
+//! The token is mailed and only its SHA-256 is kept; a resend replaces it, so only the
+//! newest link works, and accepting locks the row, so a link works once.
+
+use crate::db::{self, audit::NewEvent};
+use crate::error::AppError;
+use crate::model::validate::{check_email, normalize_email};
+use crate::model::{Invitation, InvitationPreview, InvitationStatus, Permission, Role};
+use crate::server::access::Caller;
+use crate::server::auth::{self, Backend};
+use crate::server::mail::InvitationMail;
+use crate::server::services::{members::check_owner_rule, users};
+use crate::server::state::AppState;
+use axum_login::{AuthSession, AuthnBackend};
+use chrono::Utc;
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// Pending invitations carry people's emails, so listing them needs MembersManage.
+pub async fn list(pool: &PgPool, caller: &Caller, tenant: Uuid) -> Result<Vec<Invitation>, AppError> {
+    caller.require_on(tenant, Permission::MembersManage)?;
+    db::invitations::list(pool, tenant).await
+}
+
+struct TenantSeats {
+    tenant_name: String,
+    plan_name: String,
+    max_users: i64,
+}
+
+async fn seats(db: &mut sqlx::PgConnection, tenant: Uuid) -> Result<TenantSeats, AppError> {
+    let (tenant_name, plan_name, max_users): (String, String, i64) = sqlx::query_as(
+        "select t.name, p.name, p.max_users from tenants t join plans p on p.id = t.plan_id where t.id = $1",
+    )
+    .bind(tenant)
+    .fetch_optional(&mut *db)
+    .await?
+    .ok_or_else(|| AppError::not_found("No tenant has that id or slug."))?;
+    Ok(TenantSeats { tenant_name, plan_name, max_users })
+}
+
+pub async fn invite(
+    state: &AppState,
+    caller: &Caller,
+    tenant: Uuid,
+    email: &str,
+    role: Role,
+) -> Result<Invitation, AppError> {
+    caller.require_on(tenant, Permission::MembersManage)?;
+    let email = normalize_email(email);
+    check_email(&email).map_err(|m| AppError::invalid("email", m))?;
+    check_owner_rule(caller, tenant, None, Some(role)).map_err(|_| {
+        AppError::invalid("role", "Only an owner can invite another owner. Choose admin, member or viewer.")
+    })?;
+    let mut tx = state.pool.begin().await?;
+    db::tenants::lock(&mut *tx, tenant).await?;
+    let t = seats(&mut tx, tenant).await?;
+    let already: bool = sqlx::query_scalar(
+        "select exists(select 1 from memberships m join users u on u.id = m.user_id where m.tenant_id = $1 and u.email = $2)",
+    )
+    .bind(tenant)
+    .bind(&email)
+    .fetch_one(&mut *tx)
+    .await?;
+    if already {
+        return Err(AppError::conflict_on("email", format!("{email} is already a member of {}.", t.tenant_name)));
+    }
+    let used = db::memberships::seats_used(&mut *tx, tenant).await?;
+    if used >= t.max_users {
+        return Err(AppError::conflict_on(
+            "email",
+            format!(
+                "The {} plan allows {} people; {} has {used} (members and pending invitations). Remove someone or move to a larger plan.",
+                t.plan_name, t.max_users, t.tenant_name
+            ),
+        ));
+    }
+    let token = auth::random_token(32);
+    let expires = Utc::now() + chrono::Duration::days(state.config.auth.invitation_expiry_days.clamp(1, 90) as i64);
+    let id = db::invitations::insert(&mut *tx, tenant, &email, role, &auth::sha256(&token), caller.user_id(), expires)
+        .await?;
+    record(&mut tx, caller, tenant, "invitation.created", id, json!({ "email": email, "role": role })).await?;
+    tx.commit().await?;
+    send(state, caller, id, &t.tenant_name, &email, role, &token, expires).await?;
+    get(&state.pool, tenant, id).await
+}
+
+/// Sends (or re-sends) the email and records the outcome on the invitation.
+#[allow(clippy::too_many_arguments)]
+async fn send(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    tenant_name: &str,
+    email: &str,
+    role: Role,
+    token: &str,
+    expires: chrono::DateTime<Utc>,
+) -> Result<(), AppError> {
+    let inviter =
+        caller.me().map(|m| format!("{} ({})", m.name, m.email)).unwrap_or_else(|| "Your platform operator".into());
+    let mail =
+        InvitationMail { to: email, tenant: tenant_name, inviter: &inviter, role: role.as_str(), token, expires };
+    let outcome = state.mailer.send_invitation(&mail).await;
+    db::invitations::mark_sent(&state.pool, id, outcome.err().as_deref()).await
+}
+
+async fn get(pool: &PgPool, tenant: Uuid, id: Uuid) -> Result<Invitation, AppError> {
+    db::invitations::get(pool, tenant, id).await?.map(Into::into).ok_or_else(not_found)
+}
+
+fn not_found() -> AppError {
+    AppError::not_found("No such invitation in this tenant.")
+}
+
+pub async fn resend(state: &AppState, caller: &Caller, tenant: Uuid, id: Uuid) -> Result<Invitation, AppError> {
+    caller.require_on(tenant, Permission::MembersManage)?;
+    let mut tx = state.pool.begin().await?;
+    let row = db::invitations::get(&mut *tx, tenant, id).await?.ok_or_else(not_found)?;
+    if row.status != "pending" {
+        return Err(AppError::conflict(format!("This invitation was {}; invite again instead.", row.status)));
+    }
+    let t = seats(&mut tx, tenant).await?;
+    let token = auth::random_token(32);
+    let expires = Utc::now() + chrono::Duration::days(state.config.auth.invitation_expiry_days.clamp(1, 90) as i64);
+    db::invitations::renew(&mut *tx, id, &auth::sha256(&token), expires).await?;
+    record(&mut tx, caller, tenant, "invitation.resent", id, json!({ "email": row.email })).await?;
+    tx.commit().await?;
+    send(state, caller, id, &t.tenant_name, &row.email, row.role(), &token, expires).await?;
+    get(&state.pool, tenant, id).await
+}
+
+pub async fn revoke(pool: &PgPool, caller: &Caller, tenant: Uuid, id: Uuid) -> Result<Invitation, AppError> {
+    caller.require_on(tenant, Permission::MembersManage)?;
+    let mut tx = pool.begin().await?;
+    let row = db::invitations::get(&mut *tx, tenant, id).await?.ok_or_else(not_found)?;
+    if row.status != "pending" {
+        return Err(AppError::conflict(format!("This invitation was already {}.", row.status)));
+    }
+    db::invitations::set_status(&mut *tx, id, "revoked").await?;
+    record(&mut tx, caller, tenant, "invitation.revoked", id, json!({ "email": row.email })).await?;
+    tx.commit().await?;
+    get(pool, tenant, id).await
+}
+
+const INVALID_LINK: &str = "This invitation link is not valid. Ask for a new invitation.";
+
+/// What the accept page shows; anyone holding the link may see it.
+pub async fn preview(pool: &PgPool, token: &str) -> Result<InvitationPreview, AppError> {
+    let row = db::invitations::by_token(pool, &auth::sha256(token.trim()))
+        .await?
+        .ok_or_else(|| AppError::not_found(INVALID_LINK))?;
+    let tenant_name: String =
+        sqlx::query_scalar("select name from tenants where id = $1").bind(row.tenant_id).fetch_one(pool).await?;
+    let existing_user = db::users::credentials_by_email(pool, &row.email).await?.is_some();
+    Ok(InvitationPreview {
+        tenant_name,
+        email: row.email.clone(),
+        role: row.role(),
+        status: row.status(),
+        expires_at: row.expires_at,
+        existing_user,
+    })
+}
+
+/// Accepts: a new person sets a name and password and is signed in; someone with an
+/// account must be signed in as the invited email.
+pub async fn accept(
+    state: &AppState,
+    session: &mut AuthSession<Backend>,
+    caller: &Caller,
+    token: &str,
+    name: Option<String>,
+    password: Option<String>,
+) -> Result<Uuid, AppError> {
+    let mut tx = state.pool.begin().await?;
+    let row = db::invitations::by_token_for_update(&mut *tx, &auth::sha256(token.trim()))
+        .await?
+        .ok_or_else(|| AppError::not_found(INVALID_LINK))?;
+    match row.status() {
+        InvitationStatus::Pending => {}
+        InvitationStatus::Accepted => {
+            return Err(AppError::conflict("This invitation was already accepted. Sign in instead."))
+        }
+        InvitationStatus::Revoked => {
+            return Err(AppError::conflict("This invitation was withdrawn. Ask for a new one."))
+        }
+        InvitationStatus::Expired => return Err(AppError::conflict("This invitation has expired. Ask for a new one.")),
+    }
+    let existing = db::users::credentials_by_email(&mut *tx, &row.email).await?;
+    let (user, new_account) = match existing {
+        Some(u) => {
+            if caller.user_id() != Some(u.id) {
+                return Err(AppError::conflict(format!(
+                    "{} already has an account. Sign in as {} first, then open the link again.",
+                    row.email, row.email
+                )));
+            }
+            (u.id, false)
+        }
+        None => {
+            let name = name.unwrap_or_default();
+            let password = password.unwrap_or_default();
+            // Validate here so a bad form leaves the invitation untouched.
+            let id = users::create_in(
+                &mut tx,
+                &Caller::system(),
+                users::NewUser { email: row.email.clone(), name, password, is_platform_admin: false },
+            )
+            .await?;
+            (id, true)
+        }
+    };
+    db::memberships::add(&mut *tx, row.tenant_id, user, row.role()).await?;
+    db::invitations::set_status(&mut *tx, row.id, "accepted").await?;
+    let actor = crate::server::access::Actor::user(user, &row.email, caller.source_ip);
+    for (action, target_type, target) in
+        [("invitation.accepted", "invitation", row.id.to_string()), ("member.added", "user", user.to_string())]
+    {
+        db::audit::record(
+            &mut *tx,
+            &actor,
+            NewEvent {
+                tenant_id: Some(row.tenant_id),
+                action,
+                target_type,
+                target_id: Some(target),
+                before: None,
+                after: Some(json!({ "email": row.email, "role": row.role() })),
+                reason: None,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    if new_account {
+        if let Some(u) = session.backend.get_user(&user).await.map_err(|e| AppError::internal("load user", e))? {
+            session.login(&u).await.map_err(|e| AppError::internal("sign in", e))?;
+            auth::remember(session, auth::SIGNED_IN_AT, Utc::now().timestamp()).await?;
+        }
+    }
+    auth::remember(session, auth::ACTIVE_TENANT, row.tenant_id).await?;
+    Ok(row.tenant_id)
+}
+
+async fn record(
+    tx: &mut sqlx::PgConnection,
+    caller: &Caller,
+    tenant: Uuid,
+    action: &str,
+    id: Uuid,
+    after: serde_json::Value,
+) -> Result<(), AppError> {
+    db::audit::record(
+        &mut *tx,
+        &caller.actor(),
+        NewEvent {
+            tenant_id: Some(tenant),
+            action,
+            target_type: "invitation",
+            target_id: Some(id.to_string()),
+            before: None,
+            after: Some(after),
+            reason: None,
+        },
+    )
+    .await?;
+    Ok(())
+}

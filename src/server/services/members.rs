@@ -1,0 +1,100 @@
+//! A tenant's people (PRODUCT.md A3): list, change role, remove. Owners are special: only
+//! an owner (or a platform admin) makes, changes or removes one, and the last owner stays.
+
+use crate::db::{self, audit::NewEvent};
+use crate::error::AppError;
+use crate::model::{Member, Permission, Role};
+use crate::server::access::Caller;
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+pub async fn list(pool: &PgPool, caller: &Caller, tenant: Uuid) -> Result<Vec<Member>, AppError> {
+    caller.require_on(tenant, Permission::MembersRead)?;
+    db::memberships::list(pool, tenant).await
+}
+
+/// Only owners hand out or take away ownership.
+pub fn check_owner_rule(caller: &Caller, tenant: Uuid, from: Option<Role>, to: Option<Role>) -> Result<(), AppError> {
+    let touches_owner = from == Some(Role::Owner) || to == Some(Role::Owner);
+    if touches_owner && caller.role_in(tenant) != Some(Role::Owner) {
+        return Err(AppError::forbidden("Only an owner can make someone an owner, or change or remove an owner."));
+    }
+    Ok(())
+}
+
+const LAST_OWNER: &str = "This is the tenant's last owner. Make someone else an owner first.";
+
+pub async fn change_role(
+    pool: &PgPool,
+    caller: &Caller,
+    tenant: Uuid,
+    user: Uuid,
+    role: Role,
+) -> Result<Member, AppError> {
+    caller.require_on(tenant, Permission::MembersManage)?;
+    let mut tx = pool.begin().await?;
+    // The tenant row lock serialises membership changes, so two demotions can't both pass
+    // the last-owner check.
+    db::tenants::lock(&mut *tx, tenant).await?;
+    let current = db::memberships::role_of(&mut *tx, tenant, user)
+        .await?
+        .ok_or_else(|| AppError::not_found("That person is not a member of this tenant."))?;
+    check_owner_rule(caller, tenant, Some(current), Some(role))?;
+    if current != role {
+        if current == Role::Owner && db::memberships::count_owners(&mut *tx, tenant).await? <= 1 {
+            return Err(AppError::conflict(LAST_OWNER));
+        }
+        db::memberships::set_role(&mut *tx, tenant, user, role).await?;
+        db::audit::record(
+            &mut *tx,
+            &caller.actor(),
+            NewEvent {
+                tenant_id: Some(tenant),
+                action: "member.role_changed",
+                target_type: "user",
+                target_id: Some(user.to_string()),
+                before: Some(json!({ "role": current })),
+                after: Some(json!({ "role": role })),
+                reason: None,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    db::memberships::list(pool, tenant)
+        .await?
+        .into_iter()
+        .find(|m| m.user_id == user)
+        .ok_or_else(|| AppError::not_found("That person is not a member of this tenant."))
+}
+
+pub async fn remove(pool: &PgPool, caller: &Caller, tenant: Uuid, user: Uuid) -> Result<(), AppError> {
+    caller.require_on(tenant, Permission::MembersManage)?;
+    let mut tx = pool.begin().await?;
+    db::tenants::lock(&mut *tx, tenant).await?;
+    let current = db::memberships::role_of(&mut *tx, tenant, user)
+        .await?
+        .ok_or_else(|| AppError::not_found("That person is not a member of this tenant."))?;
+    check_owner_rule(caller, tenant, Some(current), None)?;
+    if current == Role::Owner && db::memberships::count_owners(&mut *tx, tenant).await? <= 1 {
+        return Err(AppError::conflict(LAST_OWNER));
+    }
+    db::memberships::remove(&mut *tx, tenant, user).await?;
+    db::audit::record(
+        &mut *tx,
+        &caller.actor(),
+        NewEvent {
+            tenant_id: Some(tenant),
+            action: "member.removed",
+            target_type: "user",
+            target_id: Some(user.to_string()),
+            before: Some(json!({ "role": current })),
+            after: None,
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
