@@ -1,13 +1,17 @@
 //! Server functions for a tenant's API keys.
 
 use crate::error::AppError;
-use crate::model::{ApiKey, CreatedApiKey, Scope};
+use crate::model::{ApiKey, CreatedApiKey};
 use leptos::prelude::*;
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
 use crate::{
-    fns::respond, model::NewApiKey, server::access::Caller, server::services::api_keys as svc, server::state::AppState,
+    fns::respond,
+    model::{NewApiKey, Scope},
+    server::access::Caller,
+    server::services::api_keys as svc,
+    server::state::AppState,
 };
 
 #[server]

@@ -1,19 +1,21 @@
 //! Server functions for a tenant's members and invitations.
 
 use crate::error::AppError;
-use crate::model::{Invitation, InvitationPreview, Member, Role};
+use crate::model::{Invitation, InvitationPreview, Member};
 use leptos::prelude::*;
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
 use crate::{
     fns::respond,
+    model::Role,
     server::access::Caller,
     server::auth::Backend,
     server::services::{invitations, members},
     server::state::AppState,
 };
 
+#[cfg(feature = "ssr")]
 fn parse_role(role: &str) -> Result<Role, AppError> {
     Role::parse(role).ok_or_else(|| AppError::invalid("role", "Choose owner, admin, member or viewer."))
 }

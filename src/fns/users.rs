@@ -1,12 +1,14 @@
 //! Server functions for the platform's Users page.
 
 use crate::error::AppError;
-use crate::model::{Page, User, UserStatus};
+use crate::model::{Page, User};
 use leptos::prelude::*;
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
-use crate::{fns::respond, server::access::Caller, server::services::users as svc, server::state::AppState};
+use crate::{
+    fns::respond, model::UserStatus, server::access::Caller, server::services::users as svc, server::state::AppState,
+};
 
 #[server]
 pub async fn list_users(search: String, cursor: Option<String>) -> Result<Page<User>, AppError> {
