@@ -1,14 +1,36 @@
 //! The HTML shell, the layout and the routes.
 
 use crate::components::icons::Icon;
-use crate::components::{ToastRegion, Toasts};
+use crate::components::{use_session, Session, ToastRegion, Toasts};
+use crate::fns::auth::{SignOut, SwitchTenant};
+use crate::model::{Me, Permission};
 use crate::pages;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::{path, SsrMode};
 
+/// The Content-Security-Policy of every page: scripts only from this origin or carrying
+/// this response's nonce (Leptos puts it on its hydration scripts), WebAssembly allowed,
+/// no framing, forms only to this origin.
+pub fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data: https:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; \
+         form-action 'self'; object-src 'none'"
+    )
+}
+
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(res)) =
+        (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    {
+        if let Ok(v) = http::HeaderValue::from_str(&content_security_policy(&nonce)) {
+            res.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -33,50 +55,150 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     Toasts::provide();
+    Session::provide();
     // Pages wait for their data before the HTML is sent (SsrMode::Async), so every page
     // is complete without JavaScript and hydration starts from finished markup.
     view! {
         <Stylesheet id="leptos" href="/pkg/tenantry.css"/>
         <Title formatter=|text: String| if text.is_empty() { "Tenantry".to_string() } else { format!("{text} · Tenantry") }/>
         <Router>
-            <a class="skip-link" href="#main">"Skip to content"</a>
-            <div class="app">
-                <Sidebar/>
-                <main class="main" id="main" tabindex="-1">
-                    <Routes fallback=pages::not_found::NotFound>
-                        <Route path=path!("/") view=pages::dashboard::Dashboard ssr=SsrMode::Async/>
-                        <Route path=path!("/tenants") view=pages::tenants::TenantList ssr=SsrMode::Async/>
-                        <Route path=path!("/tenants/new") view=pages::tenant_new::NewTenantPage ssr=SsrMode::Async/>
-                        <Route path=path!("/tenants/:id") view=pages::tenant::TenantPage ssr=SsrMode::Async/>
-                        <Route path=path!("/audit") view=pages::audit::AuditPage ssr=SsrMode::Async/>
-                        <Route path=path!("/api-docs") view=pages::api_docs::ApiDocs ssr=SsrMode::Async/>
-                        <Route path=path!("/status") view=pages::status::StatusPage ssr=SsrMode::Async/>
-                    </Routes>
-                </main>
-            </div>
+            <Layout/>
             <ToastRegion/>
         </Router>
     }
 }
 
+/// Public pages (sign-in, invitations) stand alone; every other page has the sidebar.
+#[component]
+fn Layout() -> impl IntoView {
+    let location = use_location();
+    let bare = move || {
+        let p = location.pathname.get();
+        p.starts_with("/login") || p.starts_with("/invite/")
+    };
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <div class="app" class:app-bare=bare>
+            <Show when=move || !bare()><Sidebar/></Show>
+            <main class="main" id="main" tabindex="-1">
+                <Routes fallback=pages::not_found::NotFound>
+                    <Route path=path!("/") view=pages::dashboard::Dashboard ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/invite/:token") view=pages::invite::InvitePage ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/users") view=pages::users::UsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tenants") view=pages::tenants::TenantList ssr=SsrMode::Async/>
+                    <Route path=path!("/tenants/new") view=pages::tenant_new::NewTenantPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tenants/:id") view=pages::tenant::TenantPage ssr=SsrMode::Async/>
+                    <Route path=path!("/audit") view=pages::audit::AuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/api-docs") view=pages::api_docs::ApiDocs ssr=SsrMode::Async/>
+                    <Route path=path!("/status") view=pages::status::StatusPage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+        </div>
+    }
+}
+
 #[component]
 fn Sidebar() -> impl IntoView {
+    let session = use_session();
     view! {
         <aside class="sidebar">
             <a class="brand" href="/">
                 <span class="brand-mark" aria-hidden="true"></span>
                 <span>"Tenantry"</span>
             </a>
-            <nav class="nav" aria-label="Main">
-                <ul>
-                    <li><A href="/" exact=true><Icon name="dashboard"/><span>"Dashboard"</span></A></li>
-                    <li><A href="/tenants"><Icon name="tenants"/><span>"Tenants"</span></A></li>
-                    <li><A href="/audit"><Icon name="audit"/><span>"Audit log"</span></A></li>
-                    <li><A href="/api-docs"><Icon name="api"/><span>"REST API"</span></A></li>
-                    <li><A href="/status"><Icon name="status"/><span>"System status"</span></A></li>
-                </ul>
-            </nav>
-            <div class="sidebar-footer">"Operator console · v" {env!("CARGO_PKG_VERSION")}</div>
+            <Transition fallback=|| ()>
+                {move || {
+                    let me = session.me();
+                    let admin = me.as_ref().is_some_and(|m| m.is_platform_admin);
+                    let audit = me.as_ref().is_some_and(|m| {
+                        m.is_platform_admin || m.memberships.iter().any(|t| m.can(Permission::AuditRead, Some(t.tenant_id)))
+                    });
+                    view! {
+                        <nav class="nav" aria-label="Main">
+                            <ul>
+                                <li><A href="/" exact=true><Icon name="dashboard"/><span>"Dashboard"</span></A></li>
+                                <li><A href="/tenants"><Icon name="tenants"/><span>"Tenants"</span></A></li>
+                                {audit.then(|| view! { <li><A href="/audit"><Icon name="audit"/><span>"Audit log"</span></A></li> })}
+                                {admin.then(|| view! { <li><A href="/users"><Icon name="users"/><span>"Users"</span></A></li> })}
+                                <li><A href="/api-docs"><Icon name="api"/><span>"REST API"</span></A></li>
+                                <li><A href="/status"><Icon name="status"/><span>"System status"</span></A></li>
+                            </ul>
+                        </nav>
+                        {me.map(|me| view! { <UserBox me/> })}
+                    }
+                }}
+            </Transition>
+            <div class="sidebar-footer">"Tenantry · v" {env!("CARGO_PKG_VERSION")}</div>
         </aside>
+    }
+}
+
+/// Who is signed in, the tenant they work in (with a switcher when they have several),
+/// their account and signing out. The forms work without JavaScript too.
+#[component]
+fn UserBox(me: Me) -> impl IntoView {
+    let session = use_session();
+    let switch = ServerAction::<SwitchTenant>::new();
+    let sign_out = ServerAction::<SignOut>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(me)) = switch.value().get() {
+            session.refresh();
+            if let Some(t) = me.active() {
+                navigate(&format!("/tenants/{}", t.slug), Default::default());
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = sign_out.value().get() {
+            session.refresh();
+        }
+    });
+    let active = me.active().cloned();
+    let context = match (&active, me.is_platform_admin) {
+        (Some(t), _) => view! {
+            <span class="context-name">{t.name.clone()}</span>
+            <span class="context-role">{t.role.label()}</span>
+        }
+        .into_any(),
+        (None, true) => view! { <span class="context-name">"All tenants"</span><span class="context-role">"Platform admin"</span> }.into_any(),
+        (None, false) => view! { <span class="context-name muted">"No tenant yet"</span> }.into_any(),
+    };
+    let many = me.memberships.len() > 1 || (me.is_platform_admin && !me.memberships.is_empty());
+    let options = me
+        .memberships
+        .iter()
+        .map(|m| {
+            let selected = Some(m.tenant_id) == me.active_tenant;
+            view! { <option value=m.tenant_id.to_string() selected=selected>{format!("{} ({})", m.name, m.role.label())}</option> }
+        })
+        .collect_view();
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+    view! {
+        <section class="userbox" aria-label="Your account">
+            <div class="context" aria-live="polite">
+                <span class="context-label">"Working in"</span>
+                {context}
+            </div>
+            {many.then(|| view! {
+                <ActionForm action=switch node_ref=form_ref attr:class="switcher">
+                    <label class="sr-only" for="switch-tenant">"Switch tenant"</label>
+                    <select id="switch-tenant" name="tenant"
+                        on:change=move |_| { if let Some(f) = form_ref.get() { let _ = f.request_submit(); } }>
+                        {options}
+                    </select>
+                    <noscript><button class="btn btn-sm" type="submit">"Switch"</button></noscript>
+                </ActionForm>
+            })}
+            <div class="who">
+                <A href="/account" attr:class="who-name">{me.name.clone()}</A>
+                <span class="who-email">{me.email.clone()}</span>
+            </div>
+            <ActionForm action=sign_out>
+                <button class="btn btn-sm btn-ghost signout" type="submit">"Sign out"</button>
+            </ActionForm>
+        </section>
     }
 }

@@ -5,9 +5,11 @@ pub mod charts;
 pub mod feedback;
 pub mod format;
 pub mod icons;
+pub mod me;
 pub mod toast;
 
 pub use badge::{IsolationBadge, PlanBadge, StatusBadge};
 pub use charts::{BarChart, HBars};
 pub use feedback::{field_errors, Empty, ErrorAlert, FieldError, Loading};
+pub use me::{use_me, use_session, Session};
 pub use toast::{use_toasts, ToastRegion, Toasts};

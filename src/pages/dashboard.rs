@@ -21,10 +21,14 @@ pub fn Dashboard() -> impl IntoView {
         <header class="page-header">
             <div>
                 <h1>"Dashboard"</h1>
-                <p class="subtitle">"Every tenant on the platform at a glance."</p>
+                <p class="subtitle">"Your tenants at a glance."</p>
             </div>
             <div class="actions">
-                <a class="btn btn-primary" href="/tenants/new"><Icon name="plus"/>"New tenant"</a>
+                <Transition fallback=|| ()>
+                    {move || crate::components::use_session().me().filter(|m| m.can(crate::model::Permission::TenantsCreate, None)).map(|_| view! {
+                        <a class="btn btn-primary" href="/tenants/new"><Icon name="plus"/>"New tenant"</a>
+                    })}
+                </Transition>
             </div>
         </header>
         <Suspense fallback=|| view! { <Loading/> }>

@@ -1,10 +1,16 @@
 //! One module per route.
 
+pub mod account;
 pub mod api_docs;
 pub mod audit;
 pub mod dashboard;
+pub mod invite;
+pub mod login;
 pub mod not_found;
 pub mod status;
 pub mod tenant;
+pub mod tenant_keys;
+pub mod tenant_members;
 pub mod tenant_new;
 pub mod tenants;
+pub mod users;

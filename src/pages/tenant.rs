@@ -83,7 +83,17 @@ fn TenantView(
     save: ServerAction<UpdateTenant>,
 ) -> impl IntoView {
     let base = format!("/tenants/{}", t.slug);
-    let actions = LifecycleAction::available_from(t.status);
+    let me = use_me();
+    let can = |p: Permission| me.as_ref().is_some_and(|m| m.can(p, Some(t.id)));
+    let (can_lifecycle, can_edit, can_members, can_keys, can_audit) = (
+        can(Permission::TenantLifecycle),
+        can(Permission::TenantEdit),
+        can(Permission::MembersRead),
+        can(Permission::ApiKeysManage),
+        can(Permission::AuditRead),
+    );
+    let is_admin = me.as_ref().is_some_and(|m| m.is_platform_admin);
+    let actions = if can_lifecycle { LifecycleAction::available_from(t.status) } else { Vec::new() };
     let action_buttons = actions
         .iter()
         .map(|a| {
@@ -102,10 +112,18 @@ fn TenantView(
     };
     let dialog = confirm.filter(|a| actions.contains(a)).map(|a| view! { <ConfirmAction t=t.clone() action=a act/> });
     let body = match tab.as_str() {
-        "edit" => view! { <EditTenant t=t.clone() save/> }.into_any(),
-        "audit" => view! { <TenantAudit t=t.clone()/> }.into_any(),
+        "edit" if can_edit => view! { <EditTenant t=t.clone() save/> }.into_any(),
+        "members" if can_members => view! { <crate::pages::tenant_members::TenantMembers t=t.clone()/> }.into_any(),
+        "api-keys" if can_keys => view! { <crate::pages::tenant_keys::TenantKeys t=t.clone()/> }.into_any(),
+        "audit" if can_audit => view! { <TenantAudit t=t.clone()/> }.into_any(),
         _ => view! { <Overview t=t.clone()/> }.into_any(),
     };
+    // Members of a tenant that is not active may look but not change anything.
+    let read_only = (!is_admin && !matches!(t.status, TenantStatus::Active)).then(|| view! {
+        <div class="alert alert-warning" role="note">
+            {format!("{} is {}. You can look, but nothing can be changed until your platform operator makes it active again.", t.name, t.status)}
+        </div>
+    });
     view! {
         <Title text=t.name.clone()/>
         <nav class="breadcrumbs" aria-label="Breadcrumb"><A href="/tenants">"Tenants"</A> " / " <span>{t.slug.clone()}</span></nav>
@@ -119,10 +137,13 @@ fn TenantView(
         {t.status_reason.clone().filter(|_| !matches!(t.status, TenantStatus::Active)).map(|r| view! {
             <div class="alert alert-warning" role="note"><strong>{format!("{}: ", t.status.label())}</strong>{r}</div>
         })}
+        {read_only}
         <nav class="tabs" aria-label="Tenant sections">
             {tab_link("overview", "Overview")}
-            {tab_link("edit", "Settings")}
-            {tab_link("audit", "Audit")}
+            {can_edit.then(|| tab_link("edit", "Settings"))}
+            {can_members.then(|| tab_link("members", "Members"))}
+            {can_keys.then(|| tab_link("api-keys", "API keys"))}
+            {can_audit.then(|| tab_link("audit", "Audit"))}
         </nav>
         {body}
         {dialog}

@@ -86,7 +86,11 @@ pub fn TenantList() -> impl IntoView {
                 <p class="subtitle">"Search, filter and open any tenant."</p>
             </div>
             <div class="actions">
-                <a class="btn btn-primary" href="/tenants/new"><Icon name="plus"/>"New tenant"</a>
+                <Transition fallback=|| ()>
+                    {move || crate::components::use_session().me().filter(|m| m.can(crate::model::Permission::TenantsCreate, None)).map(|_| view! {
+                        <a class="btn btn-primary" href="/tenants/new"><Icon name="plus"/>"New tenant"</a>
+                    })}
+                </Transition>
             </div>
         </header>
 
@@ -217,7 +221,10 @@ fn TenantTable(page: Page<TenantSummary>, q: TenantQuery) -> impl IntoView {
                 {if filtered {
                     view! { <a class="btn" href="/tenants">"Clear filters"</a> }.into_any()
                 } else {
-                    view! { <a class="btn btn-primary" href="/tenants/new">"New tenant"</a> }.into_any()
+                    crate::components::use_me()
+                        .filter(|m| m.can(crate::model::Permission::TenantsCreate, None))
+                        .map(|_| view! { <a class="btn btn-primary" href="/tenants/new">"New tenant"</a> })
+                        .into_any()
                 }}
             </Empty>
         }
