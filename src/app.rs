@@ -24,9 +24,7 @@ pub fn content_security_policy(nonce: &str) -> String {
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    if let (Some(nonce), Some(res)) =
-        (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
-    {
+    if let (Some(nonce), Some(res)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
         if let Ok(v) = http::HeaderValue::from_str(&content_security_policy(&nonce)) {
             res.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
         }
@@ -163,7 +161,10 @@ fn UserBox(me: Me) -> impl IntoView {
             <span class="context-role">{t.role.label()}</span>
         }
         .into_any(),
-        (None, true) => view! { <span class="context-name">"All tenants"</span><span class="context-role">"Platform admin"</span> }.into_any(),
+        (None, true) => {
+            view! { <span class="context-name">"All tenants"</span><span class="context-role">"Platform admin"</span> }
+                .into_any()
+        }
         (None, false) => view! { <span class="context-name muted">"No tenant yet"</span> }.into_any(),
     };
     let many = me.memberships.len() > 1 || (me.is_platform_admin && !me.memberships.is_empty());

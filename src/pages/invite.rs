@@ -46,10 +46,12 @@ fn Invitation(p: InvitationPreview, token: String) -> impl IntoView {
         }
     });
     let pending = accept.pending();
-    let field = move |f: &'static str| Signal::derive(move || match accept.value().get() {
-        Some(Err(e)) => e.field(f),
-        _ => None,
-    });
+    let field = move |f: &'static str| {
+        Signal::derive(move || match accept.value().get() {
+            Some(Err(e)) => e.field(f),
+            _ => None,
+        })
+    };
     let other = move || match accept.value().get() {
         Some(Err(e)) if e.fields().is_empty() => Some(e.to_string()),
         _ => None,

@@ -34,17 +34,19 @@ pub fn TenantKeys(t: Tenant) -> impl IntoView {
         Some(Err(e)) => toasts.error(e.to_string()),
         None => {}
     });
-    let field = move |f: &'static str| Signal::derive(move || {
-        if f == "name" {
-            if let Some(l) = local_error.get() {
-                return Some(l);
+    let field = move |f: &'static str| {
+        Signal::derive(move || {
+            if f == "name" {
+                if let Some(l) = local_error.get() {
+                    return Some(l);
+                }
             }
-        }
-        match create.value().get() {
-            Some(Err(e)) => e.field(f),
-            _ => None,
-        }
-    });
+            match create.value().get() {
+                Some(Err(e)) => e.field(f),
+                _ => None,
+            }
+        })
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let n = name.get_untracked();

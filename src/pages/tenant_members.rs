@@ -13,12 +13,20 @@ pub fn TenantMembers(t: Tenant) -> impl IntoView {
     let tenant = t.id;
     let me = use_me();
     let can_manage = me.as_ref().is_some_and(|m| m.can(Permission::MembersManage, Some(tenant)));
-    let i_am_owner = me.as_ref().is_some_and(|m| m.is_platform_admin || m.membership(tenant).is_some_and(|x| x.role == Role::Owner));
+    let i_am_owner =
+        me.as_ref().is_some_and(|m| m.is_platform_admin || m.membership(tenant).is_some_and(|x| x.role == Role::Owner));
     let refresh = RwSignal::new(0u32);
     let members = Resource::new(move || refresh.get(), move |_| list_members(tenant));
-    let invitations = Resource::new(move || refresh.get(), move |_| async move {
-        if can_manage { list_invitations(tenant).await } else { Ok(Vec::new()) }
-    });
+    let invitations = Resource::new(
+        move || refresh.get(),
+        move |_| async move {
+            if can_manage {
+                list_invitations(tenant).await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+    );
     let change = ServerAction::<ChangeMemberRole>::new();
     let remove = ServerAction::<RemoveMember>::new();
     let invite = ServerAction::<InviteMember>::new();
@@ -61,10 +69,12 @@ pub fn TenantMembers(t: Tenant) -> impl IntoView {
         Some(Err(e)) => toasts.error(e.to_string()),
         None => {}
     });
-    let invite_error = move |f: &'static str| Signal::derive(move || match invite.value().get() {
-        Some(Err(e)) => e.field(f),
-        _ => None,
-    });
+    let invite_error = move |f: &'static str| {
+        Signal::derive(move || match invite.value().get() {
+            Some(Err(e)) => e.field(f),
+            _ => None,
+        })
+    };
     let roles: Vec<Role> = Role::ALL.into_iter().filter(|r| i_am_owner || *r != Role::Owner).collect();
     let member_roles = StoredValue::new(roles.clone());
     let pending_invite = invite.pending();

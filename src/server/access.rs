@@ -338,8 +338,12 @@ async fn resolve_caller(state: &AppState, parts: &mut http::request::Parts) -> R
         memberships: user.memberships.clone(),
         active_tenant: None,
     };
-    me.active_tenant = match hint {
-        Some(h) => Some(tenant_for_hint(state, &me, &h).await?),
+    let hinted = match hint {
+        Some(h) => tenant_for_hint(state, &me, &h).await?,
+        None => None,
+    };
+    me.active_tenant = match hinted {
+        Some(t) => Some(t),
         None => chosen
             .filter(|t| me.is_platform_admin || me.membership(*t).is_some())
             .or_else(|| (!me.is_platform_admin).then(|| me.memberships.first().map(|m| m.tenant_id)).flatten()),
@@ -383,25 +387,25 @@ fn public_host(url: &str) -> Option<String> {
     Some(host.rsplit_once(':').map_or(host, |(h, _)| h).to_ascii_lowercase())
 }
 
-/// The tenant a signed-in person names in a request, if they may work in it.
-async fn tenant_for_hint(state: &AppState, me: &Me, hint: &str) -> Result<Uuid, AppError> {
+/// The tenant a signed-in person names in a request, if they may work in it. A host name
+/// that is no tenant's custom domain names nothing (the portal may have several names).
+async fn tenant_for_hint(state: &AppState, me: &Me, hint: &str) -> Result<Option<Uuid>, AppError> {
     if let Some(domain) = hint.strip_prefix("domain:") {
-        let id = db::tenants::id_by_domain(&state.pool, domain).await?.ok_or_else(|| AppError::not_found(NO_TENANT))?;
-        return if me.is_platform_admin || me.membership(id).is_some() {
-            Ok(id)
-        } else {
-            Err(AppError::not_found(NO_TENANT))
+        return match db::tenants::id_by_domain(&state.pool, domain).await? {
+            None => Ok(None),
+            Some(id) if me.is_platform_admin || me.membership(id).is_some() => Ok(Some(id)),
+            Some(_) => Err(AppError::not_found(NO_TENANT)),
         };
     }
     if let Some(m) = me.memberships.iter().find(|m| m.tenant_id.to_string() == hint || m.slug == hint) {
-        return Ok(m.tenant_id);
+        return Ok(Some(m.tenant_id));
     }
     if me.is_platform_admin {
         let id = match Uuid::parse_str(hint) {
             Ok(id) => db::tenants::by_id(&state.pool, id).await?.map(|t| t.id),
             Err(_) => db::tenants::id_by_slug(&state.pool, hint).await?,
         };
-        return id.ok_or_else(|| AppError::not_found(NO_TENANT));
+        return id.map(Some).ok_or_else(|| AppError::not_found(NO_TENANT));
     }
     Err(AppError::not_found(NO_TENANT))
 }

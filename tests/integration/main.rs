@@ -7,6 +7,8 @@ mod helpers;
 mod isolation;
 mod lifecycle;
 mod listing;
+mod members;
 mod pages;
 mod server_fns;
+mod sessions;
 mod tenants;
