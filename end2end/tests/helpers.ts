@@ -130,3 +130,41 @@ export const test = base.extend<{ pageErrors: string[] }>({
 });
 
 export { expect };
+
+/**
+ * The accept link of the newest invitation email sent to `email`, read from the mail sink's
+ * directory (scripts/test points the server's sink at E2E_MAIL_DIR). Waits up to 10 s.
+ */
+export async function invitationLink(email: string): Promise<string> {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const dir = process.env.E2E_MAIL_DIR;
+  if (!dir) throw new Error('E2E_MAIL_DIR is not set (scripts/test sets it)');
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.eml')).sort().reverse() : [];
+    for (const f of files) {
+      const text = fs.readFileSync(path.join(dir, f), 'utf8');
+      if (!new RegExp(`^To: .*${email.replace(/[.+]/g, '\\$&')}`, 'mi').test(text)) continue;
+      const m = text.match(/https?:\/\/\S+\/invite\/[A-Za-z0-9_-]{43}/);
+      if (m) return m[0];
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no invitation email to ${email} in ${dir}`);
+}
+
+/** Invites `email` to a tenant through the REST API (as the signed-in admin). */
+export async function invite(request: APIRequestContext, tenantId: string, email: string, role: string): Promise<void> {
+  const res = await request.post(`/api/v1/tenants/${tenantId}/invitations`, { data: { email, role } });
+  expect(res.status(), await res.text()).toBe(201);
+}
+
+/** Opens an invitation link as a new person and sets their name and password. */
+export async function acceptAsNewPerson(page: Page, link: string, name: string, password: string): Promise<void> {
+  await gotoHydrated(page, link);
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Choose a password').fill(password);
+  await page.getByRole('button', { name: 'Accept invitation' }).click();
+  await page.waitForURL(/\/tenants\/[0-9a-f-]{36}$/);
+}

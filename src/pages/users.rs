@@ -90,6 +90,8 @@ pub fn UsersPage() -> impl IntoView {
 #[component]
 fn UserRow(u: User, set_status: ServerAction<SetUserStatus>) -> impl IntoView {
     let disabled = u.status == UserStatus::Disabled;
+    // Nobody disables themselves (the server refuses it too).
+    let is_me = use_me().is_some_and(|m| m.id == u.id);
     let (next, label) = if disabled { ("active", "Re-enable") } else { ("disabled", "Disable") };
     let email = u.email.clone();
     view! {
@@ -106,6 +108,7 @@ fn UserRow(u: User, set_status: ServerAction<SetUserStatus>) -> impl IntoView {
             <td class="num">{u.tenants}</td>
             <td>{opt_time(&u.last_sign_in_at)}</td>
             <td class="cell-actions">
+                {(!is_me).then(|| view! {
                 <ActionForm action=set_status
                     on:submit=move |ev| {
                         if !disabled && !window().confirm_with_message(&format!("Disable {email}? They are signed out at once.")).unwrap_or(true) {
@@ -114,8 +117,9 @@ fn UserRow(u: User, set_status: ServerAction<SetUserStatus>) -> impl IntoView {
                     }>
                     <input type="hidden" name="user" value=u.id.to_string()/>
                     <input type="hidden" name="status" value=next/>
-                    <button class=if disabled { "btn btn-sm" } else { "btn btn-sm" } type="submit">{label}</button>
+                    <button class="btn btn-sm" type="submit">{label}</button>
                 </ActionForm>
+                })}
             </td>
         </tr>
     }
