@@ -52,7 +52,7 @@ test('invite by email, accept, and see only your tenant', async ({ page, request
   await page.getByLabel('Role').selectOption('member');
   await page.getByRole('button', { name: 'Send invitation' }).click();
   await expect(page.getByText(`Invitation sent to ${email}.`)).toBeVisible();
-  await expect(page.getByRole('cell', { name: email })).toBeVisible();
+  await expect(page.getByRole('cell', { name: email, exact: true })).toBeVisible();
 
   const link = await invitationLink(email);
   const ctx = await browser.newContext({ storageState: { cookies: [], origins: [] } });

@@ -1,4 +1,5 @@
 // The other pages render, client-side navigation works, and the list fits a phone.
+import { ADMIN_EMAIL } from '../global-setup';
 import { createTenant, gotoHydrated, test, expect, uniqueToken } from './helpers';
 
 test.describe('pages', () => {
@@ -47,7 +48,7 @@ test.describe('pages', () => {
     await expect(page.locator('#a-tenant')).toHaveValue(t.slug);
     const events = page.locator('ol.timeline > li');
     await expect(events).toHaveCount(1);
-    await expect(events.first()).toContainText('System created the tenant');
+    await expect(events.first()).toContainText(`${ADMIN_EMAIL} created the tenant`);
     await expect(events.first().getByRole('link', { name: t.slug })).toHaveAttribute('href', `/tenants/${t.slug}`);
   });
 

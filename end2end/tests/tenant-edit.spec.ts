@@ -1,4 +1,5 @@
 // The Settings tab: per-field validation, saving, and the audit trail of the edit.
+import { ADMIN_EMAIL } from '../global-setup';
 import type { APIRequestContext, Page } from '@playwright/test';
 import {
   createTenant,
@@ -94,7 +95,7 @@ test.describe('tenant settings', () => {
     await page.locator('nav.tabs').getByRole('link', { name: 'Audit' }).click();
     await expect(page).toHaveURL(/\?tab=audit$/);
     const first = page.locator('ol.timeline > li').first();
-    await expect(first.locator('.timeline-action')).toHaveText('System edited the tenant');
+    await expect(first.locator('.timeline-action')).toHaveText(`${ADMIN_EMAIL} edited the tenant`);
     await expect(first.locator('details.diff summary')).toContainText('name');
 
     // A second save from the refreshed form works too (the form sends the new version).

@@ -1,4 +1,5 @@
 // The lifecycle actions on the tenant page: confirm, reason, toast, badge, audit trail.
+import { ADMIN_EMAIL } from '../global-setup';
 import type { Page } from '@playwright/test';
 import {
   activateTenant,
@@ -65,10 +66,10 @@ test.describe('tenant lifecycle', () => {
     // The audit tab lists the suspension with its reason, newest first.
     await openAudit(page, t);
     const events = page.locator('ol.timeline > li');
-    await expect(events.first().locator('.timeline-action')).toHaveText('System suspended the tenant');
+    await expect(events.first().locator('.timeline-action')).toHaveText(`${ADMIN_EMAIL} suspended the tenant`);
     await expect(events.first()).toContainText(`Reason: ${reason}`);
-    await expect(page.locator('ol.timeline')).toContainText('System activated the tenant');
-    await expect(events.last().locator('.timeline-action')).toHaveText('System created the tenant');
+    await expect(page.locator('ol.timeline')).toContainText(`${ADMIN_EMAIL} activated the tenant`);
+    await expect(events.last().locator('.timeline-action')).toHaveText(`${ADMIN_EMAIL} created the tenant`);
 
     // Resume: no reason needed.
     await page.getByRole('link', { name: 'Resume', exact: true }).click();
@@ -87,8 +88,8 @@ test.describe('tenant lifecycle', () => {
     await page.reload();
     await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
     await openAudit(page, t);
-    await expect(events.first().locator('.timeline-action')).toHaveText('System resumed the tenant');
-    await expect(page.locator('ol.timeline')).toContainText('System suspended the tenant');
+    await expect(events.first().locator('.timeline-action')).toHaveText(`${ADMIN_EMAIL} resumed the tenant`);
+    await expect(page.locator('ol.timeline')).toContainText(`${ADMIN_EMAIL} suspended the tenant`);
   });
 
   test('Cancel closes the confirmation and leaves the status unchanged', async ({ page, request }) => {
@@ -111,7 +112,7 @@ test.describe('tenant lifecycle', () => {
     await openAudit(page, t);
     await expect(page.locator('ol.timeline')).not.toContainText('suspended the tenant');
     await expect(page.locator('ol.timeline > li').first().locator('.timeline-action')).toHaveText(
-      'System activated the tenant',
+      `${ADMIN_EMAIL} activated the tenant`,
     );
   });
 
