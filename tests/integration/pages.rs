@@ -53,3 +53,24 @@ async fn unknown_pages_and_tenants_answer_404(pool: sqlx::PgPool) {
     assert!(html.contains("Tenant not found"));
     let _ = json!({});
 }
+
+#[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
+async fn pages_carry_a_content_security_policy_with_the_scripts_nonce(pool: sqlx::PgPool) {
+    let app = TestApp::new(pool).await;
+    let (s, headers, html) =
+        app.send(Request::get("/tenants").header("accept", "text/html").body(Body::empty()).unwrap()).await;
+    assert_eq!(s, StatusCode::OK);
+    let csp = headers.get(http::header::CONTENT_SECURITY_POLICY).expect("a CSP header").to_str().unwrap().to_string();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("'wasm-unsafe-eval'"), "{csp}");
+    let nonce = csp.split("'nonce-").nth(1).and_then(|r| r.split('\'').next()).expect("a nonce in script-src");
+    assert!(nonce.len() >= 16, "{nonce}");
+    // Every inline script Leptos writes carries this response's nonce.
+    let scripts = html.matches("<script").count();
+    assert!(scripts > 0);
+    assert_eq!(html.matches(&format!("nonce=\"{nonce}\"")).count(), scripts, "{html}");
+    // A new response, a new nonce.
+    let (_, again, _) =
+        app.send(Request::get("/tenants").header("accept", "text/html").body(Body::empty()).unwrap()).await;
+    assert_ne!(again.get(http::header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap(), csp);
+    assert_eq!(headers.get(http::header::X_FRAME_OPTIONS).unwrap(), "DENY");
+}
