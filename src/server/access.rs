@@ -319,7 +319,7 @@ async fn resolve_caller(state: &AppState, parts: &mut http::request::Parts) -> R
     // The absolute timeout: a session ends this long after sign-in, however busy.
     let signed_in_at: Option<i64> = session.session.get(auth::SIGNED_IN_AT).await.ok().flatten();
     let max_age = state.config.auth.absolute_timeout_hours.max(1) as i64 * 3600;
-    if signed_in_at.is_none_or(|t| chrono::Utc::now().timestamp() - t > max_age) {
+    if past_absolute_timeout(signed_in_at, chrono::Utc::now().timestamp(), max_age) {
         let _ = session.logout().await;
         return Ok(Caller::anonymous(ip));
     }
@@ -349,6 +349,11 @@ async fn resolve_caller(state: &AppState, parts: &mut http::request::Parts) -> R
             .or_else(|| (!me.is_platform_admin).then(|| me.memberships.first().map(|m| m.tenant_id)).flatten()),
     };
     Ok(Caller::user(me, ip))
+}
+
+/// A session ends `max_age` seconds after sign-in; one without a sign-in time is over.
+fn past_absolute_timeout(signed_in_at: Option<i64>, now: i64, max_age: i64) -> bool {
+    signed_in_at.is_none_or(|t| now - t > max_age)
 }
 
 /// A tenant named by the request (header, subdomain or custom domain): id or slug.
@@ -506,6 +511,14 @@ mod tests {
         assert_eq!(public_host("https://portal.example.com:8443/x").as_deref(), Some("portal.example.com"));
         assert_eq!(public_host("http://127.0.0.1:3000").as_deref(), Some("127.0.0.1"));
         assert_eq!(public_host("nonsense"), None);
+    }
+
+    #[test]
+    fn absolute_timeout() {
+        let hour = 3600;
+        assert!(!past_absolute_timeout(Some(1_000), 1_000 + 12 * hour, 12 * hour));
+        assert!(past_absolute_timeout(Some(1_000), 1_001 + 12 * hour, 12 * hour));
+        assert!(past_absolute_timeout(None, 1_000, 12 * hour));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Config {
     pub server: ServerConfig,
@@ -129,21 +129,6 @@ pub struct TenantsConfig {
 pub struct DemoConfig {
     pub load_when_empty: bool,
     pub tenants: u32,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            server: ServerConfig::default(),
-            database: DatabaseConfig::default(),
-            log: LogConfig::default(),
-            tenants: TenantsConfig::default(),
-            demo: DemoConfig::default(),
-            auth: AuthConfig::default(),
-            mail: MailConfig::default(),
-            tenancy: TenancyConfig::default(),
-        }
-    }
 }
 
 impl Default for ServerConfig {

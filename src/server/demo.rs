@@ -305,9 +305,12 @@ pub async fn load_if_empty(pool: &PgPool, count: usize) -> Result<bool, sqlx::Er
 /// The password of the demo people (development only; never on a real deployment).
 pub const DEMO_PASSWORD: &str = "demo password";
 
+/// Email, name, and (tenant index, role) pairs.
+pub type DemoPerson = (&'static str, &'static str, &'static [(usize, &'static str)]);
+
 /// People to try roles and switching with: email, name, and (tenant index among the
 /// active demo tenants by name, role) pairs.
-pub const DEMO_PEOPLE: &[(&str, &str, &[(usize, &str)])] = &[
+pub const DEMO_PEOPLE: &[DemoPerson] = &[
     ("olivia@demo.example", "Olivia Owner", &[(0, "owner"), (1, "admin")]),
     ("mark@demo.example", "Mark Member", &[(0, "member")]),
     ("vera@demo.example", "Vera Viewer", &[(1, "viewer")]),

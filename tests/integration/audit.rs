@@ -39,7 +39,7 @@ async fn audit_with_every_change_and_never_without(pool: sqlx::PgPool) {
     assert_eq!(e["actor_type"], "user");
     assert_eq!(e["actor_label"], ADMIN_EMAIL);
     assert!(e["actor_id"].is_string());
-    let (_, page) = app.get(&format!("/api/v1/audit?tenant_id=audited&action=tenant.suspended")).await;
+    let (_, page) = app.get("/api/v1/audit?tenant_id=audited&action=tenant.suspended").await;
     assert_eq!(page["items"][0]["reason"], "Abuse");
     assert_eq!(page["items"][0]["tenant_slug"], "audited");
 }

@@ -97,6 +97,11 @@ impl TestApp {
     }
 
     pub async fn send(&self, mut req: Request<Body>) -> (StatusCode, http::HeaderMap, String) {
+        // As a real listener would: the peer address (tests may set their own).
+        if req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().is_none() {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from(([127, 0, 0, 1], 40000))));
+        }
         match &self.auth {
             Auth::None => {}
             Auth::Cookie(c) => {

@@ -277,3 +277,80 @@ async fn changing_the_password_ends_other_sessions(pool: sqlx::PgPool) {
     assert_eq!(elsewhere.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED, "the other one ended");
     assert_eq!(admin.sign_in_raw("lee@example.com", "a brand new password").await.0, StatusCode::OK);
 }
+
+#[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
+async fn failed_sign_ins_from_one_address_are_throttled_across_accounts(pool: sqlx::PgPool) {
+    let mut config = tenantry::server::config::Config::default();
+    config.auth.max_failures_per_address = 3;
+    let admin = TestApp::with_config(pool, config).await;
+    admin.create_user("kim@example.com", "Kim", false).await;
+    let from = |ip: [u8; 4], email: &str, password: &str| {
+        let form = format!(
+            "email={}&password={}",
+            tenantry::model::query::encode_component(email),
+            tenantry::model::query::encode_component(password)
+        );
+        let mut req = Request::post(tenantry::fns::auth::SignIn::PATH)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .body(Body::from(form))
+            .unwrap();
+        req.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((ip, 5000))));
+        let app = admin.anon();
+        async move { app.send(req).await.0 }
+    };
+    // Three different accounts guessed from one address...
+    for email in ["a@example.com", "b@example.com", "c@example.com"] {
+        assert_eq!(from([10, 0, 0, 7], email, "guess").await, StatusCode::UNAUTHORIZED);
+    }
+    // ...and that address is refused, even for a real account with its password.
+    assert_eq!(from([10, 0, 0, 7], "kim@example.com", PASSWORD).await, StatusCode::TOO_MANY_REQUESTS);
+    // Kim, from her own address, is not affected.
+    assert_eq!(from([10, 0, 0, 8], "kim@example.com", PASSWORD).await, StatusCode::OK);
+    // The source address is in the sign-in's audit event.
+    let ip: Option<String> = sqlx::query_scalar(
+        "select host(source_ip) from audit_events where action = 'user.signed_in' order by id desc limit 1",
+    )
+    .fetch_one(&admin.pool)
+    .await
+    .unwrap();
+    assert_eq!(ip.as_deref(), Some("10.0.0.8"));
+}
+
+/// `tenantry admin create`, run as the real binary against this test's database.
+#[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
+async fn the_command_line_creates_a_platform_admin(pool: sqlx::PgPool) {
+    let db = pool.connect_options().get_database().unwrap().to_string();
+    let base = std::env::var("DATABASE_URL").unwrap();
+    let url = format!("{}/{db}", base.rsplit_once('/').unwrap().0);
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tenantry"))
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .env("TENANTRY_CONFIG", "/nonexistent/Leptos.toml")
+            .env_remove("TENANTRY_ADMIN_PASSWORD")
+            .output()
+            .unwrap()
+    };
+    let out =
+        run(&["admin", "create", "--email", "Ops@Example.com", "--name", "Ops", "--password", "a long password 1"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Created platform admin"));
+    let admin: bool = sqlx::query_scalar("select is_platform_admin from users where email = 'ops@example.com'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(admin);
+    // The same email again, and a bad one: refused with a reason, nothing added.
+    let again = run(&["admin", "create", "--email", "ops@example.com", "--password", "a long password 1"]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already has an account"));
+    let bad = run(&["admin", "create", "--email", "not-an-email", "--password", "short"]);
+    assert!(!bad.status.success());
+    let n: i64 = sqlx::query_scalar("select count(*) from users").fetch_one(&pool).await.unwrap();
+    assert_eq!(n, 1);
+    // Without a password one is generated and printed once.
+    let generated = run(&["admin", "create", "--email", "second@example.com", "--name", "Second"]);
+    assert!(generated.status.success());
+    assert!(String::from_utf8_lossy(&generated.stdout).contains("Password: "));
+}
