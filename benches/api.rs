@@ -47,6 +47,9 @@ use std::time::{Duration, Instant};
 use tenantry::server::{config::Config, demo, state::AppState, MIGRATOR};
 use uuid::Uuid;
 
+mod common;
+use common::{admin_exec, env_or, percentile};
+
 const BENCH_DB: &str = "tenantry_bench";
 const POOL_SIZE: u32 = 16;
 const WARMUP: usize = 20;
@@ -253,20 +256,6 @@ async fn sign_in(pool: &PgPool, app: &str) -> Result<String> {
         .and_then(|v| v.split(';').next())
         .context("no session cookie")?;
     Ok(cookie.to_string())
-}
-
-fn env_or<T: FromStr>(key: &str, default: T) -> Result<T> {
-    match std::env::var(key) {
-        Ok(v) => v.trim().parse().ok().with_context(|| format!("{key}={v} is not a valid number")),
-        Err(_) => Ok(default),
-    }
-}
-
-async fn admin_exec(admin: &PgConnectOptions, sql: &str) -> Result<()> {
-    let mut conn = admin.connect().await.context("connecting with DATABASE_URL")?;
-    sqlx::raw_sql(sql).execute(&mut conn).await.with_context(|| sql.to_string())?;
-    conn.close().await?;
-    Ok(())
 }
 
 async fn connect(opts: &PgConnectOptions) -> Result<PgPool> {
@@ -480,13 +469,6 @@ async fn sample(client: &Client, urls: &[Url], n: usize) -> Samples {
 }
 
 /// Nearest rank on sorted samples.
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
 
 struct Rate {
     rate: f64,

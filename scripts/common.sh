@@ -32,7 +32,10 @@ is_root() { [ "$(id -u)" -eq 0 ]; }
 
 ensure_rust() {
     command -v rustup >/dev/null || die "rustup is not installed"
-    # Run from ROOT so rust-toolchain.toml picks (and if needed installs) the toolchain.
+    # rustup 1.28+ no longer installs the toolchain named in rust-toolchain.toml on first
+    # use: install it (with its components and the wasm target) explicitly. A no-op when
+    # it is already there.
+    (cd "$ROOT" && rustup toolchain install >/dev/null 2>&1 || rustup toolchain install >&2)
     (cd "$ROOT" && rustup target add wasm32-unknown-unknown >/dev/null)
 }
 

@@ -1,9 +1,9 @@
 //! The HTML shell, the layout and the routes.
 
 use crate::components::icons::Icon;
-use crate::components::{use_session, Session, ToastRegion, Toasts};
+use crate::components::{use_session, use_toasts, Session, ToastRegion, Toasts};
 use crate::fns::auth::{SignOut, SwitchTenant};
-use crate::model::{Me, Permission};
+use crate::model::Me;
 use crate::pages;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -86,9 +86,11 @@ fn Layout() -> impl IntoView {
                     <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/users") view=pages::users::UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/tenants") view=pages::tenants::TenantList ssr=SsrMode::Async/>
-                    <Route path=path!("/tenants/new") view=pages::tenant_new::NewTenantPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tenants/new") view=pages::wizard::WizardPage ssr=SsrMode::Async/>
                     <Route path=path!("/tenants/:id") view=pages::tenant::TenantPage ssr=SsrMode::Async/>
                     <Route path=path!("/audit") view=pages::audit::AuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/workflows") view=pages::workflows::WorkflowsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/plans") view=pages::plans::PlansPage ssr=SsrMode::Async/>
                     <Route path=path!("/api-docs") view=pages::api_docs::ApiDocs ssr=SsrMode::Async/>
                     <Route path=path!("/status") view=pages::status::StatusPage ssr=SsrMode::Async/>
                 </Routes>
@@ -110,14 +112,14 @@ fn Sidebar() -> impl IntoView {
                 {move || {
                     let me = session.me();
                     let admin = me.as_ref().is_some_and(|m| m.is_platform_admin);
-                    let audit = me.as_ref().is_some_and(|m| {
-                        m.is_platform_admin || m.memberships.iter().any(|t| m.can(Permission::AuditRead, Some(t.tenant_id)))
-                    });
+                    let audit = me.as_ref().is_some_and(crate::components::reads_audit);
                     view! {
                         <nav class="nav" aria-label="Main">
                             <ul>
                                 <li><A href="/" exact=true><Icon name="dashboard"/><span>"Dashboard"</span></A></li>
                                 <li><A href="/tenants"><Icon name="tenants"/><span>"Tenants"</span></A></li>
+                                <li><A href="/workflows"><Icon name="workflows"/><span>"Workflows"</span></A></li>
+                                {admin.then(|| view! { <li><A href="/plans"><Icon name="plans"/><span>"Plans"</span></A></li> })}
                                 {audit.then(|| view! { <li><A href="/audit"><Icon name="audit"/><span>"Audit log"</span></A></li> })}
                                 {admin.then(|| view! { <li><A href="/users"><Icon name="users"/><span>"Users"</span></A></li> })}
                                 <li><A href="/api-docs"><Icon name="api"/><span>"REST API"</span></A></li>
@@ -134,30 +136,36 @@ fn Sidebar() -> impl IntoView {
 }
 
 /// Who is signed in, the tenant they work in (with a switcher when they have several),
-/// their account and signing out. The forms work without JavaScript too.
+/// and a menu with their account and signing out. The forms work without JavaScript too.
 #[component]
 fn UserBox(me: Me) -> impl IntoView {
     let session = use_session();
+    let toasts = use_toasts();
     let switch = ServerAction::<SwitchTenant>::new();
     let sign_out = ServerAction::<SignOut>::new();
     let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(me)) = switch.value().get() {
+    Effect::new(move |_| match switch.value().get() {
+        Some(Ok(me)) => {
             session.refresh();
             if let Some(t) = me.active() {
                 navigate(&format!("/tenants/{}", t.slug), Default::default());
             }
         }
+        Some(Err(e)) => toasts.error(e.to_string()),
+        None => {}
     });
+    // Signed out: the server redirects to /login, followed with a full page load (see
+    // `hydrate` in lib.rs), so nothing of the last person stays in memory.
     Effect::new(move |_| {
-        if let Some(Ok(())) = sign_out.value().get() {
-            session.refresh();
+        if let Some(Err(e)) = sign_out.value().get() {
+            toasts.error(e.to_string());
         }
     });
+
     let active = me.active().cloned();
     let context = match (&active, me.is_platform_admin) {
         (Some(t), _) => view! {
-            <span class="context-name">{t.name.clone()}</span>
+            <span class="context-name" title=t.name.clone()>{t.name.clone()}</span>
             <span class="context-role">{t.role.label()}</span>
         }
         .into_any(),
@@ -168,6 +176,11 @@ fn UserBox(me: Me) -> impl IntoView {
         (None, false) => view! { <span class="context-name muted">"No tenant yet"</span> }.into_any(),
     };
     let many = me.memberships.len() > 1 || (me.is_platform_admin && !me.memberships.is_empty());
+    // Nothing chosen yet: say so rather than pretend the first tenant is active.
+    let placeholder = active.is_none().then(|| {
+        let text = if me.is_platform_admin { "All tenants" } else { "Choose a tenant…" };
+        view! { <option value="" disabled selected>{text}</option> }
+    });
     let options = me
         .memberships
         .iter()
@@ -177,29 +190,83 @@ fn UserBox(me: Me) -> impl IntoView {
         })
         .collect_view();
     let form_ref = NodeRef::<leptos::html::Form>::new();
+    let menu = NodeRef::<leptos::html::Details>::new();
+    let close_menu = move || {
+        if let Some(d) = menu.get_untracked() {
+            let _ = d.remove_attribute("open");
+        }
+    };
+    // Close the menu whenever the page changes.
+    let location = use_location();
+    Effect::new(move |first: Option<()>| {
+        location.pathname.track();
+        // Not on the first run: someone may have opened the menu before the page hydrated.
+        if first.is_some() {
+            close_menu();
+        }
+    });
+    let initials = initials(&me.name, &me.email);
     view! {
         <section class="userbox" aria-label="Your account">
-            <div class="context" aria-live="polite">
-                <span class="context-label">"Working in"</span>
-                {context}
-            </div>
-            {many.then(|| view! {
-                <ActionForm action=switch node_ref=form_ref attr:class="switcher">
-                    <label class="sr-only" for="switch-tenant">"Switch tenant"</label>
-                    <select id="switch-tenant" name="tenant"
+            {if many {
+                // The select shows the tenant; "Working in" is its visible caption.
+                view! {
+                    <ActionForm action=switch node_ref=form_ref attr:class="switcher">
+                        <span class="context-label switcher-label" aria-hidden="true">"Working in"</span>
+                        <select id="switch-tenant" name="tenant" aria-label="Switch tenant"
                         on:change=move |_| { if let Some(f) = form_ref.get() { let _ = f.request_submit(); } }>
-                        {options}
-                    </select>
-                    <noscript><button class="btn btn-sm" type="submit">"Switch"</button></noscript>
-                </ActionForm>
-            })}
-            <div class="who">
-                <A href="/account" attr:class="who-name">{me.name.clone()}</A>
-                <span class="who-email">{me.email.clone()}</span>
-            </div>
-            <ActionForm action=sign_out>
-                <button class="btn btn-sm btn-ghost signout" type="submit">"Sign out"</button>
-            </ActionForm>
+                            {placeholder}
+                            {options}
+                        </select>
+                        <noscript><button class="btn btn-sm" type="submit">"Switch"</button></noscript>
+                    </ActionForm>
+                }.into_any()
+            } else {
+                view! {
+                    <div class="context">
+                        <span class="context-label">"Working in"</span>
+                        {context}
+                    </div>
+                }.into_any()
+            }}
+            <details class="usermenu" node_ref=menu
+                on:keydown=move |ev| {
+                    if ev.key() == "Escape" {
+                        close_menu();
+                    }
+                }>
+                <summary class="usermenu-toggle">
+                    <span class="avatar" aria-hidden="true">{initials}</span>
+                    <span class="who">
+                        <span class="who-name">{me.name.clone()}</span>
+                        <span class="who-email" title=me.email.clone()>{me.email.clone()}</span>
+                    </span>
+                    <svg class="usermenu-chevron" viewBox="0 0 24 24" width="16" height="16" fill="none" stroke="currentColor"
+                        stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">
+                        <path d="m7 10 5 5 5-5"></path>
+                    </svg>
+                </summary>
+                <div class="usermenu-panel">
+                    <div class="usermenu-head" aria-hidden="true">
+                        <span class="who-name">{me.name.clone()}</span>
+                        <span class="who-email">{me.email.clone()}</span>
+                    </div>
+                    <A href="/account" attr:class="usermenu-item">"Account"</A>
+                    <ActionForm action=sign_out>
+                        <button class="usermenu-item" type="submit">"Sign out"</button>
+                    </ActionForm>
+                </div>
+            </details>
         </section>
+    }
+}
+
+/// "Olivia Owner" → "OO"; falls back to the email's first letter.
+fn initials(name: &str, email: &str) -> String {
+    let from_name: String = name.split_whitespace().filter_map(|w| w.chars().next()).take(2).collect();
+    if from_name.is_empty() {
+        email.chars().next().map(|c| c.to_uppercase().collect()).unwrap_or_default()
+    } else {
+        from_name.to_uppercase()
     }
 }

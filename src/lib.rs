@@ -18,6 +18,13 @@ pub mod server;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
+    // The only server functions that redirect are the ones that change who is signed in
+    // (sign in, sign out, accepting an invitation): follow them with a full page load, so
+    // nothing built for the previous person survives. Set before the router would set its
+    // own (client-side) hook; the first one set wins.
+    let _ = leptos::server_fn::redirect::set_redirect_hook(|loc: &str| {
+        let _ = leptos::prelude::window().location().set_href(loc);
+    });
     leptos::mount::hydrate_body(app::App);
     // A marker for end-to-end tests (and curious people): the page is interactive now.
     if let Some(body) = leptos::prelude::document().body() {

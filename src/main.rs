@@ -61,7 +61,12 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
         tracing::info!(tenants = config.demo.tenants, "loaded demo data into the empty database");
     }
     let addr = config.server.site_addr;
-    let app = server::app(AppState::new(pool, config));
+    let state = AppState::new(pool.clone(), config);
+    // Background work shares the database with every other instance: workflow steps are
+    // claimed with SKIP LOCKED, template roll-outs per tenant the same way.
+    server::workflow::spawn_workers(state.clone());
+    server::rollout::spawn_catch_up(pool);
+    let app = server::app(state);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("Tenantry is listening on http://{addr}");
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())

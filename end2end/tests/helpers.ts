@@ -165,6 +165,7 @@ export async function acceptAsNewPerson(page: Page, link: string, name: string, 
   await gotoHydrated(page, link);
   await page.getByLabel('Your name').fill(name);
   await page.getByLabel('Choose a password').fill(password);
+  await page.getByLabel('Password again').fill(password);
   await page.getByRole('button', { name: 'Accept invitation' }).click();
   await page.waitForURL(/\/tenants\/[0-9a-f-]{36}$/);
 }

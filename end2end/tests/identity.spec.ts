@@ -34,6 +34,8 @@ test.describe('signed out', () => {
     await expect(page.getByRole('heading', { name: 'Tenants', level: 1 })).toBeVisible();
     await expect(page.getByRole('region', { name: 'Your account' })).toContainText(ADMIN_EMAIL);
 
+    // Sign out lives in the person's menu (a <details>, so it opens without JavaScript too).
+    await page.getByRole('region', { name: 'Your account' }).locator('summary').click();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect(page).toHaveURL(/\/login/);
     await page.goto('/tenants');

@@ -4,7 +4,7 @@
 
 use crate::error::AppError;
 use crate::fns::auth::current_user;
-use crate::model::Me;
+use crate::model::{Me, Permission};
 use leptos::prelude::*;
 
 #[derive(Clone, Copy)]
@@ -25,9 +25,16 @@ impl Session {
         self.epoch.update(|n| *n += 1);
     }
 
-    /// The person, when loaded and signed in (tracks the resource; read inside Suspense).
+    /// The person, when loaded and signed in. Tracks the resource: call it inside a
+    /// reactive closure (`move || session.me()`) under a `Suspense` or `Transition`.
     pub fn me(&self) -> Option<Me> {
         self.me.get().and_then(Result::ok).flatten()
+    }
+
+    /// Waits for the person: use it in a `Suspend` before building a view that depends on
+    /// who is asking, so the server HTML and the hydrated page agree.
+    pub async fn load(&self) -> Option<Me> {
+        self.me.await.ok().flatten()
     }
 }
 
@@ -35,7 +42,8 @@ pub fn use_session() -> Session {
     expect_context::<Session>()
 }
 
-/// The signed-in person, or None.
-pub fn use_me() -> Option<Me> {
-    use_context::<Session>().and_then(|s| s.me())
+/// Whether the person may read the audit trail of at least one tenant (platform admins:
+/// all of them), for showing the audit log's links and panels.
+pub fn reads_audit(me: &Me) -> bool {
+    me.is_platform_admin || me.memberships.iter().any(|t| me.can(Permission::AuditRead, Some(t.tenant_id)))
 }

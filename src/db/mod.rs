@@ -10,3 +10,4 @@ pub mod sign_ins;
 pub mod stats;
 pub mod tenants;
 pub mod users;
+pub mod workflows;

@@ -8,6 +8,7 @@ pub mod members;
 pub mod system;
 pub mod tenants;
 pub mod users;
+pub mod workflows;
 
 /// Sets the response status from the error so server functions answer 4xx/5xx honestly.
 #[cfg(feature = "ssr")]

@@ -50,7 +50,7 @@ impl Role {
             AuditRead => self <= Role::Member,
             TenantEdit | MembersManage | ApiKeysManage => self <= Role::Admin,
             QuotaRead | UsageWrite => false,
-            TenantsCreate | TenantLifecycle | UsersManage => false,
+            TenantsCreate | TenantLifecycle | UsersManage | PlatformManage => false,
         }
     }
 }
@@ -71,6 +71,8 @@ pub enum Permission {
     TenantLifecycle,
     /// Manage users across the platform (platform).
     UsersManage,
+    /// Edit plans, roll out the tenant template, retry or discard workflows (platform).
+    PlatformManage,
     TenantRead,
     TenantEdit,
     MembersRead,
@@ -83,10 +85,11 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 12] = [
         Permission::TenantsCreate,
         Permission::TenantLifecycle,
         Permission::UsersManage,
+        Permission::PlatformManage,
         Permission::TenantRead,
         Permission::TenantEdit,
         Permission::MembersRead,
@@ -99,7 +102,13 @@ impl Permission {
 
     /// Only platform admins hold it, whatever their tenant roles.
     pub fn is_platform(self) -> bool {
-        matches!(self, Permission::TenantsCreate | Permission::TenantLifecycle | Permission::UsersManage)
+        matches!(
+            self,
+            Permission::TenantsCreate
+                | Permission::TenantLifecycle
+                | Permission::UsersManage
+                | Permission::PlatformManage
+        )
     }
 
     /// Whether it changes something (refused in a suspended tenant).
@@ -116,6 +125,7 @@ impl Permission {
             Permission::TenantsCreate => "create tenants",
             Permission::TenantLifecycle => "suspend, resume or terminate tenants",
             Permission::UsersManage => "manage users",
+            Permission::PlatformManage => "manage plans, the tenant template and workflows",
             Permission::TenantRead => "see this tenant",
             Permission::TenantEdit => "change this tenant's settings",
             Permission::MembersRead => "see this tenant's members",
@@ -139,6 +149,9 @@ impl Permission {
             Permission::ApiKeysManage => ("API keys", "list, create, revoke"),
             Permission::AuditRead => ("Audit", "read, export"),
             Permission::UsersManage => ("Users", "list, disable, re-enable (platform)"),
+            Permission::PlatformManage => {
+                ("Platform", "edit plans, roll out the tenant template, retry or discard workflows")
+            }
             Permission::UsageWrite => ("Usage", "report usage (machines)"),
             Permission::QuotaRead => ("Quotas", "check a quota (machines)"),
         }
@@ -280,6 +293,7 @@ pub fn role_table_markdown() -> String {
         Permission::ApiKeysManage,
         Permission::AuditRead,
         Permission::UsersManage,
+        Permission::PlatformManage,
         Permission::UsageWrite,
         Permission::QuotaRead,
     ];

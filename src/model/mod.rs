@@ -9,6 +9,8 @@ pub mod stats;
 pub mod status;
 pub mod tenant;
 pub mod validate;
+pub mod wizard;
+pub mod workflow;
 
 pub use access::{Me, Permission, Role, Scope, TenantMembership};
 pub use audit::{AuditEvent, AuditQuery};
@@ -18,3 +20,7 @@ pub use query::{Page, Sort, SortField, TenantQuery};
 pub use stats::{Count, DayCount, TenantStats};
 pub use status::{LifecycleAction, TenantStatus};
 pub use tenant::{Branding, Isolation, NewTenant, Tenant, TenantSummary, TenantUpdate, ValidNewTenant};
+pub use wizard::{WizardData, WizardDraft};
+pub use workflow::{
+    ExportInfo, Rollout, RunStatus, TemplateStatus, VersionCount, WorkflowKind, WorkflowRun, WorkflowStep,
+};

@@ -146,6 +146,13 @@ pub struct NewTenant {
     #[serde(default)]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
     pub metadata: Option<serde_json::Value>,
+    /// Invited as the tenant's owner when provisioning completes.
+    #[serde(default)]
+    pub first_admin_email: Option<String>,
+    /// Resource → amount (users, storage_gb, bandwidth_gb, api_calls_per_month,
+    /// custom_domains, projects); the plan's amounts when left out, never more.
+    #[serde(default)]
+    pub allocations: Option<std::collections::BTreeMap<String, i64>>,
 }
 
 /// A new tenant whose fields have passed validation (plan and region existence are
@@ -163,6 +170,8 @@ pub struct ValidNewTenant {
     pub branding: Branding,
     pub settings: serde_json::Value,
     pub metadata: serde_json::Value,
+    pub first_admin_email: Option<String>,
+    pub allocations: std::collections::BTreeMap<String, i64>,
 }
 
 fn non_empty(s: &Option<String>) -> Option<String> {
@@ -231,6 +240,10 @@ impl NewTenant {
         let domain = non_empty(&self.domain).map(|d| d.to_ascii_lowercase());
         let branding = self.branding.clone().unwrap_or_default();
         check_details(&mut errors, domain.as_deref(), &self.features, Some(&branding), &self.settings, &self.metadata);
+        let first_admin_email = non_empty(&self.first_admin_email).map(|e| super::validate::normalize_email(&e));
+        if let Some(email) = &first_admin_email {
+            check(&mut errors, "first_admin_email", super::validate::check_email(email));
+        }
         if !errors.is_empty() {
             return Err(AppError::validation(errors));
         }
@@ -246,6 +259,8 @@ impl NewTenant {
             branding,
             settings: self.settings.clone().unwrap_or_else(|| serde_json::json!({})),
             metadata: self.metadata.clone().unwrap_or_else(|| serde_json::json!({})),
+            first_admin_email,
+            allocations: self.allocations.clone().unwrap_or_default(),
         })
     }
 }

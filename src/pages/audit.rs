@@ -115,6 +115,16 @@ pub fn AuditPage() -> impl IntoView {
                 <a class="btn" href=export_href download title="The events matching these filters, as CSV">"Export CSV"</a>
             </div>
         </header>
+        <Transition fallback=|| ()>
+            {move || {
+                let session = use_session();
+                session.me().filter(|m| !reads_audit(m)).map(|_| view! {
+                    <div class="alert alert-info" role="note">
+                        "Your role doesn't include the audit trail, so no events are shown. Owners, admins and members of a tenant can read its trail."
+                    </div>
+                })
+            }}
+        </Transition>
         <form class="toolbar" method="get" action="/audit">
             <div class="field-inline">
                 <label for="a-tenant">"Tenant"</label>

@@ -15,6 +15,7 @@ pub fn Dashboard() -> impl IntoView {
     let stats = Resource::new(|| (), |_| get_tenant_stats());
     let recent = Resource::new(|| (), |_| list_tenants(TenantQuery { limit: Some(6), ..Default::default() }));
     let events = Resource::new(|| (), |_| list_audit(AuditQuery { limit: Some(8), ..Default::default() }));
+    let session = use_session();
 
     view! {
         <Title text="Dashboard"/>
@@ -25,7 +26,7 @@ pub fn Dashboard() -> impl IntoView {
             </div>
             <div class="actions">
                 <Transition fallback=|| ()>
-                    {move || crate::components::use_session().me().filter(|m| m.can(crate::model::Permission::TenantsCreate, None)).map(|_| view! {
+                    {move || session.me().filter(|m| m.can(Permission::TenantsCreate, None)).map(|_| view! {
                         <a class="btn btn-primary" href="/tenants/new"><Icon name="plus"/>"New tenant"</a>
                     })}
                 </Transition>
@@ -72,10 +73,17 @@ pub fn Dashboard() -> impl IntoView {
             <section class="card">
                 <div class="card-header">
                     <h2 class="card-title">"Recent activity"</h2>
-                    <a class="small" href="/audit">"Audit log"</a>
+                    <Transition fallback=|| ()>
+                        {move || session.me().filter(reads_audit).map(|_| view! { <a class="small" href="/audit">"Audit log"</a> })}
+                    </Transition>
                 </div>
                 <Suspense fallback=|| view! { <Loading/> }>
                     {move || Suspend::new(async move {
+                        if !session.load().await.as_ref().is_some_and(reads_audit) {
+                            return view! {
+                                <p class="muted">"Your role doesn't include the audit trail. Owners, admins and members see recent changes here."</p>
+                            }.into_any();
+                        }
                         match events.await {
                             Ok(page) if page.items.is_empty() => view! {
                                 <Empty title="No activity yet" text="Changes to tenants appear here."/>

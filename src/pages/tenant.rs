@@ -53,14 +53,20 @@ pub fn TenantPage() -> impl IntoView {
         }
     });
 
+    // Only these two query parameters rebuild the page; the others (a confirmation in a
+    // tab, `?remove=…`) are read by the tab itself, so opening one keeps the tab's data.
+    let tab = Memo::new(move |_| query.read().get("tab").unwrap_or_else(|| "overview".into()));
+    let confirm = Memo::new(move |_| query.read().get("confirm").and_then(|a| LifecycleAction::parse(&a)));
+    let session = use_session();
+
     view! {
         <Suspense fallback=|| view! { <Loading text="Loading tenant…"/> }>
             {move || Suspend::new(async move {
+                let me = session.load().await;
                 match tenant.await {
                     Ok(t) => {
-                        let tab = query.read().get("tab").unwrap_or_else(|| "overview".into());
-                        let confirm = query.read().get("confirm").and_then(|a| LifecycleAction::parse(&a));
-                        view! { <TenantView t tab confirm act save/> }.into_any()
+                        let (tab, confirm) = (tab.get(), confirm.get());
+                        view! { <TenantView t me tab confirm act save/> }.into_any()
                     }
                     Err(e) => view! {
                         <Title text="Tenant not found"/>
@@ -77,13 +83,13 @@ pub fn TenantPage() -> impl IntoView {
 #[component]
 fn TenantView(
     t: Tenant,
+    me: Option<Me>,
     tab: String,
     confirm: Option<LifecycleAction>,
     act: ServerAction<ChangeStatus>,
     save: ServerAction<UpdateTenant>,
 ) -> impl IntoView {
     let base = format!("/tenants/{}", t.slug);
-    let me = use_me();
     let can = |p: Permission| me.as_ref().is_some_and(|m| m.can(p, Some(t.id)));
     let (can_lifecycle, can_edit, can_members, can_keys, can_audit) = (
         can(Permission::TenantLifecycle),
@@ -113,16 +119,43 @@ fn TenantView(
     let dialog = confirm.filter(|a| actions.contains(a)).map(|a| view! { <ConfirmAction t=t.clone() action=a act/> });
     let body = match tab.as_str() {
         "edit" if can_edit => view! { <EditTenant t=t.clone() save/> }.into_any(),
-        "members" if can_members => view! { <crate::pages::tenant_members::TenantMembers t=t.clone()/> }.into_any(),
+        "members" if can_members => {
+            view! { <crate::pages::tenant_members::TenantMembers t=t.clone() me=me.clone()/> }.into_any()
+        }
         "api-keys" if can_keys => view! { <crate::pages::tenant_keys::TenantKeys t=t.clone()/> }.into_any(),
         "audit" if can_audit => view! { <TenantAudit t=t.clone()/> }.into_any(),
+        "workflows" => view! {
+            <crate::pages::workflows::TenantWorkflows t=t.clone() admin=is_admin/>
+            {(is_admin && matches!(t.status, TenantStatus::Terminated | TenantStatus::Terminating)).then(|| view! {
+                <crate::pages::workflows::TenantExports t=t.clone()/>
+            })}
+        }
+        .into_any(),
         _ => view! { <Overview t=t.clone()/> }.into_any(),
     };
-    // Members of a tenant that is not active may look but not change anything.
-    let read_only = (!is_admin && !matches!(t.status, TenantStatus::Active)).then(|| view! {
-        <div class="alert alert-warning" role="note">
-            {format!("{} is {}. You can look, but nothing can be changed until your platform operator makes it active again.", t.name, t.status)}
-        </div>
+    // Members of a tenant that is not active may look but not change anything: one banner
+    // says why. Platform admins (who may still act) see the status and its reason.
+    let banner = (!matches!(t.status, TenantStatus::Active)).then(|| {
+        let reason = t.status_reason.clone().filter(|r| !r.trim().is_empty());
+        if is_admin {
+            reason.map(|r| {
+                view! { <div class="alert alert-warning" role="note"><strong>{format!("{}: ", t.status.label())}</strong>{r}</div> }
+                    .into_any()
+            })
+        } else {
+            let what = match &reason {
+                Some(r) => format!("{} is {}: {}.", t.name, t.status.label().to_lowercase(), r.trim_end_matches('.')),
+                None => format!("{} is {}.", t.name, t.status.label().to_lowercase()),
+            };
+            Some(
+                view! {
+                    <div class="alert alert-warning" role="note">
+                        <span><strong>{what}</strong>" You can look but not change anything."</span>
+                    </div>
+                }
+                .into_any(),
+            )
+        }
     });
     view! {
         <Title text=t.name.clone()/>
@@ -134,15 +167,13 @@ fn TenantView(
             </div>
             <div class="actions btn-group">{action_buttons}</div>
         </header>
-        {t.status_reason.clone().filter(|_| !matches!(t.status, TenantStatus::Active)).map(|r| view! {
-            <div class="alert alert-warning" role="note"><strong>{format!("{}: ", t.status.label())}</strong>{r}</div>
-        })}
-        {read_only}
+        {banner}
         <nav class="tabs" aria-label="Tenant sections">
             {tab_link("overview", "Overview")}
             {can_edit.then(|| tab_link("edit", "Settings"))}
             {can_members.then(|| tab_link("members", "Members"))}
             {can_keys.then(|| tab_link("api-keys", "API keys"))}
+            {tab_link("workflows", "Workflows")}
             {can_audit.then(|| tab_link("audit", "Audit"))}
         </nav>
         {body}

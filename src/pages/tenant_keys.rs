@@ -1,50 +1,62 @@
 //! A tenant's API keys tab (PRODUCT.md A5): create with a name and scopes (the secret is
-//! shown once), see prefixes and last use, revoke.
+//! shown once), see prefixes and last use, revoke (confirmed in a server-rendered dialog,
+//! `?tab=api-keys&revoke=<id>`).
 
 use crate::components::format::{opt_time, time};
 use crate::components::*;
 use crate::fns::api_keys::{list_api_keys, CreateApiKey, RevokeApiKey};
 use crate::model::*;
 use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use uuid::Uuid;
 
 #[component]
 pub fn TenantKeys(t: Tenant) -> impl IntoView {
     let tenant = t.id;
+    let base = format!("/tenants/{}?tab=api-keys", t.slug);
+    let query = use_query_map();
+    let revoke_id = Memo::new(move |_| query.read().get("revoke").and_then(|v| Uuid::parse_str(&v).ok()));
     let refresh = RwSignal::new(0u32);
     let keys = Resource::new(move || refresh.get(), move |_| list_api_keys(tenant));
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
     let toasts = use_toasts();
+    let navigate = use_navigate();
     let name = RwSignal::new(String::new());
     let scopes = RwSignal::new(vec![Scope::TenantsRead]);
     let local_error = RwSignal::new(None::<String>);
+    // The new key, until the person says they have it.
+    let created = RwSignal::new(None::<CreatedApiKey>);
     Effect::new(move |_| match create.value().get() {
-        Some(Ok(_)) => {
+        Some(Ok(k)) => {
+            created.set(Some(k));
             name.set(String::new());
+            scopes.set(vec![Scope::TenantsRead]);
             refresh.update(|n| *n += 1);
         }
         Some(Err(e)) if e.fields().is_empty() => toasts.error(e.to_string()),
         _ => {}
     });
+    let back = base.clone();
     Effect::new(move |_| match revoke.value().get() {
         Some(Ok(k)) => {
-            toasts.success(format!("Revoked {} ({}). Calls with it now answer 401.", k.name, k.prefix));
+            toasts.success(format!("Revoked \u{201c}{}\u{201d}. Calls with it are refused from now on.", k.name));
             refresh.update(|n| *n += 1);
+            navigate(&back, Default::default());
         }
         Some(Err(e)) => toasts.error(e.to_string()),
         None => {}
     });
     let field = move |f: &'static str| {
         Signal::derive(move || {
-            if f == "name" {
-                if let Some(l) = local_error.get() {
-                    return Some(l);
-                }
-            }
-            match create.value().get() {
+            let local = match f {
+                "name" => local_error.get(),
+                _ => None,
+            };
+            local.or_else(|| match create.value().get() {
                 Some(Err(e)) => e.field(f),
                 _ => None,
-            }
+            })
         })
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -62,49 +74,66 @@ pub fn TenantKeys(t: Tenant) -> impl IntoView {
         });
     };
     let pending = create.pending();
+    let name_error = field("name");
+    let scopes_error = field("scopes");
     view! {
         <div class="stack-lg">
-            {move || match create.value().get() {
-                Some(Ok(created)) => view! {
-                    <section class="card secret-card" role="status">
-                        <div class="card-header"><h2 class="card-title">{format!("New key \u{201c}{}\u{201d}", created.key.name)}</h2></div>
-                        <p><strong>"Copy it now: you won't see this key again."</strong>" Send it as "<code>"Authorization: Bearer <key>"</code>"."</p>
-                        <div class="secret-row">
-                            <input class="mono secret" readonly value=created.secret.clone() aria-label="The new API key"
-                                on:focus=|ev| { if let Some(i) = ev.target().and_then(|t| leptos::wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(t).ok()) { i.select(); } }/>
-                            <CopyButton text=created.secret.clone()/>
-                        </div>
-                    </section>
-                }.into_any(),
-                _ => ().into_any(),
-            }}
-            <section class="card">
-                <div class="card-header"><h2 class="card-title">"Create an API key"</h2></div>
-                <form class="stack" on:submit=submit>
-                    <div class="field" class:invalid=move || field("name").get().is_some()>
-                        <label for="key-name">"Name"</label>
-                        <input id="key-name" type="text" maxlength="80" placeholder="billing service" prop:value=move || name.get()
-                            on:input=move |ev| name.set(event_target_value(&ev))
-                            aria-invalid=move || field("name").get().is_some().to_string()/>
-                        <FieldError message=field("name") id="key-name-error"/>
+            {move || created.get().map(|k| view! {
+                <section class="card secret-card" aria-labelledby="secret-title">
+                    <div class="card-header">
+                        <h2 class="card-title" id="secret-title">{format!("Your new key \u{201c}{}\u{201d}", k.key.name)}</h2>
                     </div>
-                    <fieldset class="field">
-                        <legend class="label">"Scopes"</legend>
-                        <div class="checks">
-                            {Scope::ALL.into_iter().map(|s| view! {
-                                <label class="check">
-                                    <input type="checkbox" value=s.as_str()
-                                        prop:checked=move || scopes.with(|v| v.contains(&s))
-                                        on:change=move |ev| {
-                                            let on = event_target_checked(&ev);
-                                            scopes.update(|v| { v.retain(|x| *x != s); if on { v.push(s); } });
-                                        }/>
-                                    <span><code>{s.as_str()}</code>" · "{s.describe()}</span>
-                                </label>
+                    <p role="status"><strong>"Copy it now: you won't see this key again."</strong>
+                        " Keep it somewhere safe, such as your service's secret store. Services send it as "
+                        <code>"Authorization: Bearer <key>"</code>"."</p>
+                    <div class="secret-row">
+                        <input id="new-key" class="mono secret" readonly value=k.secret.clone() aria-label="Your new API key"
+                            on:focus=|ev| select_input(&ev)/>
+                        <CopyButton text=k.secret.clone()/>
+                    </div>
+                    <div class="form-actions plain">
+                        <button class="btn" type="button" on:click=move |_| created.set(None)>"I've stored it"</button>
+                    </div>
+                </section>
+            })}
+            <section class="card" aria-labelledby="create-key-title">
+                <div class="card-header"><h2 class="card-title" id="create-key-title">"Create an API key"</h2></div>
+                <p class="hint card-intro">"A key lets one of your services call the REST API for this tenant, with only the scopes you tick."</p>
+                <form class="stack" on:submit=submit>
+                    <div class="field" class:invalid=move || name_error.get().is_some()>
+                        <label for="key-name">"Name"</label>
+                        <input id="key-name" type="text" maxlength="80" placeholder="billing service" autocomplete="off"
+                            prop:value=move || name.get()
+                            on:input=move |ev| name.set(event_target_value(&ev))
+                            aria-invalid=move || name_error.get().is_some().to_string()
+                            aria-describedby=move || if name_error.get().is_some() { "key-name-hint key-name-error" } else { "key-name-hint" }/>
+                        <p class="hint" id="key-name-hint">"What uses the key, so you know which one to revoke later."</p>
+                        <FieldError message=name_error id="key-name-error"/>
+                    </div>
+                    <fieldset class="field" aria-describedby=move || scopes_error.get().map(|_| "key-scopes-error")>
+                        <legend class="label">"What it may do"</legend>
+                        <div class="scopes">
+                            {Scope::ALL.into_iter().map(|s| {
+                                let id = format!("scope-{}", s.as_str().replace(':', "-"));
+                                view! {
+                                    <label class="scope">
+                                        <input id=id type="checkbox" value=s.as_str()
+                                            prop:checked=move || scopes.with(|v| v.contains(&s))
+                                            on:change=move |ev| {
+                                                let on = event_target_checked(&ev);
+                                                scopes.update(|v| { v.retain(|x| *x != s); if on { v.push(s); } });
+                                            }/>
+                                        <span class="scope-text">
+                                            <span class="scope-desc">{s.describe()}</span>
+                                            <code>{s.as_str()}</code>
+                                        </span>
+                                    </label>
+                                }
                             }).collect_view()}
                         </div>
-                        <FieldError message=field("scopes") id="key-scopes-error"/>
+                        <FieldError message=scopes_error id="key-scopes-error"/>
                     </fieldset>
+                    <noscript><p class="alert alert-info">"Creating a key needs JavaScript: the new key is shown once, on this page."</p></noscript>
                     <div>
                         <button class="btn btn-primary" type="submit" disabled=move || pending.get()>
                             {move || pending.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
@@ -113,67 +142,152 @@ pub fn TenantKeys(t: Tenant) -> impl IntoView {
                     </div>
                 </form>
             </section>
-            <section class="card table-card">
-                <div class="card-header"><h2 class="card-title">"Keys"</h2></div>
+            <section class="card table-card" aria-labelledby="keys-title">
+                <div class="card-header"><h2 class="card-title" id="keys-title">"Keys"</h2></div>
                 <Suspense fallback=|| view! { <Loading text="Loading keys…"/> }>
-                    {move || Suspend::new(async move {
+                    {move || {
+                        let base = base.clone();
+                        Suspend::new(async move {
                         match keys.await {
                             Err(e) => view! { <ErrorAlert error=e/> }.into_any(),
                             Ok(list) if list.is_empty() => view! { <p class="muted pad">"No keys yet."</p> }.into_any(),
-                            Ok(list) => view! {
-                                <div class="table-wrap"><table class="table">
-                                    <thead><tr>
-                                        <th scope="col">"Name"</th><th scope="col">"Scopes"</th><th scope="col">"Created"</th>
-                                        <th scope="col">"Last used"</th><th scope="col"><span class="sr-only">"Actions"</span></th>
-                                    </tr></thead>
-                                    <tbody>
-                                        {list.into_iter().map(|k| {
-                                            let live = k.revoked_at.is_none();
-                                            let label = format!("{} ({})", k.name, k.prefix);
-                                            view! {
-                                                <tr class:row-muted=!live>
-                                                    <td class="col-name"><div class="cell-title">{k.name.clone()}</div><div class="cell-sub mono">{format!("{}_…", k.prefix)}</div></td>
-                                                    <td>{k.scopes.iter().map(|s| view! { <span class="badge badge-neutral">{s.as_str()}</span>" " }).collect_view()}</td>
-                                                    <td>{time(&k.created_at)}<div class="cell-sub muted">{k.created_by.clone().unwrap_or_default()}</div></td>
-                                                    <td>{opt_time(&k.last_used_at)}</td>
-                                                    <td class="cell-actions">{if live {
-                                                        view! {
-                                                            <ActionForm action=revoke on:submit=move |ev| {
-                                                                if !window().confirm_with_message(&format!("Revoke {label}? Services using it stop working at once.")).unwrap_or(true) { ev.prevent_default(); }
-                                                            }>
-                                                                <input type="hidden" name="tenant" value=tenant.to_string()/>
-                                                                <input type="hidden" name="key" value=k.id.to_string()/>
-                                                                <button class="btn btn-sm btn-ghost" type="submit" aria-label=format!("Revoke {}", k.name)>"Revoke"</button>
-                                                            </ActionForm>
-                                                        }.into_any()
-                                                    } else {
-                                                        view! { <span class="badge badge-terminated">"Revoked " {opt_time(&k.revoked_at)}</span> }.into_any()
-                                                    }}</td>
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table></div>
-                            }.into_any(),
+                            Ok(list) => {
+                                let dialog_list = list.clone();
+                                let base_d = base.clone();
+                                let dialog = move || {
+                                    let id = revoke_id.get()?;
+                                    let k = dialog_list.iter().find(|k| k.id == id && k.revoked_at.is_none())?.clone();
+                                    let base = base_d.clone();
+                                    let text = format!(
+                                        "Services using {}_… are refused from the moment you revoke it. This can't be undone; create a new key if they still need access.",
+                                        k.prefix
+                                    );
+                                    Some(view! {
+                                        <ConfirmDialog title=format!("Revoke \u{201c}{}\u{201d}?", k.name) cancel_href=base.clone()>
+                                            <ActionForm action=revoke>
+                                                <input type="hidden" name="tenant" value=tenant.to_string()/>
+                                                <input type="hidden" name="key" value=k.id.to_string()/>
+                                                <div class="modal-body" id="confirm-text"><p>{text}</p></div>
+                                                <ConfirmButtons cancel_href=base label="Revoke" danger=true pending=revoke.pending()/>
+                                            </ActionForm>
+                                        </ConfirmDialog>
+                                    })
+                                };
+                                view! {
+                                    <div class="table-wrap"><table class="table table-stack">
+                                        <thead><tr>
+                                            <th scope="col">"Name"</th><th scope="col">"Scopes"</th><th scope="col">"Created"</th>
+                                            <th scope="col">"Last used"</th><th scope="col"><span class="sr-only">"Status and actions"</span></th>
+                                        </tr></thead>
+                                        <tbody>
+                                            {list.into_iter().map(|k| view! { <KeyRow k base=base.clone()/> }).collect_view()}
+                                        </tbody>
+                                    </table></div>
+                                    {dialog}
+                                }.into_any()
+                            }
                         }
-                    })}
+                    })}}
                 </Suspense>
             </section>
         </div>
     }
 }
 
-/// Copies text to the clipboard (with JavaScript); says so for screen readers.
+#[component]
+fn KeyRow(k: ApiKey, base: String) -> impl IntoView {
+    let live = k.revoked_at.is_none();
+    let action = if live {
+        view! {
+            <a class="btn btn-sm btn-ghost" href=format!("{base}&revoke={}", k.id) aria-label=format!("Revoke {}", k.name)>"Revoke"</a>
+        }
+        .into_any()
+    } else {
+        view! {
+            <span class="badge badge-terminated">"Revoked"</span>
+            <span class="cell-sub muted">{opt_time(&k.revoked_at)}</span>
+        }
+        .into_any()
+    };
+    view! {
+        <tr class:row-muted=!live>
+            <td class="col-name">
+                <div class="cell-title">{k.name.clone()}</div>
+                <div class="cell-sub mono">{format!("{}_…", k.prefix)}</div>
+            </td>
+            <td data-label="Scopes"><div class="badges">{k.scopes.iter().map(|s| view! { <span class="badge badge-neutral" title=s.describe()>{s.as_str()}</span> }).collect_view()}</div></td>
+            <td class="nowrap" data-label="Created">{time(&k.created_at)}<span class="cell-sub muted">{k.created_by.clone().map(|by| format!("by {by}"))}</span></td>
+            <td class="nowrap" data-label="Last used">{k.last_used_at.as_ref().map(time).unwrap_or_else(|| "Never".into())}</td>
+            <td class="cell-actions">{action}</td>
+        </tr>
+    }
+}
+
+/// Selects the whole key when the field gets the focus, ready for Ctrl+C.
+fn select_input(ev: &leptos::ev::FocusEvent) {
+    if let Some(i) =
+        ev.target().and_then(|t| leptos::wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(t).ok())
+    {
+        i.select();
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+enum CopyState {
+    Idle,
+    Copied,
+    Failed,
+}
+
+/// Copies text to the clipboard (with JavaScript); says what happened for screen readers.
+/// Where the clipboard is not available (or refused), it selects the key for Ctrl+C.
 #[component]
 fn CopyButton(text: String) -> impl IntoView {
-    let copied = RwSignal::new(false);
+    let state = RwSignal::new(CopyState::Idle);
+    let click = move |_| {
+        #[cfg(feature = "hydrate")]
+        copy_text(&text, state);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&text, state);
+    };
     view! {
-        <button class="btn" type="button" on:click=move |_| {
-            let clipboard = window().navigator().clipboard();
-            let _ = clipboard.write_text(&text);
-            copied.set(true);
-        }>
-            <span aria-live="polite">{move || if copied.get() { "Copied" } else { "Copy" }}</span>
-        </button>
+        <button class="btn" type="button" on:click=click aria-describedby="copy-result">"Copy"</button>
+        <span class="copy-result" id="copy-result" aria-live="polite">
+            {move || match state.get() {
+                CopyState::Idle => "",
+                CopyState::Copied => "Copied to the clipboard.",
+                CopyState::Failed => "Couldn't copy: the key is selected, press Ctrl+C (⌘C on a Mac).",
+            }}
+        </span>
     }
+}
+
+#[cfg(feature = "hydrate")]
+fn copy_text(text: &str, state: RwSignal<CopyState>) {
+    use leptos::wasm_bindgen::{closure::Closure, JsCast, JsValue};
+    let fail = move || {
+        state.set(CopyState::Failed);
+        if let Some(input) =
+            document().get_element_by_id("new-key").and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+        {
+            let _ = input.focus();
+            input.select();
+        }
+    };
+    let navigator = window().navigator();
+    // Only in secure contexts (https, localhost); elsewhere `navigator.clipboard` is missing.
+    let available = web_sys::js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
+        .map(|c| !c.is_undefined() && !c.is_null())
+        .unwrap_or(false);
+    if !available {
+        fail();
+        return;
+    }
+    let promise = navigator.clipboard().write_text(text);
+    let ok = Closure::once(move |_: JsValue| state.set(CopyState::Copied));
+    let err = Closure::once(move |_: JsValue| fail());
+    let _ = promise.then2(&ok, &err);
+    ok.forget();
+    err.forget();
 }

@@ -157,8 +157,9 @@ pub fn TenantList() -> impl IntoView {
         <Transition fallback=|| view! { <Loading text="Loading tenants…"/> }>
             {move || Suspend::new(async move {
                 let q = query.get();
+                let me = crate::components::use_session().load().await;
                 match (page.await, q) {
-                    (Ok(p), Ok(q)) => view! { <TenantTable page=p q/> }.into_any(),
+                    (Ok(p), Ok(q)) => view! { <TenantTable page=p q me/> }.into_any(),
                     (Err(e), _) | (_, Err(e)) => view! { <ErrorAlert error=e/> }.into_any(),
                 }
             })}
@@ -210,21 +211,23 @@ fn SortHeader(label: &'static str, field: SortField, q: TenantQuery) -> impl Int
 }
 
 #[component]
-fn TenantTable(page: Page<TenantSummary>, q: TenantQuery) -> impl IntoView {
+fn TenantTable(page: Page<TenantSummary>, q: TenantQuery, me: Option<crate::model::Me>) -> impl IntoView {
     if page.items.is_empty() {
         let filtered = q.has_filters();
+        let can_create = me.as_ref().is_some_and(|m| m.can(crate::model::Permission::TenantsCreate, None));
+        let text = if filtered {
+            "Try fewer filters or a shorter search."
+        } else if can_create {
+            "Create the first tenant to get started."
+        } else {
+            "You don't belong to any tenant yet. Ask a tenant's owner or admin to invite you."
+        };
         return view! {
-            <Empty
-                title=if filtered { "No tenants match" } else { "No tenants yet" }
-                text=if filtered { "Try fewer filters or a shorter search." } else { "Create the first tenant to get started." }
-            >
+            <Empty title=if filtered { "No tenants match" } else { "No tenants yet" } text=text>
                 {if filtered {
                     view! { <a class="btn" href="/tenants">"Clear filters"</a> }.into_any()
                 } else {
-                    crate::components::use_me()
-                        .filter(|m| m.can(crate::model::Permission::TenantsCreate, None))
-                        .map(|_| view! { <a class="btn btn-primary" href="/tenants/new">"New tenant"</a> })
-                        .into_any()
+                    can_create.then(|| view! { <a class="btn btn-primary" href="/tenants/new">"New tenant"</a> }).into_any()
                 }}
             </Empty>
         }

@@ -16,6 +16,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub mail: MailConfig,
     pub tenancy: TenancyConfig,
+    pub workflows: WorkflowsConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -82,6 +83,45 @@ impl Default for MailConfig {
             public_url: "http://127.0.0.1:3000".into(),
             timeout_secs: 10,
             dev_sink_dir: String::new(),
+        }
+    }
+}
+
+/// The workflow engine (PRODUCT.md P3).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WorkflowsConfig {
+    /// Steps this instance runs at once (0: this instance runs no background work).
+    pub workers: usize,
+    /// Attempts a step gets before it fails for good (and the run compensates).
+    pub max_attempts: i32,
+    /// Back-off before the second attempt; it doubles each time, up to `max_backoff_secs`.
+    pub backoff_ms: u64,
+    pub max_backoff_secs: u64,
+    /// A step running longer than this is stopped and counts as a failed attempt.
+    pub step_timeout_secs: u64,
+    /// Exports of large tenants may take longer.
+    pub export_timeout_secs: u64,
+    /// How often idle workers look for due retries; new work wakes them at once.
+    pub poll_secs: u64,
+    /// Testing aids, off in production: a step that always fails for good, and a pause at
+    /// the start of every step (inside its transaction) for crash tests.
+    pub fail_step: String,
+    pub step_delay_ms: u64,
+}
+
+impl Default for WorkflowsConfig {
+    fn default() -> Self {
+        Self {
+            workers: 4,
+            max_attempts: 5,
+            backoff_ms: 500,
+            max_backoff_secs: 300,
+            step_timeout_secs: 60,
+            export_timeout_secs: 600,
+            poll_secs: 5,
+            fail_step: String::new(),
+            step_delay_ms: 0,
         }
     }
 }

@@ -5,12 +5,16 @@ pub mod access;
 pub mod auth;
 pub mod config;
 pub mod demo;
+pub mod export;
 pub mod mail;
 pub mod mail_sink;
 pub mod rest;
+pub mod rollout;
 pub mod services;
 pub mod state;
+pub mod storage;
 pub mod telemetry;
+pub mod workflow;
 
 use axum::response::{IntoResponse, Response};
 use axum::Router;

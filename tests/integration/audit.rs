@@ -17,7 +17,8 @@ async fn audit_with_every_change_and_never_without(pool: sqlx::PgPool) {
         ("PUT", format!("/api/v1/tenants/{id}"), Some(json!({ "description": "Now described" })), StatusCode::OK, 0),
         ("PUT", format!("/api/v1/tenants/{id}"), Some(json!({ "name": "" })), StatusCode::UNPROCESSABLE_ENTITY, 0),
         ("POST", format!("/api/v1/tenants/{id}/suspend"), Some(json!({ "reason": "x" })), StatusCode::CONFLICT, 0),
-        ("POST", format!("/api/v1/tenants/{id}/activate"), None, StatusCode::OK, 2),
+        // Provisioning: started, provisioned (storage and template ready), activated.
+        ("POST", format!("/api/v1/tenants/{id}/activate"), None, StatusCode::OK, 3),
         ("POST", format!("/api/v1/tenants/{id}/suspend"), None, StatusCode::UNPROCESSABLE_ENTITY, 0),
         ("POST", format!("/api/v1/tenants/{id}/suspend"), Some(json!({ "reason": "Abuse" })), StatusCode::OK, 1),
         ("POST", format!("/api/v1/tenants/{id}/resume"), None, StatusCode::OK, 1),
@@ -76,17 +77,18 @@ async fn audit_filters_and_pages(pool: sqlx::PgPool) {
         let t = app.create(&format!("Filter {i}"), "free", "us-east-1").await;
         app.call("POST", &format!("/api/v1/tenants/{}/activate", t["id"].as_str().unwrap()), None).await;
     }
+    // Each: created, provisioning, provisioned, activated.
     let (_, all) = app.get("/api/v1/audit?limit=200&action=tenant.").await;
-    assert_eq!(all["items"].as_array().unwrap().len(), 21);
+    assert_eq!(all["items"].as_array().unwrap().len(), 28);
     let (_, created) = app.get("/api/v1/audit?action=tenant.created").await;
     assert_eq!(created["items"].as_array().unwrap().len(), 7);
     let (_, prefixed) = app.get("/api/v1/audit?action=tenant.").await;
-    assert_eq!(prefixed["items"].as_array().unwrap().len(), 21);
+    assert_eq!(prefixed["items"].as_array().unwrap().len(), 28);
     let (_, future) = app.get("/api/v1/audit?since=2999-01-01T00:00:00Z").await;
     assert!(future["items"].as_array().unwrap().is_empty());
     let (s, _) = app.get("/api/v1/audit?since=2030-01-01T00:00:00Z&until=2020-01-01T00:00:00Z").await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    // Pages of 8 walk all 21 events once, newest first.
+    // Pages of 8 walk all 28 events once, newest first.
     let mut ids = Vec::new();
     let mut uri = "/api/v1/audit?limit=8&action=tenant.".to_string();
     loop {
@@ -97,7 +99,7 @@ async fn audit_filters_and_pages(pool: sqlx::PgPool) {
             None => break,
         }
     }
-    assert_eq!(ids.len(), 21);
+    assert_eq!(ids.len(), 28);
     assert!(ids.windows(2).all(|w| w[0] > w[1]));
 }
 
@@ -116,8 +118,8 @@ async fn audit_exports_as_csv_with_the_same_filters(pool: sqlx::PgPool) {
     assert!(headers["content-disposition"].to_str().unwrap().contains("attachment"));
     let lines: Vec<&str> = body.lines().collect();
     assert!(lines[0].starts_with("id,occurred_at,actor_type"));
-    assert_eq!(lines.len(), 4, "header + created, provisioning, activated: {body}");
-    assert!(lines[1].contains("tenant.activated") && lines[3].contains("tenant.created"));
+    assert_eq!(lines.len(), 5, "header + created, provisioning, provisioned, activated: {body}");
+    assert!(lines[1].contains("tenant.activated") && lines[4].contains("tenant.created"));
     // Commas and quotes survive the round trip through a CSV reader.
     let mut reader = csv::Reader::from_reader(body.as_bytes());
     let created = reader.records().map(|r| r.unwrap()).find(|r| &r[6] == "tenant.created").unwrap();

@@ -27,6 +27,8 @@ pub struct TestApp {
     pub app: Router,
     pub pool: PgPool,
     pub auth: Auth,
+    /// The state behind the router (to drive workflows from the test).
+    pub state: AppState,
 }
 
 impl TestApp {
@@ -37,9 +39,16 @@ impl TestApp {
 
     pub async fn with_config(pool: PgPool, config: Config) -> Self {
         let state = AppState::new(pool.clone(), config);
-        let anon = Self { app: tenantry::server::app(state), pool, auth: Auth::None };
+        let anon = Self { app: tenantry::server::app(state.clone()), pool, auth: Auth::None, state };
         anon.create_user(ADMIN_EMAIL, "Ada Admin", true).await;
         anon.sign_in(ADMIN_EMAIL, PASSWORD).await
+    }
+
+    /// The same database and caller, served with another configuration (the session is in
+    /// the database, so it stays valid).
+    pub fn reconfigured(&self, config: Config) -> Self {
+        let state = AppState::new(self.pool.clone(), config);
+        Self { app: tenantry::server::app(state.clone()), state, ..self.clone() }
     }
 
     /// The same app, with nobody signed in.
@@ -96,7 +105,13 @@ impl TestApp {
         self.sign_in(email, PASSWORD).await
     }
 
-    pub async fn send(&self, mut req: Request<Body>) -> (StatusCode, http::HeaderMap, String) {
+    pub async fn send(&self, req: Request<Body>) -> (StatusCode, http::HeaderMap, String) {
+        let (status, headers, bytes) = self.send_bytes(req).await;
+        (status, headers, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// Like `send`, with the body as bytes (downloads).
+    pub async fn send_bytes(&self, mut req: Request<Body>) -> (StatusCode, http::HeaderMap, Vec<u8>) {
         // As a real listener would: the peer address (tests may set their own).
         if req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().is_none() {
             req.extensions_mut()
@@ -115,7 +130,7 @@ impl TestApp {
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.expect("body").to_bytes();
-        (status, headers, String::from_utf8_lossy(&bytes).into_owned())
+        (status, headers, bytes.to_vec())
     }
 
     /// A JSON call; answers the status and the parsed body (Null when empty).
@@ -144,6 +159,24 @@ impl TestApp {
             self.call("POST", "/api/v1/tenants", Some(json!({ "name": name, "plan": plan, "region": region }))).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         body
+    }
+
+    /// Runs every due workflow step in this process until nothing is due.
+    pub async fn drain(&self) -> usize {
+        tenantry::server::workflow::drain(&self.state).await.expect("workflows run")
+    }
+
+    /// Creates a tenant over REST with extra fields and runs its provisioning to the end.
+    pub async fn provision(&self, name: &str, plan: &str, extra: Value) -> Value {
+        let mut body = json!({ "name": name, "plan": plan, "region": "eu-west-1" });
+        for (k, v) in extra.as_object().into_iter().flatten() {
+            body[k] = v.clone();
+        }
+        let (status, t) = self.call("POST", "/api/v1/tenants", Some(body)).await;
+        assert_eq!(status, StatusCode::CREATED, "{t}");
+        self.drain().await;
+        let (_, t) = self.get(&format!("/api/v1/tenants/{}", t["id"].as_str().unwrap())).await;
+        t
     }
 
     /// Audit events about tenants (sign-ins and account events are not counted).

@@ -45,6 +45,8 @@ struct Fixture {
     invitation_email: String,
     key: Uuid,
     key_prefix: String,
+    run: Uuid,
+    export: Uuid,
 }
 
 impl Fixture {
@@ -75,7 +77,22 @@ impl Fixture {
         .await
         .unwrap();
         let (key, key_prefix) = insert_key(admin, tenant, &Scope::ALL).await;
+        let run: Uuid = sqlx::query_scalar("select id from workflow_runs where tenant_id = $1")
+            .bind(tenant)
+            .fetch_one(&admin.pool)
+            .await
+            .unwrap();
+        let export: Uuid = sqlx::query_scalar(
+            "insert into tenant_exports (tenant_id, file_name, content_type, bytes, sha256, manifest, expires_at)
+             values ($1, 'a.tar', 'application/x-tar', '\\x00', 'x', '{}', now() + interval '1 day') returning id",
+        )
+        .bind(tenant)
+        .fetch_one(&admin.pool)
+        .await
+        .unwrap();
         Self {
+            run,
+            export,
             slug: t["slug"].as_str().unwrap().to_string(),
             a,
             name,
@@ -108,6 +125,8 @@ impl Fixture {
             .replace("{user_id}", &self.viewer_id.to_string())
             .replace("{invitation_id}", &self.invitation.to_string())
             .replace("{key_id}", &self.key.to_string())
+            .replace("{run_id}", &self.run.to_string())
+            .replace("{export_id}", &self.export.to_string())
             .replace("{action}", "suspend")
     }
 }
@@ -132,8 +151,20 @@ async fn insert_key(app: &TestApp, tenant: Uuid, scopes: &[Scope]) -> ((Uuid, St
 
 /// Managing people and keys in A: A's viewer is refused, B's callers don't see A.
 const MANAGE: Row = [Unauthorized, Forbidden, NotFound, NotFound, Ok];
+/// Reading A's objects: A's viewer may, B's callers don't see A.
+const READ_A: Row = [Unauthorized, Ok, NotFound, NotFound, Ok];
+/// Platform actions on A's objects (workflows, exports): A's viewer is refused.
+const STEER_A: Row = [Unauthorized, Forbidden, NotFound, NotFound, Ok];
 /// Platform-wide administration.
 const PLATFORM: Row = [Unauthorized, Forbidden, Forbidden, Forbidden, Ok];
+
+/// The seeded starter plan, unchanged (an edit that changes nothing).
+fn starter_plan() -> Value {
+    json!({ "id": "starter", "name": "Starter", "description": "For small teams getting going.",
+            "monthly_price_cents": 2900, "default_isolation": "row", "max_users": 25, "storage_gb": 20,
+            "bandwidth_gb": 100, "api_calls_per_month": 250000, "custom_domains": 1, "projects": 10,
+            "features": ["api_access", "basic_auth", "basic_reporting"] })
+}
 
 /// One request: method, URI (with placeholders), optional JSON body.
 struct Case {
@@ -254,6 +285,22 @@ fn rest_cases() -> Vec<((&'static str, &'static str), Case)> {
             ("POST", "/api/v1/tenants/{id}/switch"),
             c("POST", "/api/v1/tenants/{id}/switch", None, [Unauthorized, Ok, NotFound, Forbidden, Ok]),
         ),
+        (("GET", "/api/v1/workflows"), c("GET", "/api/v1/workflows", None, [Unauthorized, Ok, Hidden, Hidden, Ok])),
+        (("GET", "/api/v1/workflows/{run_id}"), c("GET", "/api/v1/workflows/{run_id}", None, READ_A)),
+        (("POST", "/api/v1/workflows/{run_id}/retry"), c("POST", "/api/v1/workflows/{run_id}/retry", None, STEER_A)),
+        (
+            ("POST", "/api/v1/workflows/{run_id}/discard"),
+            c("POST", "/api/v1/workflows/{run_id}/discard", None, STEER_A),
+        ),
+        (("GET", "/api/v1/tenants/{id}/workflows"), c("GET", "/api/v1/tenants/{id}/workflows", None, READ_A)),
+        (("GET", "/api/v1/tenants/{id}/exports"), c("GET", "/api/v1/tenants/{id}/exports", None, STEER_A)),
+        (
+            ("GET", "/api/v1/tenants/{id}/exports/{export_id}"),
+            c("GET", "/api/v1/tenants/{id}/exports/{export_id}", None, STEER_A),
+        ),
+        (("PUT", "/api/v1/plans/{plan_id}"), c("PUT", "/api/v1/plans/starter", Some(starter_plan()), PLATFORM)),
+        (("GET", "/api/v1/template"), c("GET", "/api/v1/template", None, PLATFORM)),
+        (("POST", "/api/v1/template/rollouts"), c("POST", "/api/v1/template/rollouts", None, PLATFORM)),
     ]
 }
 
@@ -358,6 +405,27 @@ fn fn_cases() -> Vec<(&'static str, FnCase)> {
                 [Unauthorized, Ok, Ok, Unauthorized, Ok],
             ),
         ),
+        ("list_tenant_workflows", f(Enc::Form, json!({ "tenant": "{id}" }), READ_A)),
+        ("list_workflows", f(Enc::Form, json!({ "status": "all" }), [Unauthorized, Ok, Hidden, Hidden, Ok])),
+        ("get_workflow", f(Enc::Form, json!({ "id": "{run_id}" }), READ_A)),
+        ("retry_workflow", f(Enc::Form, json!({ "id": "{run_id}" }), STEER_A)),
+        ("discard_workflow", f(Enc::Form, json!({ "id": "{run_id}" }), STEER_A)),
+        ("list_exports", f(Enc::Form, json!({ "tenant": "{id}" }), STEER_A)),
+        ("update_plan", f(Enc::Json, json!({ "plan": starter_plan() }), PLATFORM)),
+        ("get_template_status", f(Enc::Form, json!({}), PLATFORM)),
+        ("start_template_rollout", f(Enc::Form, json!({}), PLATFORM)),
+        // The wizard's draft belongs to the person creating tenants (platform admins).
+        ("get_draft", f(Enc::Form, json!({}), PLATFORM)),
+        (
+            "save_draft",
+            f(
+                Enc::Json,
+                json!({ "draft": { "step": 1, "data": { "name": "Drafted", "region": "eu-west-1" } } }),
+                PLATFORM,
+            ),
+        ),
+        ("submit_draft", f(Enc::Form, json!({}), PLATFORM)),
+        ("discard_draft", f(Enc::Form, json!({}), PLATFORM)),
         // Last: it ends the caller's session.
         ("sign_out", f(Enc::Form, json!({}), [Ok, Ok, Ok, Ok, Ok])),
     ]

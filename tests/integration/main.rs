@@ -9,6 +9,8 @@ mod lifecycle;
 mod listing;
 mod members;
 mod pages;
+mod processes;
 mod server_fns;
 mod sessions;
 mod tenants;
+mod workflows;

@@ -57,7 +57,8 @@ async fn create_edit_act_through_server_functions(pool: sqlx::PgPool) {
     let (s, l) = json_fn(&app, ListTenants::PATH, json!({ "query": { "q": "renamed", "status": null, "plan": null, "region": null, "isolation": null, "sort": { "field": "name", "descending": false }, "limit": 10, "cursor": null } })).await;
     assert_eq!(s, StatusCode::OK, "{l}");
     assert_eq!(l["items"].as_array().unwrap().len(), 1);
-    assert_eq!(app.audit_actions(&id).await.len(), 5);
+    // created, updated, provisioning, provisioned, activated, suspended.
+    assert_eq!(app.audit_actions(&id).await.len(), 6);
 }
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]

@@ -9,6 +9,7 @@ pub mod json;
 pub mod members;
 pub mod tenants;
 pub mod users;
+pub mod workflows;
 
 use crate::error::AppError;
 use crate::server::state::AppState;
@@ -43,7 +44,7 @@ pub struct ErrorDetail {
     // and in this document at once.
     paths(health::healthz, health::readyz),
     components(schemas(ErrorBody, ErrorDetail, tenants::ReasonBody)),
-    tags((name = "tenants"), (name = "members"), (name = "api keys"), (name = "users"), (name = "audit"), (name = "catalog"), (name = "health"))
+    tags((name = "tenants"), (name = "members"), (name = "api keys"), (name = "users"), (name = "workflows"), (name = "audit"), (name = "catalog"), (name = "health"))
 )]
 pub struct ApiDoc;
 
@@ -72,6 +73,16 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(users::enable))
         .routes(routes!(users::me))
         .routes(routes!(users::switch))
+        .routes(routes!(workflows::list))
+        .routes(routes!(workflows::get))
+        .routes(routes!(workflows::retry))
+        .routes(routes!(workflows::discard))
+        .routes(routes!(workflows::for_tenant))
+        .routes(routes!(workflows::exports))
+        .routes(routes!(workflows::download_export))
+        .routes(routes!(workflows::update_plan))
+        .routes(routes!(workflows::template))
+        .routes(routes!(workflows::start_rollout))
         .split_for_parts()
 }
 

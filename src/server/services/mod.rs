@@ -3,8 +3,11 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod drafts;
 pub mod invitations;
 pub mod members;
+pub mod plans;
 pub mod session;
 pub mod tenants;
 pub mod users;
+pub mod workflows;

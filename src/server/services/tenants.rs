@@ -7,6 +7,7 @@ use crate::model::validate::{check, check_reason, check_slug};
 use crate::model::*;
 use crate::server::access::Caller;
 use crate::server::state::AppState;
+use crate::server::workflow;
 use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -91,6 +92,9 @@ pub async fn create(state: &AppState, caller: &Caller, input: NewTenant) -> Resu
     if !region_ok {
         check(&mut errors, "region", Err(format!("There is no region called \u{201c}{}\u{201d}.", v.region)));
     }
+    if let Some(p) = &plan {
+        check(&mut errors, "allocations", crate::model::plan::check_allocations(p, &v.allocations));
+    }
     let Some(plan) = plan.filter(|_| errors.is_empty()) else {
         return Err(AppError::validation(errors));
     };
@@ -127,8 +131,15 @@ pub async fn create(state: &AppState, caller: &Caller, input: NewTenant) -> Resu
         },
     )
     .await?;
+    // Provisioning starts at once (PRODUCT.md P3): workers are woken when this commits.
+    let input = serde_json::to_value(workflow::ProvisionInput {
+        first_admin_email: v.first_admin_email.clone(),
+        allocations: v.allocations.clone(),
+    })
+    .map_err(|e| AppError::internal("provision input", e))?;
+    workflow::start(&mut tx, &caller.actor(), WorkflowKind::Provision, id, input).await?;
     tx.commit().await?;
-    tracing::info!(tenant = %tenant.slug, "tenant created");
+    tracing::info!(tenant = %tenant.slug, "tenant created; provisioning queued");
     Ok(tenant)
 }
 
@@ -221,7 +232,7 @@ fn only_changed(a: &serde_json::Value, b: &serde_json::Value) -> serde_json::Val
     a.iter().filter(|(k, v)| b.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect()
 }
 
-fn action_name(from: TenantStatus, to: TenantStatus) -> &'static str {
+pub(crate) fn action_name(from: TenantStatus, to: TenantStatus) -> &'static str {
     match (from, to) {
         (TenantStatus::Suspended, TenantStatus::Active) => "tenant.resumed",
         (_, TenantStatus::Active) => "tenant.activated",
@@ -234,9 +245,15 @@ fn action_name(from: TenantStatus, to: TenantStatus) -> &'static str {
     }
 }
 
-/// Takes a lifecycle action: every step is a checked transition with its own audit event,
-/// all in one transaction. A step that finds the tenant already moved by someone else
-/// aborts the whole action with 409.
+/// How long a lifecycle request waits for its workflow before answering with the
+/// tenant as it stands (the workflow carries on in the background either way).
+const WAIT_FOR_WORKFLOW: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Takes a lifecycle action as a durable workflow (PRODUCT.md P3, P6): activate runs (or
+/// retries) provisioning, suspend and resume block and restore access, delete moves the
+/// tenant to terminating at once and then exports, revokes, deletes and verifies. The
+/// request waits for the workflow (up to 20 s) and answers with the tenant as it then is.
+/// An action the tenant's status does not allow, or a second action while one runs, is 409.
 pub async fn transition(
     state: &AppState,
     caller: &Caller,
@@ -253,57 +270,129 @@ pub async fn transition(
         check_reason(r).map_err(|m| AppError::invalid("reason", m))?;
     }
     let mut tx = state.pool.begin().await?;
+    if !db::tenants::lock(&mut *tx, id).await? {
+        return Err(not_found());
+    }
     let current = db::tenants::by_id(&mut *tx, id).await?.ok_or_else(not_found)?;
-    let path = action.path_from(current.status).ok_or_else(|| {
-        AppError::conflict(format!("A tenant that is {} can't be {}.", current.status, action.past_tense()))
-    })?;
-    let retention = state.config.tenants.retention_days.min(3650) as i32;
-    let mut from = current.status;
-    for to in path {
-        if !db::tenants::set_status(&mut *tx, id, from, to, reason, retention).await? {
-            drop(tx);
-            let now = db::tenants::by_id(&state.pool, id).await?.ok_or_else(not_found)?;
-            return Err(AppError::conflict(format!(
-                "The tenant changed while this request was handled: it is now {}. Reload and try again.",
-                now.status
-            )));
+    if action.path_from(current.status).is_none() {
+        return Err(AppError::conflict(format!(
+            "A tenant that is {} can't be {}.",
+            current.status,
+            action.past_tense()
+        )));
+    }
+    let open: Option<(Uuid, String)> = sqlx::query_as(
+        "select id, kind from workflow_runs where tenant_id = $1 and status in ('pending', 'running', 'compensating')",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let kind = match action {
+        LifecycleAction::Activate => WorkflowKind::Provision,
+        LifecycleAction::Suspend => WorkflowKind::Suspend,
+        LifecycleAction::Resume => WorkflowKind::Resume,
+        LifecycleAction::Terminate => WorkflowKind::Terminate,
+    };
+    let open = match open {
+        // Deleting a tenant whose provisioning is queued but not started cancels it (a run
+        // some worker holds right now is under way: that one must finish or fail first).
+        Some((run, k)) if kind == WorkflowKind::Terminate && k == WorkflowKind::Provision.as_str() => {
+            let cancelled = sqlx::query(
+                "update workflow_runs set status = 'discarded', error = 'Cancelled: the tenant was deleted.',
+                        finished_at = now(), updated_at = now()
+                  where id = (select id from workflow_runs where id = $1 and status = 'pending' and cursor = 0
+                              for update skip locked)",
+            )
+            .bind(run)
+            .execute(&mut *tx)
+            .await?;
+            if cancelled.rows_affected() == 1 {
+                None
+            } else {
+                Some((run, k))
+            }
         }
-        db::audit::record(
-            &mut *tx,
-            actor,
-            NewEvent {
-                tenant_id: Some(id),
-                action: action_name(from, to),
-                target_type: "tenant",
-                target_id: Some(id.to_string()),
-                before: Some(json!({ "status": from })),
-                after: Some(json!({ "status": to })),
-                reason,
-            },
-        )
-        .await?;
-        from = to;
-    }
-    if from == TenantStatus::Terminated {
-        revoke_access(&mut tx, actor, id).await?;
-    }
-    let tenant = db::tenants::by_id(&mut *tx, id).await?.ok_or_else(not_found)?;
+        other => other,
+    };
+    let run = match open {
+        // Activating a tenant whose provisioning is already under way joins it.
+        Some((run, k)) if k == kind.as_str() && kind == WorkflowKind::Provision => run,
+        Some(_) => {
+            return Err(AppError::conflict("Another workflow is still running for this tenant; wait for it to finish."))
+        }
+        None => {
+            let input = match kind {
+                // A retry keeps what the first attempt was asked to do (first admin, resources).
+                WorkflowKind::Provision => last_provision_input(&mut tx, id).await?,
+                _ => json!({ "reason": reason }),
+            };
+            if kind == WorkflowKind::Terminate && current.status != TenantStatus::Terminating {
+                // Terminating is immediate: access ends now, the clean-up follows.
+                if !db::tenants::set_status(&mut *tx, id, current.status, TenantStatus::Terminating, reason, 0).await? {
+                    return Err(AppError::conflict(
+                        "The tenant changed while this request was handled. Reload and try again.",
+                    ));
+                }
+                db::audit::record(
+                    &mut *tx,
+                    actor,
+                    NewEvent {
+                        tenant_id: Some(id),
+                        action: "tenant.terminating",
+                        target_type: "tenant",
+                        target_id: Some(id.to_string()),
+                        before: Some(json!({ "status": current.status })),
+                        after: Some(json!({ "status": TenantStatus::Terminating })),
+                        reason,
+                    },
+                )
+                .await?;
+            }
+            workflow::start(&mut tx, actor, kind, id, input).await?
+        }
+    };
     tx.commit().await?;
+    let outcome = workflow::drive(state, run, WAIT_FOR_WORKFLOW).await?;
+    let tenant = db::tenants::by_id(&state.pool, id).await?.ok_or_else(not_found)?;
+    if outcome == RunStatus::Failed {
+        let error: Option<String> = sqlx::query_scalar("select error from workflow_runs where id = $1")
+            .bind(run)
+            .fetch_one(&state.pool)
+            .await?;
+        return Err(AppError::conflict(format!(
+            "The {} workflow failed: {}",
+            kind.label().to_lowercase(),
+            error.unwrap_or_else(|| "see the Workflows tab".into())
+        )));
+    }
     tracing::info!(tenant = %tenant.slug, action = action.as_str(), status = %tenant.status, "tenant lifecycle");
     Ok(tenant)
+}
+
+/// The input of the tenant's newest provisioning run, so a retry is asked the same.
+async fn last_provision_input(tx: &mut sqlx::PgConnection, id: Uuid) -> Result<serde_json::Value, AppError> {
+    Ok(sqlx::query_scalar(
+        "select input from workflow_runs where tenant_id = $1 and kind = 'provision' order by created_at desc limit 1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .unwrap_or_else(|| json!({})))
 }
 
 /// T5: a terminated tenant keeps no way in: its memberships, API keys and pending
 /// invitations go, in the same transaction as the transition, with one audit event.
 /// (Sessions need nothing: a session's tenants are re-read on every request.)
-async fn revoke_access(
+pub(crate) async fn revoke_access(
     tx: &mut sqlx::PgConnection,
     actor: &crate::server::access::Actor,
     id: Uuid,
-) -> Result<(), AppError> {
+) -> Result<serde_json::Value, AppError> {
     let members = db::memberships::remove_all(&mut *tx, id).await?;
     let keys = db::api_keys::revoke_all(&mut *tx, id).await?;
     let invitations = db::invitations::revoke_all_pending(&mut *tx, id).await?;
+    let counts =
+        json!({ "memberships_removed": members, "api_keys_revoked": keys, "invitations_revoked": invitations });
     db::audit::record(
         &mut *tx,
         actor,
@@ -313,14 +402,12 @@ async fn revoke_access(
             target_type: "tenant",
             target_id: Some(id.to_string()),
             before: None,
-            after: Some(
-                json!({ "memberships_removed": members, "api_keys_revoked": keys, "invitations_revoked": invitations }),
-            ),
+            after: Some(counts.clone()),
             reason: None,
         },
     )
     .await?;
-    Ok(())
+    Ok(counts)
 }
 
 #[cfg(test)]

@@ -1,0 +1,30 @@
+//! Helpers shared by the benchmarks (each bench binary includes this module).
+#![allow(dead_code)]
+
+use anyhow::{Context, Result};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection};
+use std::str::FromStr;
+
+pub fn env_or<T: FromStr>(key: &str, default: T) -> Result<T> {
+    match std::env::var(key) {
+        Ok(v) => v.trim().parse().ok().with_context(|| format!("{key}={v} is not a valid number")),
+        Err(_) => Ok(default),
+    }
+}
+
+pub async fn admin_exec(admin: &PgConnectOptions, sql: &str) -> Result<()> {
+    let mut conn = admin.connect().await.context("connecting with DATABASE_URL")?;
+    sqlx::raw_sql(sql).execute(&mut conn).await.with_context(|| sql.to_string())?;
+    conn.close().await?;
+    Ok(())
+}
+
+/// The p-th percentile (nearest rank) of sorted samples.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}

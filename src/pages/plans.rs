@@ -1,0 +1,173 @@
+//! Plans (PRODUCT.md P2): what each plan gives a tenant and costs; platform admins edit
+//! them (the same rules run here and on the server). A change applies to tenants
+//! provisioned afterwards.
+
+use crate::components::format::number;
+use crate::components::*;
+use crate::error::FieldErrors;
+use crate::fns::tenants::get_catalog;
+use crate::fns::workflows::UpdatePlan;
+use crate::model::plan::{plan_allocations, resource_label};
+use crate::model::{Isolation, Plan};
+use crate::pages::tenant::TextField;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn PlansPage() -> impl IntoView {
+    let save = ServerAction::<UpdatePlan>::new();
+    let catalog = Resource::new(move || save.version().get(), |_| get_catalog());
+    let query = use_query_map();
+    let editing = Memo::new(move |_| query.read().get("edit"));
+    let session = use_session();
+    let toasts = use_toasts();
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(p)) => toasts.success(format!("Saved the {} plan.", p.name)),
+        Some(Err(e)) if e.fields().is_empty() => toasts.error(e.to_string()),
+        _ => {}
+    });
+    view! {
+        <Title text="Plans"/>
+        <header class="page-header">
+            <div>
+                <h1>"Plans"</h1>
+                <p class="subtitle">"Limits, features, isolation and price. Changes apply to tenants provisioned afterwards."</p>
+            </div>
+        </header>
+        <Suspense fallback=|| view! { <Loading text="Loading plans…"/> }>
+            {move || Suspend::new(async move {
+                let admin = session.load().await.is_some_and(|m| m.is_platform_admin);
+                match catalog.await {
+                    Ok(c) => {
+                        let edit = editing.get();
+                        view! {
+                            <div class="plan-grid">
+                                {c.plans.into_iter().map(|p| {
+                                    if admin && edit.as_deref() == Some(p.id.as_str()) {
+                                        view! { <PlanForm plan=p save/> }.into_any()
+                                    } else {
+                                        view! { <PlanCard plan=p.clone() action=admin.then(|| view! {
+                                            <a class="btn btn-sm" href=format!("/plans?edit={}", p.id)>"Edit"</a>
+                                        }.into_any())/> }.into_any()
+                                    }
+                                }).collect_view()}
+                            </div>
+                        }.into_any()
+                    }
+                    Err(e) => view! { <ErrorAlert error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// A plan as a card: price, isolation, limits and features. Used here and in the wizard.
+#[component]
+pub fn PlanCard(plan: Plan, #[prop(default = None)] action: Option<AnyView>) -> impl IntoView {
+    view! {
+        <article class="card plan-card" aria-label=format!("{} plan", plan.name)>
+            <header class="plan-head">
+                <h3>{plan.name.clone()}</h3>
+                <span class="plan-price">{plan.price_label()}</span>
+            </header>
+            <p class="muted">{plan.description.clone()}</p>
+            <p><IsolationBadge isolation=plan.default_isolation/></p>
+            <dl class="plan-limits">
+                {plan_allocations(&plan).into_iter().map(|(r, n)| view! {
+                    <div><dt>{resource_label(r)}</dt><dd>{number(n)}</dd></div>
+                }).collect_view()}
+            </dl>
+            <ul class="features">
+                {plan.features.iter().map(|f| view! { <li>{f.replace('_', " ")}</li> }).collect_view()}
+            </ul>
+            {action}
+        </article>
+    }
+}
+
+#[component]
+fn PlanForm(plan: Plan, save: ServerAction<UpdatePlan>) -> impl IntoView {
+    let name = RwSignal::new(plan.name.clone());
+    let description = RwSignal::new(plan.description.clone());
+    let price = RwSignal::new(format!("{:.2}", plan.monthly_price_cents as f64 / 100.0));
+    let isolation = RwSignal::new(plan.default_isolation.as_str().to_string());
+    let features = RwSignal::new(plan.features.join(", "));
+    let limits: Vec<(&'static str, RwSignal<String>)> =
+        plan_allocations(&plan).into_iter().map(|(r, n)| (r, RwSignal::new(n.to_string()))).collect();
+    let local = RwSignal::new(FieldErrors::new());
+    let error = field_errors(local, move || match save.value().get() {
+        Some(Err(e)) => Some(e),
+        _ => None,
+    });
+    let base = plan.clone();
+    let limits_for_submit = limits.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let mut p = base.clone();
+        let mut errors = FieldErrors::new();
+        p.name = name.get_untracked();
+        p.description = description.get_untracked();
+        match price.get_untracked().trim().trim_start_matches('$').parse::<f64>() {
+            Ok(v) if v.is_finite() => p.monthly_price_cents = (v * 100.0).round() as i64,
+            _ => {
+                errors.insert("monthly_price_cents".into(), "Enter a price such as 29 or 29.90.".into());
+            }
+        }
+        p.default_isolation = Isolation::parse(&isolation.get_untracked()).unwrap_or(p.default_isolation);
+        p.features =
+            features.get_untracked().split(',').map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect();
+        for (r, v) in &limits_for_submit {
+            let n = v.get_untracked().trim().replace(',', "").parse::<i64>().unwrap_or(-1);
+            match *r {
+                "users" => p.max_users = n,
+                "storage_gb" => p.storage_gb = n,
+                "bandwidth_gb" => p.bandwidth_gb = n,
+                "api_calls_per_month" => p.api_calls_per_month = n,
+                "custom_domains" => p.custom_domains = n,
+                _ => p.projects = n,
+            }
+        }
+        errors.extend(p.check());
+        let errors: FieldErrors =
+            errors.into_iter().map(|(k, v)| (if k == "max_users" { "users".to_string() } else { k }, v)).collect();
+        local.set(errors.clone());
+        if errors.is_empty() {
+            save.dispatch(UpdatePlan { plan: p });
+        }
+    };
+    let pending = save.pending();
+    view! {
+        <section class="card plan-card editing" aria-label=format!("Edit the {} plan", plan.name)>
+            <form class="form" on:submit=submit novalidate>
+                <TextField label="Name" id="name" value=name error=error("name") required=true/>
+                <TextField label="Description" id="description" value=description error=error("description")/>
+                <div class="field-row">
+                    <TextField label="Price per month (USD)" id="monthly_price_cents" value=price error=error("monthly_price_cents")/>
+                    <div class="field">
+                        <label for="isolation">"Default isolation"</label>
+                        <select id="isolation" on:change=move |ev| isolation.set(event_target_value(&ev))>
+                            {Isolation::ALL.iter().map(|i| {
+                                let v = i.as_str();
+                                view! { <option value=v selected=move || isolation.get() == v>{i.label()}</option> }
+                            }).collect_view()}
+                        </select>
+                    </div>
+                </div>
+                <div class="field-grid">
+                    {limits.into_iter().map(|(r, v)| view! {
+                        <TextField label=resource_label(r) id=r value=v error=error(r)/>
+                    }).collect_view()}
+                </div>
+                <TextField label="Features" id="features" value=features error=error("features") hint="Comma-separated keys, e.g. api_access, webhooks"/>
+                <div class="form-actions">
+                    <a class="btn btn-ghost" href="/plans">"Cancel"</a>
+                    <button class="btn btn-primary" type="submit" disabled=move || pending.get()>
+                        {move || pending.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                        "Save plan"
+                    </button>
+                </div>
+            </form>
+        </section>
+    }
+}
