@@ -94,6 +94,8 @@ test('switch between two tenants from the sidebar', async ({ request, browser })
   await gotoHydrated(page, second);
   await page.getByRole('button', { name: 'Accept invitation' }).click();
   await page.waitForURL(new RegExp(`/tenants/${b.id}$`));
+  // Accepting ends in a full page load: wait for it to be interactive before switching.
+  await page.waitForSelector('body[data-hydrated]');
 
   const account = page.getByRole('region', { name: 'Your account' });
   await expect(account).toContainText(b.name);

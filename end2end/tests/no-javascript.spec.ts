@@ -25,7 +25,7 @@ test.describe('without JavaScript', () => {
     await expect(page.locator('body')).not.toHaveAttribute('data-hydrated', 'true');
 
     await expect(page.locator('h1')).toContainText(t.name);
-    await expect(page.locator('h1 .badge')).toHaveText('Pending');
+    await expect(page.locator('h1 .badge')).toHaveText('Active');
     await expect(page).toHaveTitle(`${t.name} · Tenantry`);
     await expect(prop(page, 'Slug')).toHaveText(t.slug);
     await expect(prop(page, 'Region')).toHaveText('ap-southeast-1');

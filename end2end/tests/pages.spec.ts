@@ -46,10 +46,13 @@ test.describe('pages', () => {
     const t = await createTenant(request, { name: `E2E Audit ${uniqueToken('au')}` });
     await gotoHydrated(page, `/audit?tenant=${t.slug}`);
     await expect(page.locator('#a-tenant')).toHaveValue(t.slug);
+    // Created, then provisioned by its workflow: newest first.
     const events = page.locator('ol.timeline > li');
-    await expect(events).toHaveCount(1);
-    await expect(events.first()).toContainText(`${ADMIN_EMAIL} created the tenant`);
-    await expect(events.first().getByRole('link', { name: t.slug })).toHaveAttribute('href', `/tenants/${t.slug}`);
+    await expect(events).toHaveCount(4);
+    await expect(events.first()).toContainText(`${ADMIN_EMAIL} activated the tenant`);
+    await expect(events.nth(1)).toContainText("provisioned the tenant's storage and template");
+    await expect(events.last()).toContainText(`${ADMIN_EMAIL} created the tenant`);
+    await expect(events.last().getByRole('link', { name: t.slug })).toHaveAttribute('href', `/tenants/${t.slug}`);
   });
 
   test('an unknown tenant shows "Tenant not found"', async ({ page }) => {

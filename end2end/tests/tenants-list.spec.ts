@@ -13,8 +13,8 @@ import {
 
 interface Fixture {
   token: string;
-  alpha: Tenant; // free, pending
-  bravo: Tenant; // starter, pending
+  alpha: Tenant; // free, active (provisioned when created)
+  bravo: Tenant; // starter, active
   charlie: Tenant; // starter, suspended
 }
 
@@ -126,7 +126,7 @@ test.describe('tenant list', () => {
     await expect(tabs.locator('a[aria-current="page"]')).toHaveText(/All\s*3/);
     const suspended = tabs.getByRole('link', { name: /^Suspended/ });
     await expect(suspended).toHaveText(/Suspended\s*1/);
-    await expect(tabs.getByRole('link', { name: /^Pending/ })).toHaveText(/Pending\s*2/);
+    await expect(tabs.getByRole('link', { name: /^Active/ })).toHaveText(/Active\s*2/);
 
     await suspended.click();
     await expect(page).toHaveURL(/[?&]status=suspended(&|$)/);
@@ -159,7 +159,7 @@ test.describe('tenant list', () => {
     await rowLink(page, bravo).click();
     await expect(page).toHaveURL(new RegExp(`/tenants/${bravo.slug}$`));
     await expect(page.locator('h1')).toContainText(bravo.name);
-    await expect(page.locator('h1 .badge')).toHaveText('Pending');
+    await expect(page.locator('h1 .badge')).toHaveText('Active');
   });
 
   test('sorting by name toggles the order and aria-sort', async ({ page, request }) => {

@@ -40,6 +40,11 @@ impl AuditEvent {
             "tenant.failed" => "marked the tenant failed",
             "tenant.terminating" => "started termination",
             "tenant.terminated" => "terminated the tenant",
+            "tenant.provisioned" => "provisioned the tenant's storage and template",
+            "tenant.access_revoked" => "revoked the tenant's memberships, keys and invitations",
+            "workflow.failed" => "saw a workflow fail",
+            "workflow.retried" => "retried a workflow",
+            "plan.updated" => "edited a plan",
             other => other,
         };
         format!("{} {}", self.actor_label, what)

@@ -124,30 +124,32 @@ pub fn resource_label(resource: &str) -> &'static str {
     }
 }
 
+/// A plan for tests (the seeded Starter plan).
+#[cfg(test)]
+pub(crate) fn sample_plan() -> Plan {
+    Plan {
+        id: "starter".into(),
+        name: "Starter".into(),
+        description: String::new(),
+        monthly_price_cents: 2900,
+        default_isolation: Isolation::Row,
+        max_users: 25,
+        storage_gb: 20,
+        bandwidth_gb: 100,
+        api_calls_per_month: 250_000,
+        custom_domains: 1,
+        projects: 10,
+        features: vec![],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn plan() -> Plan {
-        Plan {
-            id: "starter".into(),
-            name: "Starter".into(),
-            description: String::new(),
-            monthly_price_cents: 2900,
-            default_isolation: Isolation::Row,
-            max_users: 25,
-            storage_gb: 20,
-            bandwidth_gb: 100,
-            api_calls_per_month: 250_000,
-            custom_domains: 1,
-            projects: 10,
-            features: vec![],
-        }
-    }
-
     #[test]
     fn allocations_stay_within_the_plan() {
-        let p = plan();
+        let p = sample_plan();
         let ok: BTreeMap<String, i64> = [("storage_gb".to_string(), 20), ("users".to_string(), 0)].into();
         assert!(check_allocations(&p, &ok).is_ok());
         let over: BTreeMap<String, i64> = [("storage_gb".to_string(), 21)].into();

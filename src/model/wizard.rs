@@ -146,20 +146,7 @@ mod tests {
     use super::*;
 
     fn plans() -> Vec<Plan> {
-        vec![Plan {
-            id: "starter".into(),
-            name: "Starter".into(),
-            description: String::new(),
-            monthly_price_cents: 2900,
-            default_isolation: Isolation::Row,
-            max_users: 25,
-            storage_gb: 20,
-            bandwidth_gb: 100,
-            api_calls_per_month: 250_000,
-            custom_domains: 1,
-            projects: 10,
-            features: vec![],
-        }]
+        vec![crate::model::plan::sample_plan()]
     }
 
     fn filled() -> WizardData {

@@ -84,7 +84,16 @@ pub fn app(state: AppState) -> Router {
 
 /// Arguments that fail to decode never reach the function body, and server_fn answers
 /// those with 500. The body is our `AppError`, which knows its real status: use it.
-async fn server_fn_status(res: Response) -> Response {
+///
+/// A form posted without JavaScript is answered with a redirect back to the page it came
+/// from (the error travels in the URL); `respond` setting the error's status would turn
+/// that redirect into a bare JSON error page, so such answers go back to 303.
+async fn server_fn_status(mut res: Response) -> Response {
+    let failed = res.status().is_client_error() || res.status().is_server_error();
+    if failed && res.headers().contains_key("serverfnerror") && res.headers().contains_key(header::LOCATION) {
+        *res.status_mut() = StatusCode::SEE_OTHER;
+        return res;
+    }
     if res.status() != StatusCode::INTERNAL_SERVER_ERROR || !res.headers().contains_key("serverfnerror") {
         return res;
     }

@@ -203,15 +203,19 @@ async fn apply_sql(db: &mut PgConnection, schema: &str, role: Option<&str>, sql:
     Ok(())
 }
 
+/// (isolation, schema, role) of a tenant's storage, if it has any.
+async fn storage_of(db: &mut PgConnection, tenant: Uuid) -> Result<Option<(String, String, Option<String>)>, AppError> {
+    Ok(sqlx::query_as("select isolation, schema_name, role_name from tenant_storage where tenant_id = $1")
+        .bind(tenant)
+        .fetch_optional(&mut *db)
+        .await?)
+}
+
 /// Brings one tenant's storage up to `target` (the latest when None). Idempotent: the
 /// versions already applied are skipped. Returns the version the tenant is at.
 pub async fn apply_template(db: &mut PgConnection, tenant: Uuid, target: Option<i32>) -> Result<i32, AppError> {
     let target = target.unwrap_or_else(latest_version);
-    let storage: Option<(String, String, Option<String>)> =
-        sqlx::query_as("select isolation, schema_name, role_name from tenant_storage where tenant_id = $1")
-            .bind(tenant)
-            .fetch_optional(&mut *db)
-            .await?;
+    let storage = storage_of(db, tenant).await?;
     let Some((isolation, schema, role)) = storage else {
         return Err(AppError::conflict("The tenant has no storage yet."));
     };
@@ -332,11 +336,7 @@ pub async fn bind_tenant(db: &mut PgConnection, tenant: Uuid) -> Result<(), AppE
 /// non-owner rows role bound to its id. What tenant-bound code (exports, the tenant data
 /// API) must use.
 pub async fn act_as_tenant(db: &mut PgConnection, tenant: Uuid) -> Result<(), AppError> {
-    let storage: Option<(String, String, Option<String>)> =
-        sqlx::query_as("select isolation, schema_name, role_name from tenant_storage where tenant_id = $1")
-            .bind(tenant)
-            .fetch_optional(&mut *db)
-            .await?;
+    let storage = storage_of(db, tenant).await?;
     let Some((isolation, schema, role)) = storage else {
         return Err(AppError::conflict("The tenant has no storage."));
     };

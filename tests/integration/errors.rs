@@ -131,3 +131,21 @@ async fn no_internal_detail_leaks(pool: sqlx::PgPool) {
     assert!(msg.contains("reference"), "{msg}");
     assert!(!msg.contains("relation") && !msg.contains("audit"), "{msg}");
 }
+
+/// A form posted without JavaScript that fails is sent back to its page (303 with the
+/// error in the URL), not shown a bare JSON error.
+#[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
+async fn a_failed_form_post_without_javascript_goes_back_to_the_page(pool: sqlx::PgPool) {
+    use leptos::server_fn::ServerFn;
+    let app = TestApp::new(pool).await;
+    let req = http::Request::post(tenantry::fns::auth::SignIn::PATH)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("referer", "http://localhost/login")
+        .body(axum::body::Body::from("email=admin%40example.com&password=wrong+password+here"))
+        .unwrap();
+    let (status, headers, _) = app.anon().send(req).await;
+    assert_eq!(status, http::StatusCode::SEE_OTHER);
+    let location = headers["location"].to_str().unwrap();
+    assert!(location.starts_with("http://localhost/login"), "{location}");
+}
