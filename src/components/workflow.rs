@@ -116,9 +116,26 @@ pub fn RunCard(
                 aria-valuenow=done.to_string() aria-label=format!("{done} of {total} steps done")>
                 <div class=format!("progress-bar run-{}", run.status.as_str()) style=format!("width: {pct}%")></div>
             </div>
-            <ol class="steps">
-                {steps.into_iter().enumerate().map(|(i, s)| view! { <StepRow step=s current=current == Some(i)/> }).collect_view()}
-            </ol>
+            {
+                let list = view! {
+                    <ol class="steps">
+                        {steps.into_iter().enumerate().map(|(i, s)| view! { <StepRow step=s current=current == Some(i)/> }).collect_view()}
+                    </ol>
+                };
+                // In long lists a finished run folds its steps away; unfinished and failed
+                // runs always show them.
+                if show_tenant && matches!(run.status, RunStatus::Succeeded | RunStatus::Discarded) {
+                    let took: i64 = run.steps.iter().filter_map(|s| s.duration_ms).map(i64::from).sum();
+                    view! {
+                        <details class="run-steps">
+                            <summary>{format!("{} steps · {}", total, duration(Some(took.min(i32::MAX as i64) as i32)))}</summary>
+                            {list}
+                        </details>
+                    }.into_any()
+                } else {
+                    list.into_any()
+                }
+            }
             {run.error.clone().filter(|_| run.status == RunStatus::Failed).map(|e| view! {
                 <div class="alert alert-error" role="alert">
                     <strong>{format!("Failed at {}: ", run.failed_step.as_deref().map(step_label).unwrap_or("a step"))}</strong>
