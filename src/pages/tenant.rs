@@ -23,6 +23,8 @@ pub fn TenantPage() -> impl IntoView {
     // Reload the tenant after a successful change only: a refused save must keep what
     // the user typed in the form.
     let refresh = RwSignal::new(0u32);
+    // A workflow shown on a tab (provisioning, say) reloads the tenant when it finishes.
+    provide_context(TenantRefresh(refresh));
     let tenant = Resource::new(move || (key(), refresh.get()), |(k, _)| get_tenant(k));
     let toasts = use_toasts();
     let navigate = use_navigate();
@@ -79,6 +81,10 @@ pub fn TenantPage() -> impl IntoView {
         </Suspense>
     }
 }
+
+/// Reloads the tenant shown on the tenant page.
+#[derive(Clone, Copy)]
+pub struct TenantRefresh(pub RwSignal<u32>);
 
 #[component]
 fn TenantView(

@@ -58,10 +58,19 @@ where
     let live = RwSignal::new(false);
     let tick = use_live(live.into(), REFRESH);
     let runs = Resource::new(move || (tick.get(), refresh.get()), move |_| load());
-    Effect::new(move |_| {
-        if let Some(Ok(list)) = runs.get() {
-            live.set(list.iter().any(|r| r.status.is_open()));
+    // When the last unfinished run finishes, the page around the list (the tenant's
+    // header and status) is reloaded once.
+    let settled = use_context::<crate::pages::tenant::TenantRefresh>();
+    Effect::new(move |was_open: Option<bool>| {
+        let Some(Ok(list)) = runs.get() else { return was_open.unwrap_or(false) };
+        let open = list.iter().any(|r| r.status.is_open());
+        live.set(open);
+        if was_open == Some(true) && !open {
+            if let Some(crate::pages::tenant::TenantRefresh(r)) = settled {
+                r.update(|n| *n += 1);
+            }
         }
+        open
     });
     Effect::new(move |_| match retry.value().get() {
         Some(Ok(r)) => {
