@@ -83,17 +83,11 @@ pub async fn submit_draft() -> Result<String, AppError> {
 
 #[server]
 pub async fn get_template_status() -> Result<TemplateStatus, AppError> {
-    respond(
-        async { crate::server::rest::workflows::template_status(&AppState::from_context()?, &Caller::current()).await }
-            .await,
-    )
+    respond(async { workflows::template_status(&AppState::from_context()?, &Caller::current()).await }.await)
 }
 
 /// Starts (or resumes) rolling the newest template version out; answers at once.
 #[server]
 pub async fn start_template_rollout() -> Result<Rollout, AppError> {
-    respond(
-        async { crate::server::rest::workflows::begin_rollout(&AppState::from_context()?, &Caller::current()).await }
-            .await,
-    )
+    respond(async { workflows::begin_rollout(&AppState::from_context()?, &Caller::current()).await }.await)
 }

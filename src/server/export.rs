@@ -136,13 +136,7 @@ async fn tenant_tables(db: &mut PgConnection, tenant: Uuid) -> Result<Vec<(Strin
             .fetch_optional(&mut *db)
             .await?;
     let Some((_, schema)) = storage else { return Ok(vec![]) };
-    let tables: Vec<String> = sqlx::query_scalar(
-        "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
-          where n.nspname = $1 and c.relkind in ('r', 'p') order by c.relname",
-    )
-    .bind(&schema)
-    .fetch_all(&mut *db)
-    .await?;
+    let tables = storage::tables_in(db, &schema).await?;
     storage::act_as_tenant(db, tenant).await?;
     let mut out = Vec::with_capacity(tables.len());
     let mut failure = None;

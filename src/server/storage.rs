@@ -313,11 +313,16 @@ async fn delete_shared_rows(db: &mut PgConnection, tenant: Uuid) -> Result<(), A
 
 /// The tables of the shared schema, in creation order.
 pub async fn shared_tables(db: &mut PgConnection) -> Result<Vec<String>, AppError> {
+    tables_in(db, SHARED_SCHEMA).await
+}
+
+/// The tables of a schema, in creation order.
+pub async fn tables_in(db: &mut PgConnection, schema: &str) -> Result<Vec<String>, AppError> {
     Ok(sqlx::query_scalar(
         "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
           where n.nspname = $1 and c.relkind in ('r', 'p') order by c.oid",
     )
-    .bind(SHARED_SCHEMA)
+    .bind(schema)
     .fetch_all(&mut *db)
     .await?)
 }

@@ -5,13 +5,11 @@ use super::json::ApiJson;
 use super::{parse_id, ErrorBody};
 use crate::error::AppError;
 use crate::model::ExportInfo;
-use crate::model::{Permission, Plan, Rollout, TemplateStatus, VersionCount, WorkflowRun};
+use crate::model::{Plan, Rollout, TemplateStatus, WorkflowRun};
 use crate::server::access::Caller;
-use crate::server::rollout;
 use crate::server::services::workflows as svc;
 use crate::server::services::{plans, tenants};
 use crate::server::state::AppState;
-use crate::server::storage;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -133,24 +131,10 @@ pub async fn update_plan(
     Ok(Json(plans::update(&state.pool, &caller, &id, plan).await?))
 }
 
-pub async fn template_status(state: &AppState, caller: &Caller) -> Result<TemplateStatus, AppError> {
-    caller.require(Permission::PlatformManage)?;
-    let by_version: Vec<VersionCount> = sqlx::query_as(
-        "select version, count(*) as tenants from template_schemas where tenant_id is not null group by version order by version",
-    )
-    .fetch_all(&state.pool)
-    .await?;
-    Ok(TemplateStatus {
-        latest_version: storage::latest_version(),
-        tenants_by_version: by_version,
-        rollouts: rollout::list(&state.pool).await?,
-    })
-}
-
 #[utoipa::path(get, path = "/api/v1/template", tag = "workflows",
     responses((status = 200, body = TemplateStatus), (status = 403, body = ErrorBody)))]
 pub async fn template(State(state): State<AppState>, caller: Caller) -> Result<Json<TemplateStatus>, AppError> {
-    Ok(Json(template_status(&state, &caller).await?))
+    Ok(Json(svc::template_status(&state, &caller).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/template/rollouts", tag = "workflows",
@@ -160,19 +144,5 @@ pub async fn start_rollout(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<(StatusCode, Json<Rollout>), AppError> {
-    Ok((StatusCode::ACCEPTED, Json(begin_rollout(&state, &caller).await?)))
-}
-
-/// Starts (or joins) the roll-out of the newest version and runs it in the background.
-pub async fn begin_rollout(state: &AppState, caller: &Caller) -> Result<Rollout, AppError> {
-    caller.require(Permission::PlatformManage)?;
-    let version = storage::latest_version();
-    let id = rollout::start(&state.pool, version).await?;
-    let pool = state.pool.clone();
-    tokio::spawn(async move {
-        if let Err(e) = rollout::run(&pool, id, version, None, 4).await {
-            tracing::warn!(error = %e, "template roll-out stopped");
-        }
-    });
-    rollout::get(&state.pool, id).await
+    Ok((StatusCode::ACCEPTED, Json(svc::begin_rollout(&state, &caller).await?)))
 }

@@ -3,10 +3,14 @@
 
 use crate::db;
 use crate::error::AppError;
-use crate::model::{ExportInfo, LifecycleAction, Permission, RunStatus, WorkflowKind, WorkflowRun};
+use crate::model::{
+    ExportInfo, LifecycleAction, Permission, Rollout, RunStatus, TemplateStatus, VersionCount, WorkflowKind,
+    WorkflowRun,
+};
 use crate::server::access::Caller;
 use crate::server::state::AppState;
 use crate::server::workflow;
+use crate::server::{rollout, storage};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -126,4 +130,33 @@ pub async fn export_file(
     .fetch_optional(pool)
     .await?
     .ok_or_else(|| AppError::not_found("No such export (it may have passed its retention date)."))
+}
+
+/// The tenant template: the newest version, where schema tenants are, and roll-outs.
+pub async fn template_status(state: &AppState, caller: &Caller) -> Result<TemplateStatus, AppError> {
+    caller.require(Permission::PlatformManage)?;
+    let by_version: Vec<VersionCount> = sqlx::query_as(
+        "select version, count(*) as tenants from template_schemas where tenant_id is not null group by version order by version",
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    Ok(TemplateStatus {
+        latest_version: storage::latest_version(),
+        tenants_by_version: by_version,
+        rollouts: rollout::list(&state.pool).await?,
+    })
+}
+
+/// Starts (or joins) the roll-out of the newest version and runs it in the background.
+pub async fn begin_rollout(state: &AppState, caller: &Caller) -> Result<Rollout, AppError> {
+    caller.require(Permission::PlatformManage)?;
+    let version = storage::latest_version();
+    let id = rollout::start(&state.pool, version).await?;
+    let pool = state.pool.clone();
+    tokio::spawn(async move {
+        if let Err(e) = rollout::run(&pool, id, version, None, 4).await {
+            tracing::warn!(error = %e, "template roll-out stopped");
+        }
+    });
+    rollout::get(&state.pool, id).await
 }
