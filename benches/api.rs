@@ -38,7 +38,7 @@ use chrono::{DateTime, Utc};
 use reqwest::{Client, Url};
 use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{ConnectOptions, Connection, PgPool};
+use sqlx::PgPool;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::str::FromStr;
@@ -321,8 +321,8 @@ async fn baseline_signed_in_get(
         .and_then(|c| c.to_str().ok())
         .and_then(|c| c.split(';').find_map(|p| p.trim().strip_prefix("tenantry_session=")))
         .ok_or(StatusCode::UNAUTHORIZED)?;
-    let _data: Vec<u8> =
-        sqlx::query_scalar("select data from tower_sessions.session where id = $1 and expiry_date > now()")
+    let _data: serde_json::Value =
+        sqlx::query_scalar("select data from auth_sessions where id = $1 and expiry_date > now()")
             .bind(sid)
             .fetch_optional(&pool)
             .await

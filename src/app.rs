@@ -104,7 +104,7 @@ fn Sidebar() -> impl IntoView {
     let session = use_session();
     view! {
         <aside class="sidebar">
-            <a class="brand" href="/">
+            <a class="brand" href="/" aria-label="Tenantry home">
                 <span class="brand-mark" aria-hidden="true"></span>
                 <span>"Tenantry"</span>
             </a>

@@ -8,8 +8,27 @@
 use std::net::SocketAddr;
 use tenantry::server::{self, auth, config::Config, demo, state::AppState, telemetry};
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+/// Errors end the process with one line on stderr (the whole cause chain, no backtrace):
+/// a person starting the server should read what is wrong and which setting fixes it.
+fn main() -> std::process::ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     let config_path = std::env::var("TENANTRY_CONFIG").unwrap_or_else(|_| "Leptos.toml".into());
     let config = Config::load(&config_path).map_err(anyhow::Error::msg)?;
     telemetry::init(&config.log);
@@ -48,6 +67,7 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
         migrate(&pool).await?;
     }
     auth::spawn_session_cleanup(pool.clone());
+    server::export::spawn_purge(pool.clone());
     start_dev_mail_sink(&config.mail).await?;
     let admin_email = std::env::var("TENANTRY_ADMIN_EMAIL").unwrap_or_else(|_| "admin@example.com".into());
     let admin_password = std::env::var("TENANTRY_ADMIN_PASSWORD").ok();
@@ -67,7 +87,12 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
     server::workflow::spawn_workers(state.clone());
     server::rollout::spawn_catch_up(pool);
     let app = server::app(state);
-    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot listen on {addr}: {e}. Stop what uses it, or choose another address with LEPTOS_SITE_ADDR \
+             (or [server].site_addr in Leptos.toml)"
+        )
+    })?;
     tracing::info!("Tenantry is listening on http://{addr}");
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
@@ -89,7 +114,12 @@ async fn start_dev_mail_sink(cfg: &server::config::MailConfig) -> anyhow::Result
         .and_then(|hp| hp.rsplit('@').next())
         .and_then(|hp| std::net::ToSocketAddrs::to_socket_addrs(hp).ok()?.next())
         .ok_or_else(|| anyhow::anyhow!("[mail].smtp_url {:?} has no host:port for the dev mail sink", cfg.smtp_url))?;
-    server::mail_sink::MailSink::start(addr, Some(cfg.dev_sink_dir.clone().into())).await?;
+    server::mail_sink::MailSink::start(addr, Some(cfg.dev_sink_dir.clone().into())).await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot start the development mail sink on {addr}: {e}. Stop what uses it, or choose another \
+             port in [mail].smtp_url (TENANTRY_MAIL__SMTP_URL)"
+        )
+    })?;
     tracing::info!("mail sink on {addr}: every email the portal sends is written to {}", cfg.dev_sink_dir);
     Ok(())
 }

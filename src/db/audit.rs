@@ -99,3 +99,36 @@ pub async fn actions(db: impl PgExecutor<'_>, only: Option<&[Uuid]>) -> Result<V
     .fetch_all(db)
     .await?)
 }
+
+/// Makes the transaction a read-only snapshot: an export sees one consistent audit trail
+/// however long it streams.
+pub async fn begin_snapshot(tx: &mut sqlx::PgConnection) -> Result<(), AppError> {
+    sqlx::query!("set transaction isolation level repeatable read, read only").execute(&mut *tx).await?;
+    Ok(())
+}
+
+/// Takes the per-person export lock for the rest of the transaction, if nobody holds it.
+pub async fn try_export_lock(db: impl PgExecutor<'_>, who: &str) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"select pg_try_advisory_xact_lock(hashtextextended('audit_export:' || $1, 0)) as "locked!""#,
+        who
+    )
+    .fetch_one(db)
+    .await?)
+}
+
+/// Invitation emails (created or resent) of a tenant in the last hour, and the oldest one.
+pub async fn invitation_mails_last_hour(
+    db: impl PgExecutor<'_>,
+    tenant: Uuid,
+) -> Result<(i64, Option<chrono::DateTime<chrono::Utc>>), AppError> {
+    let row = sqlx::query!(
+        r#"select count(*) as "sent!", min(occurred_at) as oldest from audit_events
+            where tenant_id = $1 and action in ('invitation.created', 'invitation.resent')
+              and occurred_at > now() - interval '1 hour'"#,
+        tenant
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((row.sent, row.oldest))
+}

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod catalog;
 pub mod invitations;
 pub mod memberships;
+pub mod sessions;
 pub mod sign_ins;
 pub mod stats;
 pub mod tenants;

@@ -5,12 +5,22 @@ use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 use std::net::IpAddr;
 
+/// Records an attempt as a failure (a success takes it back with `clear`).
 pub async fn record_failure(db: impl PgExecutor<'_>, email: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
-    sqlx::query("insert into sign_in_failures (email, source_ip) values ($1, $2::text::inet)")
-        .bind(email)
-        .bind(ip.map(|i| i.to_string()))
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "insert into sign_in_failures (email, source_ip) values ($1, $2::text::inet)",
+        email,
+        ip.map(|i| i.to_string()) as Option<String>,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A transaction-scoped advisory lock on a throttle key (an account or an address), so
+/// attempts on one key are counted one at a time on every instance.
+pub async fn lock(db: impl PgExecutor<'_>, key: &str) -> Result<(), AppError> {
+    sqlx::query!("select pg_advisory_xact_lock(hashtextextended('sign_in:' || $1, 0))", key).execute(db).await?;
     Ok(())
 }
 
@@ -43,10 +53,10 @@ pub async fn failures_since(
     Ok(Failures { by_email, oldest_by_email, by_ip, oldest_by_ip })
 }
 
-/// A successful sign-in forgives the account's failures; old rows are pruned.
+/// A successful sign-in forgives the account's failures (its own reserved attempt among
+/// them); old rows are pruned.
 pub async fn clear(db: impl PgExecutor<'_>, email: &str) -> Result<(), AppError> {
-    sqlx::query("delete from sign_in_failures where email = $1 or at < now() - interval '1 day'")
-        .bind(email)
+    sqlx::query!("delete from sign_in_failures where email = $1 or at < now() - interval '1 day'", email)
         .execute(db)
         .await?;
     Ok(())

@@ -103,6 +103,17 @@ pub async fn id_by_domain(db: impl PgExecutor<'_>, domain: &str) -> Result<Optio
         .await?)
 }
 
+/// The amount of a resource allocated to a tenant, if it has an allocation for it.
+pub async fn allocation(db: impl PgExecutor<'_>, tenant: Uuid, resource: &str) -> Result<Option<i64>, AppError> {
+    Ok(sqlx::query_scalar!(
+        "select amount from tenant_allocations where tenant_id = $1 and resource = $2",
+        tenant,
+        resource
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
 pub struct Insert<'a> {
     pub slug: &'a str,
     pub name: &'a str,

@@ -161,3 +161,13 @@ pub async fn list(
 pub async fn count(db: impl PgExecutor<'_>) -> Result<i64, AppError> {
     Ok(sqlx::query_scalar("select count(*) from users").fetch_one(db).await?)
 }
+
+/// Which of these people are platform admins.
+pub async fn platform_admins_among(
+    db: impl PgExecutor<'_>,
+    ids: &[Uuid],
+) -> Result<std::collections::HashSet<Uuid>, AppError> {
+    let found =
+        sqlx::query_scalar!("select id from users where id = any($1) and is_platform_admin", ids).fetch_all(db).await?;
+    Ok(found.into_iter().collect())
+}

@@ -45,6 +45,7 @@ fn to_run(r: RunRow) -> WorkflowRun {
         error: r.6,
         failed_step: r.7,
         requested_by: r.8["label"].as_str().unwrap_or("System").to_string(),
+        requested_by_id: r.8["id"].as_str().and_then(|s| Uuid::parse_str(s).ok()),
         created_at: r.9,
         started_at: r.10,
         finished_at: r.11,

@@ -24,6 +24,7 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
     respond(
         async {
             let state = AppState::from_context()?;
+            refuse_on_tenant_domain(&state).await?;
             let mut session = auth_session().await?;
             let ip = Caller::current().source_ip;
             svc::sign_in(&state, &mut session, ip, &email, password).await?;
@@ -34,10 +35,35 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
     )
 }
 
-/// Only paths on this site: never an open redirect.
+/// Sessions are never made on a tenant's custom domain (see `access`): sign in on the
+/// portal's own address.
+#[cfg(feature = "ssr")]
+pub(crate) async fn refuse_on_tenant_domain(state: &AppState) -> Result<(), AppError> {
+    let parts = use_context::<http::request::Parts>();
+    if let Some(parts) = parts {
+        if crate::server::access::on_tenant_domain(&parts, state).await? {
+            return Err(AppError::forbidden(format!(
+                "Sign in at {}: a tenant's own domain can't hold a portal session.",
+                state.config.mail.public_url
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Only paths on this site: never an open redirect. Browsers drop tabs and newlines from
+/// URLs and read a backslash as a slash, so `/\t/evil.example` would become
+/// `//evil.example`: any control character or backslash anywhere sends people home instead
+/// (and never reaches a Location header, where it could not even be encoded).
 pub fn safe_next(next: Option<&str>) -> String {
     match next.map(str::trim) {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.chars().any(|c| c.is_control() || c == '\\' || c.is_whitespace() && c != ' ') =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
     }
 }
@@ -98,6 +124,12 @@ mod tests {
             Some("//evil.example"),
             Some("/\\evil.example"),
             Some("javascript:x"),
+            Some("/\t/evil.example"),
+            Some("/a\\b"),
+            Some("/x\r\nSet-Cookie: a=b"),
+            Some("/x\nLocation: //evil"),
+            Some("/\u{7f}/evil.example"),
+            Some("/\u{2028}/evil.example"),
         ] {
             assert_eq!(safe_next(bad), "/");
         }

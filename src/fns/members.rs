@@ -85,6 +85,7 @@ pub async fn accept_invitation(token: String, name: Option<String>, password: Op
     respond(
         async {
             let state = AppState::from_context()?;
+            crate::fns::auth::refuse_on_tenant_domain(&state).await?;
             let mut session = leptos_axum::extract::<axum_login::AuthSession<Backend>>()
                 .await
                 .map_err(|e| AppError::internal("auth session", e))?;

@@ -8,6 +8,18 @@ use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_LIMIT: u32 = 25;
 pub const MAX_LIMIT: u32 = 100;
+/// The longest search text any list accepts.
+pub const SEARCH_MAX: usize = 200;
+const FILTER_MAX: usize = 100;
+const CURSOR_MAX: usize = 512;
+
+/// Search text over the limit is refused (it would only make a slow query).
+pub fn check_search(q: Option<&str>) -> Result<(), AppError> {
+    if q.is_some_and(|q| q.chars().count() > SEARCH_MAX) {
+        return Err(AppError::bad_request(format!("The search text is too long ({SEARCH_MAX} characters at most).")));
+    }
+    Ok(())
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -116,12 +128,8 @@ impl TenantQuery {
             })?),
             None => None,
         };
-        let q = text("q");
-        if q.as_ref().is_some_and(|q| q.chars().count() > 200) {
-            return Err(AppError::bad_request("The search text is too long (200 characters at most)."));
-        }
-        Ok(TenantQuery {
-            q,
+        let query = TenantQuery {
+            q: text("q"),
             status,
             plan: text("plan"),
             region: text("region"),
@@ -129,7 +137,27 @@ impl TenantQuery {
             sort,
             limit,
             cursor: text("cursor"),
-        })
+        };
+        query.check()?;
+        Ok(query)
+    }
+
+    /// The bounds every caller's query must keep, however it arrived (URL parameters or
+    /// a server function's JSON): search text, filter values, page size and cursor.
+    pub fn check(&self) -> Result<(), AppError> {
+        check_search(self.q.as_deref())?;
+        for (name, v) in [("plan", &self.plan), ("region", &self.region)] {
+            if v.as_ref().is_some_and(|v| v.chars().count() > FILTER_MAX) {
+                return Err(AppError::bad_request(format!("{name} is too long ({FILTER_MAX} characters at most).")));
+            }
+        }
+        if self.limit.is_some_and(|n| !(1..=MAX_LIMIT).contains(&n)) {
+            return Err(AppError::bad_request(format!("limit must be a whole number from 1 to {MAX_LIMIT}.")));
+        }
+        if self.cursor.as_ref().is_some_and(|c| c.len() > CURSOR_MAX) {
+            return Err(AppError::bad_request("The cursor is not valid. Start again from the first page."));
+        }
+        Ok(())
     }
 
     pub fn limit(&self) -> u32 {

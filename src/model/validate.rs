@@ -193,6 +193,8 @@ pub fn check_feature(key: &str) -> Result<(), String> {
 
 pub const PASSWORD_MIN: usize = 10;
 pub const PASSWORD_MAX: usize = 200;
+/// The longest email address SMTP allows.
+pub const EMAIL_MAX: usize = 254;
 
 /// An email address, already trimmed and lower-cased by `normalize_email`.
 pub fn check_email(email: &str) -> Result<(), String> {
@@ -202,7 +204,7 @@ pub fn check_email(email: &str) -> Result<(), String> {
     };
     let ok = !local.is_empty()
         && local.len() <= 64
-        && email.len() <= 254
+        && email.len() <= EMAIL_MAX
         && !email.contains(|c: char| c.is_whitespace() || c.is_control() || "<>,;\"\\()[]".contains(c))
         && domain.contains('.')
         && !domain.starts_with('.')

@@ -143,6 +143,9 @@ pub struct WorkflowRun {
     pub error: Option<String>,
     pub failed_step: Option<String>,
     pub requested_by: String,
+    /// The person (or key) behind `requested_by`; the server's own, for redaction.
+    #[serde(skip)]
+    pub requested_by_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,

@@ -98,7 +98,7 @@ impl TenantScope {
     }
 }
 
-const SIGN_IN: &str = "Sign in to continue, or send an API key as \u{201c}Authorization: Bearer <key>\u{201d}.";
+pub const SIGN_IN: &str = "Sign in to continue, or send an API key as \u{201c}Authorization: Bearer <key>\u{201d}.";
 const NO_TENANT: &str = "No tenant has that id or slug.";
 
 impl Caller {
@@ -291,6 +291,15 @@ pub async fn resolve(State(state): State<AppState>, req: Request, next: Next) ->
 async fn resolve_caller(state: &AppState, parts: &mut http::request::Parts) -> Result<Caller, AppError> {
     let ip = source_ip(parts);
     let hint = tenant_hint(parts, state);
+    if let (None, Some(Hint::Domain(d))) = (parts.headers.get(header::AUTHORIZATION), &hint) {
+        // A tenant's custom domain is not the portal: whoever controls its DNS could serve
+        // their own pages there. Until domains are verified (C4), it carries API keys only;
+        // a session cookie sent to it is no credential. (A host name that is no tenant's
+        // domain is just another name of the portal.)
+        if db::tenants::id_by_domain(&state.pool, d).await?.is_some() {
+            return Ok(Caller::anonymous(ip));
+        }
+    }
     if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
         let key = value
             .to_str()
@@ -301,12 +310,17 @@ async fn resolve_caller(state: &AppState, parts: &mut http::request::Parts) -> R
                 AppError::unauthorized("Send the API key as \u{201c}Authorization: Bearer <key>\u{201d}.")
             })?;
         let k = authenticate_key(state, key).await?;
-        // A key is bound to its tenant: naming another one (header or subdomain) is refused.
-        if let Some(hint) = hint.filter(|h| !h.starts_with("domain:")) {
-            let bound = hint == k.caller.tenant_id.to_string() || hint == k.tenant_slug;
-            if !bound {
-                return Err(AppError::not_found("This API key belongs to another tenant than the one named."));
+        // A key is bound to its tenant: naming another one (header, subdomain or another
+        // tenant's domain) is refused.
+        let bound = match &hint {
+            None => true,
+            Some(Hint::Named(h)) => *h == k.caller.tenant_id.to_string() || *h == k.tenant_slug,
+            Some(Hint::Domain(d)) => {
+                db::tenants::id_by_domain(&state.pool, d).await?.is_none_or(|id| id == k.caller.tenant_id)
             }
+        };
+        if !bound {
+            return Err(AppError::not_found("This API key belongs to another tenant than the one named."));
         }
         return Ok(Caller { principal: Principal::ApiKey(Arc::new(k.caller)), source_ip: ip });
     }
@@ -339,8 +353,8 @@ async fn resolve_caller(state: &AppState, parts: &mut http::request::Parts) -> R
         active_tenant: None,
     };
     let hinted = match hint {
-        Some(h) => tenant_for_hint(state, &me, &h).await?,
-        None => None,
+        Some(Hint::Named(h)) => tenant_for_hint(state, &me, &h).await?,
+        Some(Hint::Domain(_)) | None => None,
     };
     me.active_tenant = match hinted {
         Some(t) => Some(t),
@@ -356,34 +370,66 @@ fn past_absolute_timeout(signed_in_at: Option<i64>, now: i64, max_age: i64) -> b
     signed_in_at.is_none_or(|t| now - t > max_age)
 }
 
-/// A tenant named by the request (header, subdomain or custom domain): id or slug.
-fn tenant_hint(parts: &http::request::Parts, state: &AppState) -> Option<String> {
+/// How a request names its tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Hint {
+    /// By id or slug: the tenant header or a `<slug>.<base_domain>` host.
+    Named(String),
+    /// A host name that is not the portal's own: maybe a tenant's custom domain.
+    Domain(String),
+}
+
+/// A tenant named by the request (header, subdomain or custom domain).
+fn tenant_hint(parts: &http::request::Parts, state: &AppState) -> Option<Hint> {
     let cfg = &state.config.tenancy;
     if let Some(v) = parts.headers.get(cfg.tenant_header.as_str()).and_then(|v| v.to_str().ok()) {
         let v = v.trim();
         if !v.is_empty() {
-            return Some(v.to_ascii_lowercase());
+            return Some(Hint::Named(v.to_ascii_lowercase()));
         }
     }
-    let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok())?;
-    let host =
-        host.rsplit_once(':').map_or(host, |(h, port)| if port.bytes().all(|b| b.is_ascii_digit()) { h } else { host });
-    let host = host.to_ascii_lowercase();
+    let host = request_host(parts)?;
     let base = cfg.base_domain.trim().to_ascii_lowercase();
     if !base.is_empty() {
         if let Some(sub) = host.strip_suffix(&format!(".{base}")) {
             if !sub.contains('.') && !sub.is_empty() {
-                return Some(sub.to_string());
+                return Some(Hint::Named(sub.to_string()));
             }
         }
-        if host == base {
-            return None;
-        }
     }
-    // Any other host name that is not this portal's own may be a tenant's custom domain.
-    let public_host = public_host(&state.config.mail.public_url);
-    let own = host == "localhost" || host.parse::<IpAddr>().is_ok() || Some(host.as_str()) == public_host.as_deref();
-    (!own && host.contains('.')).then(|| format!("domain:{host}"))
+    (!is_portal_host(&host, state) && host.contains('.')).then_some(Hint::Domain(host))
+}
+
+/// The request's host name, lower case, without the port.
+fn request_host(parts: &http::request::Parts) -> Option<String> {
+    let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok())?;
+    let host =
+        host.rsplit_once(':').map_or(host, |(h, port)| if port.bytes().all(|b| b.is_ascii_digit()) { h } else { host });
+    Some(host.to_ascii_lowercase())
+}
+
+/// The portal's own names: its public URL's host, the base domain and every name under
+/// it, localhost and bare addresses. No tenant may claim one as its custom domain.
+pub fn is_portal_host(host: &str, state: &AppState) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let base = state.config.tenancy.base_domain.trim().trim_end_matches('.').to_ascii_lowercase();
+    let under_base = !base.is_empty() && (host == base || host.ends_with(&format!(".{base}")));
+    under_base
+        || host == "localhost"
+        || host.ends_with(".localhost")
+        || host.parse::<IpAddr>().is_ok()
+        || Some(host.as_str()) == public_host(&state.config.mail.public_url).as_deref()
+}
+
+/// True when the request came in on a tenant's custom domain (which carries API keys
+/// only: no sessions, no sign-in).
+pub async fn on_tenant_domain(parts: &http::request::Parts, state: &AppState) -> Result<bool, AppError> {
+    match request_host(parts) {
+        Some(h) if h.contains('.') && !is_portal_host(&h, state) => {
+            Ok(db::tenants::id_by_domain(&state.pool, &h).await?.is_some())
+        }
+        _ => Ok(false),
+    }
 }
 
 fn public_host(url: &str) -> Option<String> {
@@ -392,16 +438,9 @@ fn public_host(url: &str) -> Option<String> {
     Some(host.rsplit_once(':').map_or(host, |(h, _)| h).to_ascii_lowercase())
 }
 
-/// The tenant a signed-in person names in a request, if they may work in it. A host name
-/// that is no tenant's custom domain names nothing (the portal may have several names).
+/// The tenant a signed-in person names in a request (header or subdomain), if they may
+/// work in it.
 async fn tenant_for_hint(state: &AppState, me: &Me, hint: &str) -> Result<Option<Uuid>, AppError> {
-    if let Some(domain) = hint.strip_prefix("domain:") {
-        return match db::tenants::id_by_domain(&state.pool, domain).await? {
-            None => Ok(None),
-            Some(id) if me.is_platform_admin || me.membership(id).is_some() => Ok(Some(id)),
-            Some(_) => Err(AppError::not_found(NO_TENANT)),
-        };
-    }
     if let Some(m) = me.memberships.iter().find(|m| m.tenant_id.to_string() == hint || m.slug == hint) {
         return Ok(Some(m.tenant_id));
     }

@@ -1,26 +1,39 @@
 //! Sign-in and sessions (PRODUCT.md A1) on axum-login and tower-sessions.
 //!
-//! Sessions live in PostgreSQL (`tower_sessions.session`), so any server instance serves
-//! any signed-in user. The cookie is HttpOnly, SameSite=Lax and Secure when configured.
-//! axum-login rotates the session id at sign-in and ties each session to a hash of the
-//! password hash, so changing the password ends every other session; a disabled user is
-//! not loaded at all, which ends their sessions at once.
+//! Sessions live in PostgreSQL (`auth_sessions`, see `session_store`), so any server
+//! instance serves any signed-in user. The cookie is HttpOnly, SameSite=Lax, and with
+//! `secure_cookies` Secure and named `__Host-…` (bound to this exact host). The session id
+//! changes at every sign-in (`services::session`); each session is tied to a digest of the
+//! password hash, so changing the password ends every other session; disabling a person
+//! deletes their sessions. Password hashing is bounded by [`HASHING`], so a burst of
+//! sign-ins queues instead of starving the machine.
 
 use crate::db;
 use crate::db::users::Credentials;
 use crate::error::AppError;
 use crate::model::{TenantMembership, UserStatus};
 use crate::server::config::AuthConfig;
+use crate::server::session_store::PgSessionStore;
 use axum_login::{AuthManagerLayer, AuthManagerLayerBuilder, AuthUser, AuthnBackend};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use tower_sessions::cookie::{time, SameSite};
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::PostgresStore;
 use uuid::Uuid;
 
 /// The name of the session cookie.
 pub const COOKIE: &str = "tenantry_session";
+/// Its name with `secure_cookies`: browsers accept a `__Host-` cookie only when it is
+/// Secure, has Path=/ and no Domain, so no sibling host can set or shadow it.
+pub const SECURE_COOKIE: &str = "__Host-tenantry_session";
+
+pub fn cookie_name(cfg: &AuthConfig) -> &'static str {
+    if cfg.secure_cookies {
+        SECURE_COOKIE
+    } else {
+        COOKIE
+    }
+}
 /// Session keys of our own (axum-login keeps its own under "axum-login.data").
 pub const SIGNED_IN_AT: &str = "tenantry.signed_in_at";
 pub const ACTIVE_TENANT: &str = "tenantry.active_tenant";
@@ -31,6 +44,16 @@ pub const LAST_SEEN: &str = "tenantry.last_seen";
 pub struct SessionUser {
     pub account: Credentials,
     pub memberships: Vec<TenantMembership>,
+    /// SHA-256 of the password hash: what the session stores to notice a password change
+    /// (the hash itself never goes into a session row).
+    auth_hash: Vec<u8>,
+}
+
+impl SessionUser {
+    pub fn new(account: Credentials, memberships: Vec<TenantMembership>) -> Self {
+        let auth_hash = sha256(&account.password_hash);
+        Self { account, memberships, auth_hash }
+    }
 }
 
 impl AuthUser for SessionUser {
@@ -42,7 +65,7 @@ impl AuthUser for SessionUser {
 
     /// Changes when the password does, which invalidates every session made before.
     fn session_auth_hash(&self) -> &[u8] {
-        self.account.password_hash.as_bytes()
+        &self.auth_hash
     }
 }
 
@@ -86,7 +109,7 @@ impl AuthnBackend for Backend {
         let found = db::users::with_memberships(&self.pool, *id).await.map_err(BackendError)?;
         Ok(found
             .filter(|(a, _)| a.status == UserStatus::Active)
-            .map(|(account, memberships)| SessionUser { account, memberships }))
+            .map(|(account, memberships)| SessionUser::new(account, memberships)))
     }
 }
 
@@ -103,17 +126,63 @@ pub async fn remember<T: serde::Serialize + Send + Sync>(
     session.session.insert(key, value).await.map_err(|e| AppError::internal("session", e))
 }
 
+/// At most one argon2 computation per core at a time, per instance. Each takes ~20 MB and
+/// tens of milliseconds of CPU; without a bound, a burst of sign-ins (or an attacker)
+/// would run hundreds at once and starve every other request. Extra callers wait their
+/// turn on the semaphore rather than being refused.
+pub static HASHING: std::sync::LazyLock<Bounded> =
+    std::sync::LazyLock::new(|| Bounded::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)));
+
+/// A semaphore that also remembers how many holders it had at most (for tests and metrics).
+pub struct Bounded {
+    permits: usize,
+    semaphore: tokio::sync::Semaphore,
+    in_flight: std::sync::atomic::AtomicUsize,
+    peak: std::sync::atomic::AtomicUsize,
+}
+
+impl Bounded {
+    pub fn new(permits: usize) -> Self {
+        Self {
+            permits: permits.max(1),
+            semaphore: tokio::sync::Semaphore::new(permits.max(1)),
+            in_flight: 0.into(),
+            peak: 0.into(),
+        }
+    }
+
+    pub fn permits(&self) -> usize {
+        self.permits
+    }
+
+    /// The most holders seen at once.
+    pub fn peak(&self) -> usize {
+        self.peak.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Runs blocking work off the async threads once a permit is free.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        what: &str,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        use std::sync::atomic::Ordering;
+        let _permit = self.semaphore.acquire().await.map_err(|e| AppError::internal(what, e))?;
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::Relaxed);
+        let result = tokio::task::spawn_blocking(work).await.map_err(|e| AppError::internal(what, e));
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        result
+    }
+}
+
 /// argon2id with password-auth's (OWASP) parameters, off the async threads.
 pub async fn hash_password(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || password_auth::generate_hash(password))
-        .await
-        .map_err(|e| AppError::internal("hash password", e))
+    HASHING.run("hash password", move || password_auth::generate_hash(password)).await
 }
 
 pub async fn verify_password(password: String, hash: String) -> Result<bool, AppError> {
-    tokio::task::spawn_blocking(move || password_auth::verify_password(password, &hash).is_ok())
-        .await
-        .map_err(|e| AppError::internal("verify password", e))
+    HASHING.run("verify password", move || password_auth::verify_password(password, &hash).is_ok()).await
 }
 
 /// A random secret of `bytes` bytes, URL-safe base64 without padding.
@@ -130,12 +199,12 @@ pub fn sha256(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
 }
 
-pub type AuthLayer = AuthManagerLayer<Backend, PostgresStore>;
+pub type AuthLayer = AuthManagerLayer<Backend, PgSessionStore>;
 
 /// Sessions plus axum-login, configured from `[auth]`.
 pub fn layer(pool: &PgPool, cfg: &AuthConfig) -> AuthLayer {
-    let sessions = SessionManagerLayer::new(PostgresStore::new(pool.clone()))
-        .with_name(COOKIE)
+    let sessions = SessionManagerLayer::new(PgSessionStore::new(pool.clone()))
+        .with_name(cookie_name(cfg))
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(cfg.secure_cookies)
@@ -149,7 +218,7 @@ pub fn layer(pool: &PgPool, cfg: &AuthConfig) -> AuthLayer {
 /// Deletes expired sessions now and then. Every instance may run it; deleting twice is harmless.
 pub fn spawn_session_cleanup(pool: PgPool) {
     tokio::spawn(async move {
-        let store = PostgresStore::new(pool);
+        let store = PgSessionStore::new(pool);
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
         loop {
             tick.tick().await;
@@ -169,6 +238,24 @@ mod tests {
         assert!(DUMMY_HASH.starts_with("$argon2id$"));
         assert!(!password_auth::is_hash_obsolete(&DUMMY_HASH).unwrap());
         assert!(password_auth::verify_password("", &DUMMY_HASH).is_err());
+    }
+
+    /// Many verifications at once never run more than the permits allow at the same time.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn password_hashing_is_bounded() {
+        let bounded = std::sync::Arc::new(Bounded::new(2));
+        let tasks: Vec<_> = (0..12)
+            .map(|_| {
+                let b = bounded.clone();
+                tokio::spawn(async move {
+                    b.run("test", || password_auth::verify_password("guess", &DUMMY_HASH).is_ok()).await.unwrap()
+                })
+            })
+            .collect();
+        for t in tasks {
+            assert!(!t.await.unwrap());
+        }
+        assert_eq!(bounded.peak(), 2, "twelve callers, never more than two hashing at once");
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub struct AuthConfig {
     pub failure_window_secs: u64,
     /// How long an invitation link stays valid.
     pub invitation_expiry_days: u32,
+    pub invitation_mails_per_hour: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -71,6 +72,7 @@ impl Default for AuthConfig {
             max_failures_per_address: 30,
             failure_window_secs: 900,
             invitation_expiry_days: 7,
+            invitation_mails_per_hour: 30,
         }
     }
 }

@@ -30,6 +30,8 @@ pub async fn export_tenant(
         .await?
         .ok_or_else(|| AppError::not_found("No tenant has that id or slug."))?;
     let slug = record["slug"].as_str().unwrap_or("tenant").to_string();
+    // Slugs are already path-safe; the export's own names come from the same rule.
+    let slug = file_stem(&slug, &mut Default::default());
     let members: Value = sqlx::query_scalar(
         "select coalesce(jsonb_agg(jsonb_build_object('email', u.email, 'name', u.name, 'role', m.role,
                                                       'since', m.created_at) order by u.email), '[]')
@@ -50,9 +52,10 @@ pub async fn export_tenant(
         ("tenant.json".into(), pretty(&record), None),
         ("members.json".into(), pretty(&members), members.as_array().map(Vec::len)),
     ];
+    let mut names = std::collections::BTreeSet::new();
     for (table, rows) in tenant_tables(db, tenant).await? {
         let n = rows.as_array().map(Vec::len);
-        files.push((format!("data/{table}.json"), pretty(&rows), n));
+        files.push((format!("data/{}.json", file_stem(&table, &mut names)), pretty(&rows), n));
     }
 
     let created_at = chrono::Utc::now();
@@ -121,6 +124,23 @@ pub async fn export_tenant(
     Ok((id, manifest))
 }
 
+/// A file name for a table: the tenant chose its table names, so only letters, digits,
+/// `_` and `-` survive (no `/`, no `..`, nothing a shell or an unpacker reads specially);
+/// clashes after that get a numbered suffix.
+fn file_stem(table: &str, taken: &mut std::collections::BTreeSet<String>) -> String {
+    let clean: String =
+        table.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect();
+    let clean = clean.trim_matches('_').to_string();
+    let base = if clean.is_empty() { "table".to_string() } else { clean };
+    let mut name = base.clone();
+    let mut n = 2;
+    while !taken.insert(name.clone()) {
+        name = format!("{base}_{n}");
+        n += 1;
+    }
+    name
+}
+
 fn pretty(v: &Value) -> Vec<u8> {
     let mut out = serde_json::to_vec_pretty(v).unwrap_or_default();
     out.push(b'\n');
@@ -142,7 +162,9 @@ async fn tenant_tables(db: &mut PgConnection, tenant: Uuid) -> Result<Vec<(Strin
     let mut failure = None;
     for t in tables {
         match sqlx::query_scalar::<_, Value>(&format!(
-            "select coalesce(jsonb_agg(to_jsonb(r) order by r.tenant_id), '[]') from {schema}.{t} r"
+            "select coalesce(jsonb_agg(to_jsonb(r)), '[]') from {}.{} r",
+            storage::ident(&schema),
+            storage::ident(&t)
         ))
         .fetch_one(&mut *db)
         .await
@@ -160,5 +182,65 @@ async fn tenant_tables(db: &mut PgConnection, tenant: Uuid) -> Result<Vec<(Strin
     match failure {
         Some(e) => Err(AppError::internal("export tenant data", e)),
         None => Ok(out),
+    }
+}
+
+/// The exports of a tenant that are still kept, with their expiry: what remains of a
+/// terminated tenant on purpose.
+pub async fn kept(db: &mut PgConnection, tenant: Uuid) -> Result<Value, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"select coalesce(jsonb_agg(jsonb_build_object('export', id, 'file_name', file_name, 'sha256', sha256,
+                                                       'expires_at', expires_at) order by created_at), '[]')
+                  as "kept!"
+             from tenant_exports where tenant_id = $1 and purged_at is null"#,
+        tenant
+    )
+    .fetch_one(&mut *db)
+    .await?)
+}
+
+/// Deletes the bytes of every export past its expiry (the row stays, with its manifest
+/// and checksum, as the record of what was exported). Answers how many were purged.
+/// Instances may run it at once: each row is purged by one statement, once.
+pub async fn purge_expired(pool: &sqlx::PgPool) -> Result<u64, AppError> {
+    let purged = sqlx::query!(
+        "update tenant_exports set bytes = null, purged_at = now()
+          where purged_at is null and expires_at <= now()"
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    if purged > 0 {
+        tracing::info!(purged, "deleted the data of expired tenant exports");
+    }
+    Ok(purged)
+}
+
+/// Purges expired exports every ten minutes (and once at start).
+pub fn spawn_purge(pool: sqlx::PgPool) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = purge_expired(&pool).await {
+                tracing::warn!(error = %e, "could not purge expired exports");
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_stem;
+
+    #[test]
+    fn table_names_become_safe_unique_file_names() {
+        let mut taken = Default::default();
+        assert_eq!(file_stem("projects", &mut taken), "projects");
+        assert_eq!(file_stem("../../etc/passwd", &mut taken), "etc_passwd");
+        assert_eq!(file_stem("Mixed Case", &mut taken), "Mixed_Case");
+        assert_eq!(file_stem("Mixed;Case", &mut taken), "Mixed_Case_2");
+        assert_eq!(file_stem("..", &mut taken), "table");
+        assert_eq!(file_stem("\\\\", &mut taken), "table_2");
     }
 }

@@ -56,6 +56,13 @@ pub fn role_name(tenant: Uuid) -> String {
     format!("tnt_{}", tenant.simple())
 }
 
+/// A name as a quoted SQL identifier. Table names read from the catalog were chosen by
+/// a tenant (its role may create tables in its schema), so they are never pasted into SQL
+/// unquoted.
+pub fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
 fn internal(what: &'static str, e: sqlx::Error) -> AppError {
     AppError::internal(what, e)
 }
@@ -171,7 +178,7 @@ async fn protect_shared_tables(db: &mut PgConnection) -> Result<(), AppError> {
     .fetch_all(&mut *db)
     .await?;
     for t in tables {
-        let q = format!("{SHARED_SCHEMA}.{t}");
+        let q = format!("{SHARED_SCHEMA}.{}", ident(&t));
         db.execute(
             format!(
                 "alter table {q} enable row level security;
@@ -303,7 +310,7 @@ async fn delete_shared_rows(db: &mut PgConnection, tenant: Uuid) -> Result<(), A
     bind_tenant(db, tenant).await?;
     // Children first: files reference projects.
     for t in tables.iter().rev() {
-        sqlx::query(&format!("delete from {SHARED_SCHEMA}.{t} where tenant_id = $1"))
+        sqlx::query(&format!("delete from {SHARED_SCHEMA}.{} where tenant_id = $1", ident(t)))
             .bind(tenant)
             .execute(&mut *db)
             .await?;
@@ -347,7 +354,8 @@ pub async fn act_as_tenant(db: &mut PgConnection, tenant: Uuid) -> Result<(), Ap
     };
     bind_tenant(db, tenant).await?;
     let role = if isolation == "schema" { role.unwrap_or_default() } else { ROWS_ROLE.to_string() };
-    db.execute(format!("set local search_path to {schema}; set local role {role}").as_str()).await?;
+    db.execute(format!("set local search_path to {}; set local role {}", ident(&schema), ident(&role)).as_str())
+        .await?;
     Ok(())
 }
 
@@ -367,10 +375,8 @@ pub async fn remains(db: &mut PgConnection, tenant: Uuid) -> Result<(i64, i64, i
     if !tables.is_empty() {
         bind_tenant(db, tenant).await?;
         for t in tables {
-            let n: i64 = sqlx::query_scalar(&format!("select count(*) from {SHARED_SCHEMA}.{t} where tenant_id = $1"))
-                .bind(tenant)
-                .fetch_one(&mut *db)
-                .await?;
+            let sql = format!("select count(*) from {SHARED_SCHEMA}.{} where tenant_id = $1", ident(&t));
+            let n: i64 = sqlx::query_scalar(&sql).bind(tenant).fetch_one(&mut *db).await?;
             rows += n;
         }
     }
@@ -388,6 +394,12 @@ mod tests {
             assert!(!v.sql.trim().is_empty());
         }
         assert_eq!(latest_version(), TEMPLATE.len() as i32);
+    }
+
+    #[test]
+    fn identifiers_are_quoted() {
+        assert_eq!(ident("projects"), "\"projects\"");
+        assert_eq!(ident("a\"; drop table x; --"), "\"a\"\"; drop table x; --\"");
     }
 
     #[test]

@@ -118,7 +118,7 @@ impl Fixture {
         ]
     }
 
-    /// Fills `{id}`, `{user_id}`, `{invitation_id}`, `{key_id}`, `{action}` with A's.
+    /// Fills `{id}`, `{user_id}`, `{invitation_id}`, `{key_id}`, `{run_id}`, `{export_id}` with A's.
     fn fill(&self, template: &str) -> String {
         template
             .replace("{id}", &self.a)
@@ -127,7 +127,6 @@ impl Fixture {
             .replace("{key_id}", &self.key.to_string())
             .replace("{run_id}", &self.run.to_string())
             .replace("{export_id}", &self.export.to_string())
-            .replace("{action}", "suspend")
     }
 }
 
@@ -210,10 +209,27 @@ fn rest_cases() -> Vec<((&'static str, &'static str), Case)> {
             c("DELETE", "/api/v1/tenants/{id}?reason=test", None, [Unauthorized, Forbidden, NotFound, NotFound, Ok]),
         ),
         (
-            ("POST", "/api/v1/tenants/{id}/{action}"),
+            ("POST", "/api/v1/tenants/{id}/activate"),
+            c("POST", "/api/v1/tenants/{id}/activate", None, [Unauthorized, Forbidden, NotFound, NotFound, Ok]),
+        ),
+        (
+            ("POST", "/api/v1/tenants/{id}/suspend"),
             c(
                 "POST",
-                "/api/v1/tenants/{id}/{action}",
+                "/api/v1/tenants/{id}/suspend",
+                Some(json!({ "reason": "test" })),
+                [Unauthorized, Forbidden, NotFound, NotFound, Ok],
+            ),
+        ),
+        (
+            ("POST", "/api/v1/tenants/{id}/resume"),
+            c("POST", "/api/v1/tenants/{id}/resume", None, [Unauthorized, Forbidden, NotFound, NotFound, Ok]),
+        ),
+        (
+            ("POST", "/api/v1/tenants/{id}/terminate"),
+            c(
+                "POST",
+                "/api/v1/tenants/{id}/terminate",
                 Some(json!({ "reason": "test" })),
                 [Unauthorized, Forbidden, NotFound, NotFound, Ok],
             ),

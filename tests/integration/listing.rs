@@ -7,7 +7,8 @@ use std::collections::HashSet;
 
 async fn seed(app: &TestApp) {
     let rows = [
-        ("Alpha Robotics", "free", "us-east-1", None, Some("alpha.example.com")),
+        // Starter: the free plan includes no custom domain.
+        ("Alpha Robotics", "starter", "us-east-1", None, Some("alpha.example.com")),
         ("Beta Analytics", "starter", "eu-west-1", Some("row"), None),
         ("Gamma Health", "professional", "eu-west-1", None, None),
         ("Delta Logistics", "enterprise", "ap-southeast-1", Some("row"), None),
@@ -47,7 +48,8 @@ async fn search_and_each_filter(pool: sqlx::PgPool) {
         ("q=50%25", &["epsilon-50-off"]),
         ("q=zzz", &[]),
         ("status=suspended", &["gamma-health"]),
-        ("plan=free", &["alpha-robotics", "epsilon-50-off"]),
+        ("plan=free", &["epsilon-50-off"]),
+        ("plan=starter", &["alpha-robotics", "beta-analytics"]),
         ("region=eu-west-1", &["beta-analytics", "gamma-health"]),
         ("isolation=row&plan=enterprise", &["delta-logistics"]),
         ("isolation=schema", &["gamma-health"]),

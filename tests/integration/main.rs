@@ -3,6 +3,7 @@
 
 mod audit;
 mod errors;
+mod hardening;
 mod helpers;
 mod isolation;
 mod lifecycle;

@@ -222,3 +222,44 @@ async fn two_servers_on_one_database_run_every_step_once(pool: PgPool) {
         .unwrap();
     assert_eq!(schemas, 25, "one schema per schema tenant");
 }
+
+/// A port that is taken stops the server with one line naming the address and the
+/// setting that changes it: no backtrace, for the listener and for the dev mail sink.
+#[sqlx::test]
+async fn a_port_in_use_is_named_in_one_line(pool: PgPool) {
+    let url = database_url(&pool);
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let run = |env: &[(&str, String)]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tenantry"));
+        cmd.env("DATABASE_URL", &url)
+            .env("TENANTRY_CONFIG", "/nonexistent/Leptos.toml")
+            .env("TENANTRY_ADMIN_PASSWORD", "process test password")
+            .env("RUST_BACKTRACE", "1")
+            .env("RUST_LOG", "warn");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("run the server")
+    };
+    let addr = format!("127.0.0.1:{port}");
+    let out = run(&[("LEPTOS_SITE_ADDR", addr.clone())]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    let last = stderr.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or_default();
+    assert!(last.contains(&addr) && last.contains("LEPTOS_SITE_ADDR"), "{stderr}");
+    assert!(!stderr.contains("backtrace") && !stderr.contains("   0: "), "{stderr}");
+
+    let dir = std::env::temp_dir().join(format!("tenantry-sink-{port}"));
+    let out = run(&[
+        ("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", free_port())),
+        ("TENANTRY_MAIL__DEV_SINK_DIR", dir.to_string_lossy().to_string()),
+        ("TENANTRY_MAIL__SMTP_URL", format!("smtp://{addr}")),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    let last = stderr.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or_default();
+    assert!(last.contains(&addr) && last.contains("smtp_url"), "{stderr}");
+    assert!(!stderr.contains("backtrace") && !stderr.contains("   0: "), "{stderr}");
+    drop(taken);
+}

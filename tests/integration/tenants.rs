@@ -120,7 +120,7 @@ async fn health_and_openapi(pool: sqlx::PgPool) {
     for path in [
         "/api/v1/tenants",
         "/api/v1/tenants/{id}",
-        "/api/v1/tenants/{id}/{action}",
+        "/api/v1/tenants/{id}/suspend",
         "/api/v1/audit",
         "/api/v1/tenants/stats",
     ] {

@@ -75,6 +75,7 @@ where
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let parts_headers = req.headers().clone();
         let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == http::StatusCode::PAYLOAD_TOO_LARGE {
                 AppError::PayloadTooLarge("The request body is too large.".into())
@@ -85,6 +86,11 @@ where
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(MaybeJson(None));
         }
+        if !json_content_type(&parts_headers) {
+            return Err(AppError::UnsupportedMediaType(
+                "Send the body as JSON with Content-Type: application/json.".into(),
+            ));
+        }
         serde_json::from_slice(&bytes).map(|v| MaybeJson(Some(v))).map_err(|e| {
             let msg = strip_position(&e.to_string());
             if e.is_data() {
@@ -94,4 +100,11 @@ where
             }
         })
     }
+}
+
+/// `application/json`, or any `+json` type, as axum's own Json extractor accepts.
+fn json_content_type(headers: &http::HeaderMap) -> bool {
+    let Some(ct) = headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
+    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }

@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod catalog;
+pub mod contract;
 pub mod health;
 pub mod json;
 pub mod members;
@@ -12,8 +13,10 @@ pub mod users;
 pub mod workflows;
 
 use crate::error::AppError;
+use crate::server::access::{Caller, Principal, SIGN_IN};
 use crate::server::state::AppState;
 use axum::extract::DefaultBodyLimit;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::{Json, Router};
 use utoipa::OpenApi;
@@ -56,7 +59,10 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tenants::list, tenants::create))
         .routes(routes!(tenants::stats))
         .routes(routes!(tenants::get, tenants::update, tenants::delete))
-        .routes(routes!(tenants::action))
+        .routes(routes!(tenants::activate))
+        .routes(routes!(tenants::suspend))
+        .routes(routes!(tenants::resume))
+        .routes(routes!(tenants::terminate))
         .routes(routes!(audit::list))
         .routes(routes!(audit::export_csv))
         .routes(routes!(catalog::plans))
@@ -86,9 +92,17 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts()
 }
 
+/// The OpenAPI document as served: the routes' own descriptions plus the statuses every
+/// route shares (`contract`).
+pub fn document() -> serde_json::Value {
+    let mut doc = serde_json::to_value(api().1).unwrap_or_else(|_| serde_json::json!({}));
+    contract::complete(&mut doc);
+    doc
+}
+
 pub fn openapi_json() -> String {
     static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DOC.get_or_init(|| api().1.to_pretty_json().unwrap_or_else(|_| "{}".into())).clone()
+    DOC.get_or_init(|| serde_json::to_string_pretty(&document()).unwrap_or_else(|_| "{}".into())).clone()
 }
 
 async fn openapi() -> ([(http::header::HeaderName, &'static str); 1], String) {
@@ -104,11 +118,22 @@ async fn not_found() -> AppError {
     AppError::not_found("There is no such API endpoint. See /api/v1/openapi.json.")
 }
 
+/// Every REST call but the API description needs a caller: someone who is not signed in
+/// is answered 401 before any path is resolved or any body is read, so an anonymous caller
+/// learns nothing (not whether a tenant exists, not what a body should look like).
+async fn signed_in_only(caller: Caller, req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if matches!(caller.principal, Principal::Anonymous) {
+        return AppError::unauthorized(SIGN_IN).into_response();
+    }
+    next.run(req).await
+}
+
 pub fn router(max_body_bytes: usize) -> Router<AppState> {
     api()
         .0
-        .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/{*rest}", any(not_found))
+        .layer(axum::middleware::from_fn(signed_in_only))
+        .route("/api/v1/openapi.json", get(openapi))
         .method_not_allowed_fallback(|| async {
             (
                 http::StatusCode::METHOD_NOT_ALLOWED,

@@ -14,11 +14,14 @@ use axum::Json;
 use serde::Deserialize;
 use std::collections::HashMap;
 
+/// Why a tenant is suspended or terminated; kept with the status and in the audit trail.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ReasonBody {
-    /// Why; required to suspend or terminate.
+    /// A sentence for the people who will read the tenant's history. (Left out, it is
+    /// refused with 422 naming the field, like every other missing value.)
     #[serde(default)]
-    pub reason: Option<String>,
+    #[schema(required = true, min_length = 1, max_length = 500, pattern = r"\S")]
+    pub reason: String,
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants", tag = "tenants",
@@ -81,11 +84,10 @@ pub async fn update(
 }
 
 #[utoipa::path(delete, path = "/api/v1/tenants/{id}", tag = "tenants",
-    description = "Soft delete: the tenant moves through terminating to terminated and its data is kept until the retention date.",
+    description = "Soft delete: the tenant moves through terminating to terminated (its data is exported, then removed) and the export is kept until the retention date. Waits up to 20 s for the workflow.",
     params(("id" = String, Path, description = "Tenant id or slug"),
-           ("reason" = Option<String>, Query, description = "Why (required here or in the body)")),
-    request_body(content = Option<ReasonBody>),
-    responses((status = 200, body = Tenant), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+           ("reason" = String, Query, description = "Why the tenant is deleted (1 to 500 characters)", min_length = 1, max_length = 500, pattern = r"\S")),
+    responses((status = 200, body = Tenant), (status = 409, body = ErrorBody, description = "The tenant's status does not allow it, or another lifecycle action is running.")))]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -93,7 +95,8 @@ pub async fn delete(
     Query(params): Query<HashMap<String, String>>,
     MaybeJson(body): MaybeJson<ReasonBody>,
 ) -> Result<Json<Tenant>, AppError> {
-    let reason = body.and_then(|b| b.reason).or_else(|| params.get("reason").cloned());
+    // The body is still read for clients written against the first version of the API.
+    let reason = params.get("reason").cloned().or_else(|| body.map(|b| b.reason));
     act(state, caller, id, LifecycleAction::Terminate, reason).await
 }
 
@@ -108,24 +111,56 @@ async fn act(
     Ok(Json(svc::transition(&state, &caller, id, action, reason.as_deref()).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/tenants/{id}/{action}", tag = "tenants",
-    description = "Lifecycle actions: activate, suspend (reason required), resume, terminate (reason required).",
-    params(("id" = String, Path, description = "Tenant id or slug"),
-           ("action" = String, Path, description = "activate, suspend, resume or terminate")),
-    request_body(content = Option<ReasonBody>),
-    responses((status = 200, body = Tenant), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn action(
+#[utoipa::path(post, path = "/api/v1/tenants/{id}/activate", tag = "tenants",
+    description = "Provisions a pending tenant (or retries a failed provisioning) and waits up to 20 s for it.",
+    params(("id" = String, Path, description = "Tenant id or slug")),
+    responses((status = 200, body = Tenant), (status = 409, body = ErrorBody, description = "The tenant's status does not allow it, or another lifecycle action is running.")))]
+pub async fn activate(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, action)): Path<(String, String)>,
+    Path(id): Path<String>,
+) -> Result<Json<Tenant>, AppError> {
+    act(state, caller, id, LifecycleAction::Activate, None).await
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{id}/suspend", tag = "tenants",
+    description = "Blocks the tenant's access and keeps its data; waits up to 20 s for the workflow.",
+    params(("id" = String, Path, description = "Tenant id or slug")),
+    request_body = ReasonBody,
+    responses((status = 200, body = Tenant), (status = 409, body = ErrorBody, description = "The tenant's status does not allow it, or another lifecycle action is running.")))]
+pub async fn suspend(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
     MaybeJson(body): MaybeJson<ReasonBody>,
 ) -> Result<Json<Tenant>, AppError> {
-    let action = LifecycleAction::parse(&action).ok_or_else(|| {
-        AppError::not_found(format!(
-            "There is no action \u{201c}{action}\u{201d}. Use activate, suspend, resume or terminate."
-        ))
-    })?;
-    act(state, caller, id, action, body.and_then(|b| b.reason)).await
+    act(state, caller, id, LifecycleAction::Suspend, body.map(|b| b.reason)).await
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{id}/resume", tag = "tenants",
+    description = "Restores a suspended tenant's access; waits up to 20 s for the workflow.",
+    params(("id" = String, Path, description = "Tenant id or slug")),
+    responses((status = 200, body = Tenant), (status = 409, body = ErrorBody, description = "The tenant's status does not allow it, or another lifecycle action is running.")))]
+pub async fn resume(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Tenant>, AppError> {
+    act(state, caller, id, LifecycleAction::Resume, None).await
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{id}/terminate", tag = "tenants",
+    description = "The same as DELETE /api/v1/tenants/{id}, with the reason in the body.",
+    params(("id" = String, Path, description = "Tenant id or slug")),
+    request_body = ReasonBody,
+    responses((status = 200, body = Tenant), (status = 409, body = ErrorBody, description = "The tenant's status does not allow it, or another lifecycle action is running.")))]
+pub async fn terminate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    MaybeJson(body): MaybeJson<ReasonBody>,
+) -> Result<Json<Tenant>, AppError> {
+    act(state, caller, id, LifecycleAction::Terminate, body.map(|b| b.reason)).await
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/stats", tag = "tenants",

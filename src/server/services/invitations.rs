@@ -55,6 +55,7 @@ pub async fn invite(
     })?;
     let mut tx = state.pool.begin().await?;
     db::tenants::lock(&mut *tx, tenant).await?;
+    within_mail_limit(state, &mut tx, tenant).await?;
     let t = seats(&mut tx, tenant).await?;
     let already: bool = sqlx::query_scalar(
         "select exists(select 1 from memberships m join users u on u.id = m.user_id where m.tenant_id = $1 and u.email = $2)",
@@ -84,6 +85,25 @@ pub async fn invite(
     tx.commit().await?;
     send(state, caller, id, &t.tenant_name, &email, role, &token, expires).await?;
     get(&state.pool, tenant, id).await
+}
+
+/// Invitation emails per tenant and hour (`[auth].invitation_mails_per_hour`), so a
+/// tenant's admin (or a stolen session) can't turn the portal into a mail cannon. Counted
+/// under the tenant row lock the caller holds, from the invitation audit events.
+async fn within_mail_limit(state: &AppState, tx: &mut sqlx::PgConnection, tenant: Uuid) -> Result<(), AppError> {
+    let limit = state.config.auth.invitation_mails_per_hour as i64;
+    let (sent, oldest) = db::audit::invitation_mails_last_hour(&mut *tx, tenant).await?;
+    if sent >= limit {
+        let wait = oldest.map_or(3600, |t| (t + chrono::Duration::hours(1) - Utc::now()).num_seconds().max(1));
+        return Err(AppError::TooManyRequests {
+            message: format!(
+                "This tenant has sent {sent} invitation emails in the last hour, the most allowed. Try again in {} minutes.",
+                (wait as u64).div_ceil(60)
+            ),
+            retry_after_secs: wait as u64,
+        });
+    }
+    Ok(())
 }
 
 /// Sends (or re-sends) the email and records the outcome on the invitation.
@@ -117,10 +137,12 @@ fn not_found() -> AppError {
 pub async fn resend(state: &AppState, caller: &Caller, tenant: Uuid, id: Uuid) -> Result<Invitation, AppError> {
     caller.require_on(tenant, Permission::MembersManage)?;
     let mut tx = state.pool.begin().await?;
+    db::tenants::lock(&mut *tx, tenant).await?;
     let row = db::invitations::get(&mut *tx, tenant, id).await?.ok_or_else(not_found)?;
     if row.status != "pending" {
         return Err(AppError::conflict(format!("This invitation was {}; invite again instead.", row.status)));
     }
+    within_mail_limit(state, &mut tx, tenant).await?;
     let t = seats(&mut tx, tenant).await?;
     let token = auth::random_token(32);
     let expires = Utc::now() + chrono::Duration::days(state.config.auth.invitation_expiry_days.clamp(1, 90) as i64);
@@ -236,6 +258,7 @@ pub async fn accept(
     tx.commit().await?;
     if new_account {
         if let Some(u) = session.backend.get_user(&user).await.map_err(|e| AppError::internal("load user", e))? {
+            session.session.cycle_id().await.map_err(|e| AppError::internal("sign in", e))?;
             session.login(&u).await.map_err(|e| AppError::internal("sign in", e))?;
             auth::remember(session, auth::SIGNED_IN_AT, Utc::now().timestamp()).await?;
         }

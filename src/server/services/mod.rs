@@ -7,6 +7,7 @@ pub mod drafts;
 pub mod invitations;
 pub mod members;
 pub mod plans;
+pub mod privacy;
 pub mod session;
 pub mod tenants;
 pub mod users;

@@ -2,7 +2,7 @@
 
 use crate::db::{self, audit::NewEvent};
 use crate::error::AppError;
-use crate::model::validate::{check_password, normalize_email};
+use crate::model::validate::{check_password, normalize_email, EMAIL_MAX, PASSWORD_MAX};
 use crate::model::Me;
 use crate::server::access::{Actor, Caller};
 use crate::server::auth::{self, Backend, PasswordCredentials};
@@ -14,8 +14,14 @@ use uuid::Uuid;
 
 const WRONG: &str = "That email and password don't match an active account.";
 
-/// Checks the throttle, then the password; on success rotates the session id and starts
-/// the session's clocks. Failures never say whether the email exists.
+/// Checks the throttle, then the password; on success gives the session a new id and
+/// starts its clocks. Failures never say whether the email exists.
+///
+/// The throttle can't be raced: under a lock per account and per address (transaction-
+/// scoped advisory locks, so every instance shares them) each attempt first counts the
+/// recent failures and then records itself as one, before any password is checked. Twenty
+/// guesses sent at once therefore see 0, 1, 2, … earlier failures, and only the allowed
+/// number reach argon2; a correct password then takes its own attempt back.
 pub async fn sign_in(
     state: &AppState,
     session: &mut AuthSession<Backend>,
@@ -30,9 +36,46 @@ pub async fn sign_in(
             "Enter your email and password.",
         ));
     }
+    // Caps before any work: an email can't be longer than 254 characters, and nobody's
+    // password is longer than the longest one we let people set.
+    if email.chars().count() > EMAIL_MAX {
+        return Err(AppError::invalid("email", format!("An email address has at most {EMAIL_MAX} characters.")));
+    }
+    if password.chars().count() > PASSWORD_MAX {
+        return Err(AppError::invalid("password", format!("A password has at most {PASSWORD_MAX} characters.")));
+    }
+    reserve_attempt(state, &email, ip).await?;
+    let user = session
+        .authenticate(PasswordCredentials { email: email.clone(), password })
+        .await
+        .map_err(|e| AppError::internal("sign in", e))?;
+    let Some(user) = user else {
+        return Err(AppError::unauthorized(WRONG));
+    };
+    // A new id even when the browser was signed in already (axum-login only cycles it for
+    // a session without a user): a cookie planted or seen before sign-in never becomes one.
+    session.session.cycle_id().await.map_err(|e| AppError::internal("sign in", e))?;
+    session.login(&user).await.map_err(|e| AppError::internal("sign in", e))?;
+    auth::remember(session, auth::SIGNED_IN_AT, Utc::now().timestamp()).await?;
+    db::sign_ins::clear(&state.pool, &email).await?;
+    db::users::touch_sign_in(&state.pool, user.account.id).await?;
+    record(state, &Actor::user(user.account.id, &user.account.email, ip), "user.signed_in", user.account.id).await?;
+    Ok(())
+}
+
+/// Counts the recent failures for the account and the address and, when neither is over
+/// its limit, records this attempt as a failure (taken back on success). Serialised per
+/// account and per address; the locks are always taken in that order, so two attempts
+/// can't wait on each other.
+async fn reserve_attempt(state: &AppState, email: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
     let cfg = &state.config.auth;
     let window = chrono::Duration::seconds(cfg.failure_window_secs.max(1) as i64);
-    let f = db::sign_ins::failures_since(&state.pool, &email, ip, Utc::now() - window).await?;
+    let mut tx = state.pool.begin().await?;
+    db::sign_ins::lock(&mut *tx, &format!("account:{email}")).await?;
+    if let Some(ip) = ip {
+        db::sign_ins::lock(&mut *tx, &format!("address:{ip}")).await?;
+    }
+    let f = db::sign_ins::failures_since(&mut *tx, email, ip, Utc::now() - window).await?;
     let wait = |oldest: Option<chrono::DateTime<Utc>>| {
         oldest.map_or(window.num_seconds(), |t| (t + window - Utc::now()).num_seconds()).max(1) as u64
     };
@@ -49,19 +92,8 @@ pub async fn sign_in(
             retry_after_secs: secs,
         });
     }
-    let user = session
-        .authenticate(PasswordCredentials { email: email.clone(), password })
-        .await
-        .map_err(|e| AppError::internal("sign in", e))?;
-    let Some(user) = user else {
-        db::sign_ins::record_failure(&state.pool, &email, ip).await?;
-        return Err(AppError::unauthorized(WRONG));
-    };
-    session.login(&user).await.map_err(|e| AppError::internal("sign in", e))?;
-    auth::remember(session, auth::SIGNED_IN_AT, Utc::now().timestamp()).await?;
-    db::sign_ins::clear(&state.pool, &email).await?;
-    db::users::touch_sign_in(&state.pool, user.account.id).await?;
-    record(state, &Actor::user(user.account.id, &user.account.email, ip), "user.signed_in", user.account.id).await?;
+    db::sign_ins::record_failure(&mut *tx, email, ip).await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -37,11 +37,13 @@ fn not_found() -> AppError {
 /// The tenants the caller may see, one page at a time.
 pub async fn list(pool: &PgPool, caller: &Caller, q: &TenantQuery) -> Result<Page<TenantSummary>, AppError> {
     let scope = caller.visible(Permission::TenantRead)?;
+    q.check()?;
     db::tenants::list(pool, q, scope.ids()).await
 }
 
 pub async fn status_counts(pool: &PgPool, caller: &Caller, q: &TenantQuery) -> Result<Vec<Count>, AppError> {
     let scope = caller.visible(Permission::TenantRead)?;
+    q.check()?;
     db::tenants::count_by_status(pool, q, scope.ids()).await
 }
 
@@ -95,9 +97,15 @@ pub async fn create(state: &AppState, caller: &Caller, input: NewTenant) -> Resu
     if let Some(p) = &plan {
         check(&mut errors, "allocations", crate::model::plan::check_allocations(p, &v.allocations));
     }
+    if let Some(d) = &v.domain {
+        check(&mut errors, "domain", claimable_domain(state, d));
+    }
     let Some(plan) = plan.filter(|_| errors.is_empty()) else {
         return Err(AppError::validation(errors));
     };
+    if v.domain.is_some() {
+        within_domain_limit(&plan, v.allocations.get("custom_domains").copied())?;
+    }
     let features = v.features.clone().unwrap_or_else(|| plan.features.clone());
     let id = db::tenants::insert(
         &mut *tx,
@@ -194,6 +202,12 @@ pub async fn update(state: &AppState, caller: &Caller, id: Uuid, change: TenantU
     if let Some(m) = &change.metadata {
         after.metadata = m.clone();
     }
+    if let Some(d) = after.domain.as_deref().filter(|d| Some(*d) != before.domain.as_deref()) {
+        claimable_domain(state, d).map_err(|m| AppError::invalid("domain", m))?;
+        let plan = db::catalog::plan(&mut *tx, &after.plan).await?.ok_or_else(not_found)?;
+        let allocated = db::tenants::allocation(&mut *tx, id, "custom_domains").await?;
+        within_domain_limit(&plan, allocated)?;
+    }
     if !caller.is_platform_admin()
         && (after.plan != before.plan || after.features != before.features || after.metadata != before.metadata)
     {
@@ -224,6 +238,27 @@ pub async fn update(state: &AppState, caller: &Caller, id: Uuid, change: TenantU
     let tenant = db::tenants::by_id(&mut *tx, id).await?.ok_or_else(not_found)?;
     tx.commit().await?;
     Ok(tenant)
+}
+
+/// A custom domain may not be one of the portal's own names: requests there would
+/// resolve to the tenant (and its cookies would reach the portal).
+fn claimable_domain(state: &AppState, domain: &str) -> Result<(), String> {
+    if crate::server::access::is_portal_host(domain, state) {
+        return Err("That is one of the portal's own addresses; use a domain of your own.".into());
+    }
+    Ok(())
+}
+
+/// The plan's (or the tenant's allocated) number of custom domains must allow one.
+fn within_domain_limit(plan: &crate::model::Plan, allocated: Option<i64>) -> Result<(), AppError> {
+    let limit = allocated.unwrap_or(plan.custom_domains);
+    if limit < 1 {
+        return Err(AppError::conflict_on(
+            "domain",
+            format!("The {} plan includes no custom domains. Move to a larger plan to add one.", plan.name),
+        ));
+    }
+    Ok(())
 }
 
 /// The keys of `a` whose values differ in `b`.

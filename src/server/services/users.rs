@@ -59,11 +59,12 @@ pub async fn create_in(tx: &mut sqlx::PgConnection, caller: &Caller, u: NewUser)
 
 pub async fn list(pool: &PgPool, caller: &Caller, search: &str, cursor: Option<&str>) -> Result<Page<User>, AppError> {
     caller.require(Permission::UsersManage)?;
+    crate::model::query::check_search(Some(search))?;
     db::users::list(pool, search, cursor, 50).await
 }
 
-/// Disables or re-enables an account. A disabled user's sessions end at once: the session
-/// layer loads only active users.
+/// Disables or re-enables an account. Disabling deletes the person's sessions in the same
+/// transaction, so they are signed out at once and re-enabling revives no old cookie.
 pub async fn set_status(pool: &PgPool, caller: &Caller, id: Uuid, status: UserStatus) -> Result<User, AppError> {
     caller.require(Permission::UsersManage)?;
     if caller.user_id() == Some(id) && status == UserStatus::Disabled {
@@ -73,6 +74,9 @@ pub async fn set_status(pool: &PgPool, caller: &Caller, id: Uuid, status: UserSt
     let before = db::users::set_status(&mut *tx, id, status)
         .await?
         .ok_or_else(|| AppError::not_found("No user has that id."))?;
+    if status == UserStatus::Disabled {
+        db::sessions::delete_for_user(&mut *tx, id).await?;
+    }
     if before != status {
         db::audit::record(
             &mut *tx,

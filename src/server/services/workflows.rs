@@ -8,6 +8,7 @@ use crate::model::{
     WorkflowRun,
 };
 use crate::server::access::Caller;
+use crate::server::services::privacy;
 use crate::server::state::AppState;
 use crate::server::workflow;
 use crate::server::{rollout, storage};
@@ -21,7 +22,9 @@ fn not_found() -> AppError {
 /// The runs of one tenant, newest first.
 pub async fn for_tenant(pool: &PgPool, caller: &Caller, tenant: Uuid) -> Result<Vec<WorkflowRun>, AppError> {
     caller.require_on(tenant, Permission::TenantRead)?;
-    db::workflows::list(pool, Some(tenant), None, None, 50).await
+    let mut runs = db::workflows::list(pool, Some(tenant), None, None, 50).await?;
+    privacy::workflow_runs(pool, caller, &mut runs).await?;
+    Ok(runs)
 }
 
 /// Runs of every tenant the caller may see; `status` is a run status or `open`.
@@ -36,7 +39,9 @@ pub async fn list(pool: &PgPool, caller: &Caller, status: Option<&str>) -> Resul
             ));
         }
     }
-    db::workflows::list(pool, None, scope.ids(), status, 100).await
+    let mut runs = db::workflows::list(pool, None, scope.ids(), status, 100).await?;
+    privacy::workflow_runs(pool, caller, &mut runs).await?;
+    Ok(runs)
 }
 
 pub async fn get(pool: &PgPool, caller: &Caller, id: Uuid) -> Result<WorkflowRun, AppError> {
@@ -46,6 +51,9 @@ pub async fn get(pool: &PgPool, caller: &Caller, id: Uuid) -> Result<WorkflowRun
         AppError::Forbidden(_) => not_found(),
         other => other,
     })?;
+    let mut runs = [run];
+    privacy::workflow_runs(pool, caller, &mut runs).await?;
+    let [run] = runs;
     Ok(run)
 }
 
@@ -107,7 +115,8 @@ pub async fn exports(pool: &PgPool, caller: &Caller, tenant: Uuid) -> Result<Vec
     caller.require_on(tenant, Permission::TenantLifecycle)?;
     Ok(sqlx::query_as(
         "select id, file_name, length(bytes)::bigint as size_bytes, sha256, created_at, expires_at
-           from tenant_exports where tenant_id = $1 and expires_at > now() order by created_at desc",
+           from tenant_exports where tenant_id = $1 and expires_at > now() and purged_at is null
+          order by created_at desc",
     )
     .bind(tenant)
     .fetch_all(pool)
@@ -123,7 +132,8 @@ pub async fn export_file(
 ) -> Result<(String, Vec<u8>), AppError> {
     caller.require_on(tenant, Permission::TenantLifecycle)?;
     sqlx::query_as(
-        "select file_name, bytes from tenant_exports where tenant_id = $1 and id = $2 and expires_at > now()",
+        "select file_name, bytes from tenant_exports
+          where tenant_id = $1 and id = $2 and expires_at > now() and purged_at is null",
     )
     .bind(tenant)
     .bind(id)

@@ -61,8 +61,10 @@ impl From<AppError> for StepError {
 }
 
 impl From<sqlx::Error> for StepError {
+    /// The database's own words stay in the log: the step's error (which a tenant's
+    /// members can read on the Workflows tab) carries only a reference to them.
     fn from(e: sqlx::Error) -> Self {
-        StepError::Retry(e.to_string())
+        StepError::Retry(AppError::internal("workflow step", e).to_string())
     }
 }
 

@@ -59,7 +59,11 @@ pub(super) async fn run(cx: &mut Cx<'_>, step: &str) -> Result<Option<Value>, St
             Ok(None)
         }
         "verify_removed" => verify_removed(cx).await,
-        "mark_terminated" => move_status(cx, &[TenantStatus::Terminating], TenantStatus::Terminated, why).await,
+        "mark_terminated" => {
+            // The terminated tenant's record names the one copy of its data that is kept.
+            let kept = export::kept(cx.db, cx.run.tenant_id).await?;
+            move_status_noting(cx, &[TenantStatus::Terminating], TenantStatus::Terminated, why, Some(kept)).await
+        }
         other => Err(StepError::Permanent(format!("Unknown workflow step {other}."))),
     }
 }
@@ -99,11 +103,12 @@ pub(super) async fn on_failed(
         let mut cx_status = current_status(db, run.tenant_id).await?;
         if cx_status == TenantStatus::Pending {
             // Failed before it started (validation): pending → provisioning → failed.
-            transition(db, &run.actor(), run.tenant_id, cx_status, TenantStatus::Provisioning, None, 0).await?;
+            transition(db, &run.actor(), run.tenant_id, cx_status, TenantStatus::Provisioning, None, 0, None).await?;
             cx_status = TenantStatus::Provisioning;
         }
         if cx_status == TenantStatus::Provisioning {
-            transition(db, &run.actor(), run.tenant_id, cx_status, TenantStatus::Failed, Some(&reason), 0).await?;
+            transition(db, &run.actor(), run.tenant_id, cx_status, TenantStatus::Failed, Some(&reason), 0, None)
+                .await?;
         }
     }
     db::audit::record(
@@ -142,6 +147,7 @@ async fn current_status(db: &mut PgConnection, tenant: Uuid) -> Result<TenantSta
 
 /// One checked, audited status change (the same rule and audit action as the lifecycle
 /// service).
+#[allow(clippy::too_many_arguments)]
 async fn transition(
     db: &mut PgConnection,
     actor: &Actor,
@@ -150,6 +156,7 @@ async fn transition(
     to: TenantStatus,
     reason: Option<&str>,
     retention_days: i32,
+    kept: Option<Value>,
 ) -> Result<(), AppError> {
     if !from.can_transition_to(to) {
         return Err(AppError::conflict(format!("A tenant that is {from} can't become {to}.")));
@@ -166,7 +173,10 @@ async fn transition(
             target_type: "tenant",
             target_id: Some(tenant.to_string()),
             before: Some(json!({ "status": from })),
-            after: Some(json!({ "status": to })),
+            after: Some(match kept {
+                Some(kept) => json!({ "status": to, "kept": kept }),
+                None => json!({ "status": to }),
+            }),
             reason,
         },
     )
@@ -181,6 +191,17 @@ async fn move_status(
     to: TenantStatus,
     reason: Option<String>,
 ) -> Result<Option<Value>, StepError> {
+    move_status_noting(cx, from, to, reason, None).await
+}
+
+/// `move_status`, with what is deliberately kept of the tenant noted in its audit event.
+async fn move_status_noting(
+    cx: &mut Cx<'_>,
+    from: &[TenantStatus],
+    to: TenantStatus,
+    reason: Option<String>,
+    kept: Option<Value>,
+) -> Result<Option<Value>, StepError> {
     let now = current_status(cx.db, cx.run.tenant_id).await?;
     if now == to {
         return Ok(None);
@@ -189,7 +210,7 @@ async fn move_status(
         return Err(StepError::Permanent(format!("The tenant is {now}, so it can't become {to}.")));
     }
     let days = cx.state.config.tenants.retention_days.min(3650) as i32;
-    transition(cx.db, &cx.run.actor(), cx.run.tenant_id, now, to, reason.as_deref(), days).await?;
+    transition(cx.db, &cx.run.actor(), cx.run.tenant_id, now, to, reason.as_deref(), days, kept).await?;
     Ok(None)
 }
 
@@ -224,7 +245,7 @@ async fn validate(cx: &mut Cx<'_>) -> Result<Option<Value>, StepError> {
     }
     match status {
         TenantStatus::Pending | TenantStatus::Failed => {
-            transition(cx.db, &cx.run.actor(), tenant, status, TenantStatus::Provisioning, None, 0).await?;
+            transition(cx.db, &cx.run.actor(), tenant, status, TenantStatus::Provisioning, None, 0, None).await?;
         }
         TenantStatus::Provisioning => {}
         other => return Err(StepError::Permanent(format!("A tenant that is {other} can't be provisioned."))),
@@ -413,5 +434,8 @@ async fn verify_removed(cx: &mut Cx<'_>) -> Result<Option<Value>, StepError> {
             "The tenant's data is still there: {schemas} schema(s), {roles} role(s), {rows} shared row(s)."
         )));
     }
-    Ok(Some(json!({ "schemas": 0, "roles": 0, "rows": 0 })))
+    // Everything is gone but the export, kept on purpose until its expiry (then a worker
+    // deletes its bytes): say so, so the record shows what remains and until when.
+    let kept = export::kept(cx.db, cx.run.tenant_id).await?;
+    Ok(Some(json!({ "schemas": 0, "roles": 0, "rows": 0, "kept": kept })))
 }

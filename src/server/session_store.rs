@@ -1,0 +1,154 @@
+//! Where sessions live: `auth_sessions` in PostgreSQL, so any instance serves any
+//! signed-in person (PRODUCT.md A1, O3).
+//!
+//! Our own `tower_sessions::SessionStore` rather than tower-sessions-sqlx-store, for one
+//! reason: a session row must know whose it is. That store keeps an opaque MessagePack
+//! blob, so "delete every session of this person" (disabling someone) was impossible
+//! without decoding every row. Here the person is a column (taken from axum-login's data
+//! on every save) and the data is JSON.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use std::collections::HashMap;
+use tower_sessions::cookie::time::OffsetDateTime;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
+use uuid::Uuid;
+
+/// axum-login keeps the signed-in user's id under this key (its default data key).
+pub const AUTH_DATA_KEY: &str = "axum-login.data";
+
+#[derive(Debug, Clone)]
+pub struct PgSessionStore {
+    pool: PgPool,
+}
+
+impl PgSessionStore {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+fn backend(e: impl std::fmt::Display) -> session_store::Error {
+    session_store::Error::Backend(e.to_string())
+}
+
+fn to_chrono(t: OffsetDateTime) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.unix_timestamp(), t.nanosecond()).unwrap_or_else(Utc::now)
+}
+
+fn to_time(t: DateTime<Utc>) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(t.timestamp_nanos_opt().unwrap_or_default() as i128)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// The person a session belongs to, if someone is signed in with it.
+fn user_of(record: &Record) -> Option<Uuid> {
+    record.data.get(AUTH_DATA_KEY)?.get("user_id")?.as_str().and_then(|s| Uuid::parse_str(s).ok())
+}
+
+impl PgSessionStore {
+    async fn upsert(&self, db: impl sqlx::PgExecutor<'_>, record: &Record) -> session_store::Result<()> {
+        let data = serde_json::to_value(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        sqlx::query!(
+            "insert into auth_sessions (id, user_id, data, expiry_date) values ($1, $2, $3, $4)
+             on conflict (id) do update set user_id = excluded.user_id, data = excluded.data,
+                                            expiry_date = excluded.expiry_date",
+            record.id.to_string(),
+            user_of(record),
+            data,
+            to_chrono(record.expiry_date),
+        )
+        .execute(db)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl SessionStore for PgSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        // A fresh random id; on the (astronomically unlikely) clash, draw another.
+        loop {
+            let data = serde_json::to_value(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+            let inserted = sqlx::query!(
+                "insert into auth_sessions (id, user_id, data, expiry_date) values ($1, $2, $3, $4)
+                 on conflict (id) do nothing",
+                record.id.to_string(),
+                user_of(record),
+                data,
+                to_chrono(record.expiry_date),
+            )
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+            if inserted.rows_affected() == 1 {
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        self.upsert(&self.pool, record).await
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let row = sqlx::query!(
+            "select data, expiry_date from auth_sessions where id = $1 and expiry_date > now()",
+            id.to_string()
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        let Some(row) = row else { return Ok(None) };
+        let data: HashMap<String, serde_json::Value> =
+            serde_json::from_value(row.data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        Ok(Some(Record { id: *id, data, expiry_date: to_time(row.expiry_date) }))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        sqlx::query!("delete from auth_sessions where id = $1", id.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ExpiredDeletion for PgSessionStore {
+    async fn delete_expired(&self) -> session_store::Result<()> {
+        sqlx::query!("delete from auth_sessions where expiry_date < now()")
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_person_is_read_from_axum_logins_data() {
+        let user = Uuid::new_v4();
+        let mut record = Record { id: Id::default(), data: HashMap::new(), expiry_date: OffsetDateTime::now_utc() };
+        assert_eq!(user_of(&record), None);
+        record.data.insert(AUTH_DATA_KEY.into(), serde_json::json!({ "user_id": user, "auth_hash": [1, 2] }));
+        assert_eq!(user_of(&record), Some(user));
+        record.data.insert(AUTH_DATA_KEY.into(), serde_json::json!({ "user_id": null, "auth_hash": null }));
+        assert_eq!(user_of(&record), None);
+    }
+
+    #[test]
+    fn times_survive_the_round_trip() {
+        let now = OffsetDateTime::now_utc();
+        let back = to_time(to_chrono(now));
+        assert_eq!(back.unix_timestamp(), now.unix_timestamp());
+        assert_eq!(back.nanosecond() / 1000, now.nanosecond() / 1000);
+    }
+}
