@@ -14,7 +14,8 @@ CARGO_LEPTOS_VERSION="0.3.11"
 
 # Tools installed by `cargo install` live here; cargo-leptos also looks up
 # wasm-bindgen on PATH before trying to download it (no GitHub access here).
-export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$ROOT/end2end/node_modules/.bin:$PATH"
+# wasm-opt (release builds) comes from npm's binaryen in tools/, for the same reason.
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$ROOT/tools/node_modules/.bin:$ROOT/end2end/node_modules/.bin:$PATH"
 
 # Builds read the committed .sqlx/ query data, never a live database, so a build
 # gives the same result whether or not PostgreSQL is up (scripts/prepare-sqlx
@@ -68,6 +69,30 @@ ensure_wasm_bindgen() {
     log "installing wasm-bindgen-cli $want (found: ${have:-none})"
     # Without --locked: the CLI's own lock file does not always build with our toolchain.
     (cd "$ROOT" && cargo install wasm-bindgen-cli --version "$want" --force)
+}
+
+# Build tools from npm that cargo-leptos finds on PATH (it would otherwise try to download
+# them, which fails here): wasm-opt from binaryen, for release builds.
+ensure_build_tools() {
+    local dir="$ROOT/tools"
+    if [ ! -x "$dir/node_modules/.bin/wasm-opt" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+        command -v npm >/dev/null || die "npm is not installed"
+        log "installing build tools (npm ci in tools/: binaryen's wasm-opt)"
+        (cd "$dir" && npm ci --no-audit --no-fund >&2)
+        touch "$dir/node_modules"
+    fi
+}
+
+# The contract fuzzer (schemathesis, from PyPI) in a virtualenv of its own under .data/.
+SCHEMATHESIS_VERSION="4.32.5"
+ensure_schemathesis() {
+    local venv="$DATA/venv"
+    if [ "$("$venv/bin/st" --version 2>/dev/null | awk '{print $NF}')" != "$SCHEMATHESIS_VERSION" ]; then
+        log "installing schemathesis $SCHEMATHESIS_VERSION into $venv"
+        python3 -m venv "$venv" >&2
+        "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >&2
+    fi
+    export PATH="$venv/bin:$PATH"
 }
 
 # ---------------------------------------------------------------- PostgreSQL

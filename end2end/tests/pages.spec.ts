@@ -80,5 +80,12 @@ test.describe('pages', () => {
       expect(innerWidth).toBe(390);
       expect(scrollWidth).toBeLessThanOrEqual(innerWidth + 1);
     });
+
+    test('the brand link keeps an accessible name when its text is hidden', async ({ page }) => {
+      await gotoHydrated(page, '/');
+      const brand = page.getByRole('link', { name: 'Tenantry home' });
+      await expect(brand).toBeVisible();
+      await expect(brand).toHaveAttribute('href', '/');
+    });
   });
 });

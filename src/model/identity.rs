@@ -37,7 +37,6 @@ pub struct Member {
     pub user_id: Uuid,
     pub email: String,
     pub name: String,
-    #[cfg_attr(feature = "ssr", schema(value_type = String))]
     pub role: Role,
     pub status: UserStatus,
     pub joined_at: DateTime<Utc>,
@@ -70,7 +69,6 @@ pub struct Invitation {
     pub id: Uuid,
     pub tenant_id: Uuid,
     pub email: String,
-    #[cfg_attr(feature = "ssr", schema(value_type = String))]
     pub role: Role,
     pub status: InvitationStatus,
     pub invited_by: Option<String>,
@@ -102,7 +100,6 @@ pub struct ApiKey {
     pub name: String,
     /// The visible start of the key, e.g. `tnt_3fa9c2d1`.
     pub prefix: String,
-    #[cfg_attr(feature = "ssr", schema(value_type = Vec<String>))]
     pub scopes: Vec<Scope>,
     pub created_by: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -122,15 +119,27 @@ pub struct CreatedApiKey {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewApiKey {
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            min_length = 1,
+            max_length = 80,
+            pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+        )
+    )]
     pub name: String,
-    #[cfg_attr(feature = "ssr", schema(value_type = Vec<String>))]
+    #[cfg_attr(feature = "ssr", schema(min_items = 1))]
     pub scopes: Vec<Scope>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewInvitation {
+    #[cfg_attr(
+        feature = "ssr",
+        schema(max_length = 254, pattern = r"^[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63})+$")
+    )]
     pub email: String,
-    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    /// Only an owner may invite an owner (403 otherwise).
     pub role: Role,
 }

@@ -1,6 +1,31 @@
 //! Types shared by the server and the WebAssembly client, with the validation both run.
 
 pub mod access;
+
+/// A documentation-only string type with length bounds and a pattern, for OpenAPI schemas
+/// of list items (utoipa can't put validation on a newtype's field).
+#[cfg(feature = "ssr")]
+macro_rules! string_schema {
+    ($(#[$doc:meta])* $name:ident, $min:expr, $max:expr, $pattern:expr) => {
+        $(#[$doc])*
+        pub struct $name;
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .min_length(Some($min))
+                    .max_length(Some($max))
+                    .pattern(Some($pattern))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+    };
+}
+#[cfg(feature = "ssr")]
+pub(crate) use string_schema;
 pub mod audit;
 pub mod identity;
 pub mod plan;
@@ -9,6 +34,7 @@ pub mod stats;
 pub mod status;
 pub mod tenant;
 pub mod validate;
+pub mod whole;
 pub mod wizard;
 pub mod workflow;
 

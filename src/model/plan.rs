@@ -7,19 +7,46 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Plan {
+    /// Ignored in a PUT: the path names the plan.
     pub id: String,
+    #[cfg_attr(
+        feature = "ssr",
+        schema(min_length = 1, max_length = 60, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")
+    )]
     pub name: String,
+    #[cfg_attr(feature = "ssr", schema(max_length = 300))]
     pub description: String,
+    #[serde(deserialize_with = "super::whole::i64")]
+    #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 100_000_000_i64))]
     pub monthly_price_cents: i64,
     pub default_isolation: Isolation,
+    #[serde(deserialize_with = "super::whole::i64")]
+    #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 1_000_000_000_000_i64))]
     pub max_users: i64,
+    #[serde(deserialize_with = "super::whole::i64")]
+    #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 1_000_000_000_000_i64))]
     pub storage_gb: i64,
+    #[serde(deserialize_with = "super::whole::i64")]
+    #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 1_000_000_000_000_i64))]
     pub bandwidth_gb: i64,
+    #[serde(deserialize_with = "super::whole::i64")]
+    #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 1_000_000_000_000_i64))]
     pub api_calls_per_month: i64,
+    #[serde(deserialize_with = "super::whole::i64")]
+    #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 1_000_000_000_000_i64))]
     pub custom_domains: i64,
+    #[serde(deserialize_with = "super::whole::i64")]
+    #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 1_000_000_000_000_i64))]
     pub projects: i64,
+    #[cfg_attr(feature = "ssr", schema(inline, value_type = Vec<PlanFeature>))]
     pub features: Vec<String>,
 }
+
+#[cfg(feature = "ssr")]
+super::string_schema!(
+    /// A feature key of a plan: lowercase letters, digits and `_`.
+    PlanFeature, 1, 40, r"^[a-z0-9_]{1,40}$"
+);
 
 impl Plan {
     pub fn price_label(&self) -> String {
@@ -95,6 +122,16 @@ pub fn plan_allocations(plan: &Plan) -> Vec<(&'static str, i64)> {
         ("custom_domains", plan.custom_domains),
         ("projects", plan.projects),
     ]
+}
+
+/// The first requested resource that no plan has, as a message.
+pub fn unknown_resource(requested: &BTreeMap<String, i64>) -> Option<String> {
+    const KNOWN: [&str; 6] =
+        ["users", "storage_gb", "bandwidth_gb", "api_calls_per_month", "custom_domains", "projects"];
+    requested
+        .keys()
+        .find(|r| !KNOWN.contains(&r.as_str()))
+        .map(|r| format!("There is no resource called \u{201c}{r}\u{201d}."))
 }
 
 /// Checks requested allocations against the plan: known resources, 0 ≤ amount ≤ plan's.

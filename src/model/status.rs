@@ -81,6 +81,11 @@ impl TenantStatus {
         )
     }
 
+    /// A status a workflow is moving the tenant out of (the page waits for it to settle).
+    pub fn is_in_transition(self) -> bool {
+        matches!(self, Self::Pending | Self::Provisioning | Self::Terminating)
+    }
+
     /// Whether the tenant still exists for its users (not being or already removed).
     pub fn is_live(self) -> bool {
         !matches!(self, Self::Terminating | Self::Terminated)

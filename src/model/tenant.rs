@@ -44,12 +44,44 @@ impl Isolation {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Branding {
+    /// An http(s) address of the logo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(max_length = 2048, pattern = r"^https?://[^\s\u0000]+$"))]
     pub logo_url: Option<String>,
+    /// `#rrggbb`
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^#[0-9a-fA-F]{6}$"))]
     pub primary_color: Option<String>,
+    /// `#rrggbb`
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^#[0-9a-fA-F]{6}$"))]
     pub secondary_color: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+super::string_schema!(
+    /// A feature flag key: a lowercase letter, then lowercase letters, digits, `_`, `-` or `.`.
+    FeatureKey, 1, 64, r"^[a-z][a-z0-9_.-]{0,63}$"
+);
+
+/// Resource → amount for a new tenant; each at most the plan's amount (more is a 409).
+#[cfg(feature = "ssr")]
+#[derive(utoipa::ToSchema, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct Allocations {
+    #[schema(minimum = 0)]
+    users: Option<i64>,
+    #[schema(minimum = 0)]
+    storage_gb: Option<i64>,
+    #[schema(minimum = 0)]
+    bandwidth_gb: Option<i64>,
+    #[schema(minimum = 0)]
+    api_calls_per_month: Option<i64>,
+    #[schema(minimum = 0)]
+    custom_domains: Option<i64>,
+    #[schema(minimum = 0)]
+    projects: Option<i64>,
 }
 
 impl Branding {
@@ -122,21 +154,45 @@ pub struct TenantSummary {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewTenant {
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            min_length = 1,
+            max_length = 120,
+            pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+        )
+    )]
     pub name: String,
-    /// Derived from the name when left empty.
+    /// Derived from the name when left out. A reserved or taken slug is a 409.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(min_length = 3, max_length = 63, pattern = r"^[a-z](-?[a-z0-9])+$"))]
     pub slug: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_length = 2000))]
     pub description: Option<String>,
+    /// One of the plans (GET /api/v1/plans).
+    #[cfg_attr(feature = "ssr", schema(min_length = 1))]
     pub plan: String,
     /// Defaults to the plan's isolation model.
     #[serde(default)]
     pub isolation: Option<Isolation>,
+    /// One of the regions (GET /api/v1/regions).
+    #[cfg_attr(feature = "ssr", schema(min_length = 1))]
     pub region: String,
+    /// A host name of the tenant's own (not one of the portal's); the plan must include a
+    /// custom domain, and no other tenant may have it (409 otherwise).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 253,
+            pattern = r"^$|^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$"
+        )
+    )]
     pub domain: Option<String>,
     /// Defaults to the plan's features.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_items = 100, inline, value_type = Option<Vec<FeatureKey>>))]
     pub features: Option<Vec<String>>,
     #[serde(default)]
     pub branding: Option<Branding>,
@@ -148,10 +204,15 @@ pub struct NewTenant {
     pub metadata: Option<serde_json::Value>,
     /// Invited as the tenant's owner when provisioning completes.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(max_length = 254, pattern = r"^[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63})+$")
+    )]
     pub first_admin_email: Option<String>,
     /// Resource → amount (users, storage_gb, bandwidth_gb, api_calls_per_month,
-    /// custom_domains, projects); the plan's amounts when left out, never more.
-    #[serde(default)]
+    /// custom_domains, projects); the plan's amounts when left out, never more (409).
+    #[serde(default, deserialize_with = "super::whole::opt_map")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Allocations>))]
     pub allocations: Option<std::collections::BTreeMap<String, i64>>,
 }
 
@@ -225,7 +286,7 @@ impl NewTenant {
         let mut errors = FieldErrors::new();
         let name = self.name.trim().to_string();
         check(&mut errors, "name", check_name(&name));
-        let slug = non_empty(&self.slug).unwrap_or_else(|| slugify(&name));
+        let slug = non_empty(&self.slug).unwrap_or_else(|| derived_slug(&name));
         if !name.is_empty() || self.slug.is_some() {
             check(&mut errors, "slug", check_slug(&slug));
         }
@@ -271,15 +332,35 @@ impl NewTenant {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TenantUpdate {
     #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            min_length = 1,
+            max_length = 120,
+            pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+        )
+    )]
     pub name: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_length = 2000))]
     pub description: Option<String>,
+    /// One of the plans; platform admins only (403 for others).
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1))]
     pub plan: Option<String>,
     /// An empty string removes the custom domain.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 253,
+            pattern = r"^$|^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$"
+        )
+    )]
     pub domain: Option<String>,
+    /// Platform admins only (403 for others).
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_items = 100, inline, value_type = Option<Vec<FeatureKey>>))]
     pub features: Option<Vec<String>>,
     #[serde(default)]
     pub branding: Option<Branding>,
@@ -290,7 +371,7 @@ pub struct TenantUpdate {
     #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
     pub metadata: Option<serde_json::Value>,
     /// When given, the change is refused with 409 if the tenant changed since.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::whole::opt_i32")]
     pub expected_version: Option<i32>,
 }
 
@@ -316,9 +397,6 @@ impl TenantUpdate {
             &self.settings,
             &self.metadata,
         );
-        if self.is_empty() {
-            return Err(AppError::bad_request("Nothing to change: send at least one field."));
-        }
         if errors.is_empty() {
             Ok(())
         } else {
@@ -373,8 +451,10 @@ mod tests {
     }
 
     #[test]
-    fn empty_update_is_a_bad_request_and_bad_fields_are_named() {
-        assert_eq!(TenantUpdate::default().validate().unwrap_err().status(), 400);
+    fn empty_update_changes_nothing_and_bad_fields_are_named() {
+        // An update without fields is valid (the service finds nothing to change and
+        // writes nothing), as its schema, where every field is optional, says.
+        assert!(TenantUpdate::default().validate().is_ok());
         let err = TenantUpdate { name: Some("".into()), ..Default::default() }.validate().unwrap_err();
         assert!(err.field("name").is_some());
         assert!(TenantUpdate { domain: Some("".into()), ..Default::default() }.validate().is_ok());

@@ -83,6 +83,27 @@ fn fold_accent(c: char) -> impl Iterator<Item = char> {
     folded.chars().chain(own)
 }
 
+/// The slug a tenant gets when none is given: the name's, made valid. A name with too few
+/// letters gets `-tenant` added (`A` → `a-tenant`), and so does one whose slug is reserved
+/// (`Admin` → `admin-tenant`), so every name yields a usable slug.
+pub fn derived_slug(name: &str) -> String {
+    let slug = slugify(name);
+    if slug.is_empty() {
+        return "tenant".into();
+    }
+    if slug.len() < SLUG_MIN || is_reserved_slug(&slug) {
+        let mut s = slug;
+        s.truncate(SLUG_MAX - "-tenant".len());
+        return format!("{}-tenant", s.trim_end_matches('-'));
+    }
+    slug
+}
+
+/// A slug the portal keeps for itself (routes and well-known subdomains).
+pub fn is_reserved_slug(slug: &str) -> bool {
+    RESERVED_SLUGS.contains(&slug)
+}
+
 /// Checks a slug; the error is a sentence for the person who typed it.
 pub fn check_slug(slug: &str) -> Result<(), String> {
     if slug.len() < SLUG_MIN || slug.len() > SLUG_MAX {
@@ -104,11 +125,10 @@ pub fn check_slug(slug: &str) -> Result<(), String> {
 }
 
 pub fn check_name(name: &str) -> Result<(), String> {
-    let len = name.trim().chars().count();
-    if len == 0 {
+    if name.trim().is_empty() {
         return Err("Enter a name.".into());
     }
-    if len > NAME_MAX {
+    if name.chars().count() > NAME_MAX {
         return Err(format!("Keep it under {NAME_MAX} characters."));
     }
     if name.chars().any(|c| c.is_control()) {
@@ -254,6 +274,17 @@ mod tests {
         let long = slugify(&"word ".repeat(40));
         assert!(long.len() <= SLUG_MAX && !long.ends_with('-'));
         assert!(check_slug(&long).is_ok());
+    }
+
+    #[test]
+    fn every_name_derives_a_usable_slug() {
+        assert_eq!(derived_slug("A"), "a-tenant");
+        assert_eq!(derived_slug("!!!"), "tenant");
+        assert_eq!(derived_slug("Admin"), "admin-tenant");
+        assert_eq!(derived_slug("Globex Inc."), "globex-inc");
+        for name in ["A", "!!", "Admin", "x y", "9", &"long name ".repeat(20), "ü"] {
+            assert_eq!(check_slug(&derived_slug(name)), Ok(()), "{name}");
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! is saved and when the tenant is created.
 
 use super::plan::check_allocations;
-use super::validate::{check, check_description, check_email, check_name, check_slug, normalize_email, slugify};
+use super::validate::{check, check_description, check_email, check_name, check_slug, derived_slug, normalize_email};
 use super::{Branding, Isolation, NewTenant, Plan};
 use crate::error::FieldErrors;
 use chrono::{DateTime, Utc};
@@ -61,7 +61,7 @@ fn opt(s: &str) -> Option<String> {
 impl WizardData {
     /// The slug that will be used: the one typed, or the name's.
     pub fn effective_slug(&self) -> String {
-        opt(&self.slug).unwrap_or_else(|| slugify(&self.name))
+        opt(&self.slug).unwrap_or_else(|| derived_slug(&self.name))
     }
 
     pub fn branding(&self) -> Branding {

@@ -24,8 +24,10 @@ pub fn TenantPage() -> impl IntoView {
     // the user typed in the form.
     let refresh = RwSignal::new(0u32);
     // A workflow shown on a tab (provisioning, say) reloads the tenant when it finishes.
-    provide_context(TenantRefresh(refresh));
     let tenant = Resource::new(move || (key(), refresh.get()), |(k, _)| get_tenant(k));
+    let in_transition =
+        Signal::derive(move || tenant.get().and_then(Result::ok).is_some_and(|t| t.status.is_in_transition()));
+    provide_context(TenantRefresh { refresh, in_transition, rechecked: RwSignal::new(false) });
     let toasts = use_toasts();
     let navigate = use_navigate();
 
@@ -82,9 +84,16 @@ pub fn TenantPage() -> impl IntoView {
     }
 }
 
-/// Reloads the tenant shown on the tenant page.
+/// Reloads the tenant shown on the tenant page; `in_transition` while the shown status is
+/// one a workflow is moving it out of.
 #[derive(Clone, Copy)]
-pub struct TenantRefresh(pub RwSignal<u32>);
+pub struct TenantRefresh {
+    pub refresh: RwSignal<u32>,
+    pub in_transition: Signal<bool>,
+    /// Set once the "settled before we looked" reload has happened (at most once per page,
+    /// so a tenant stuck in transition without a run can't reload in a loop).
+    pub rechecked: RwSignal<bool>,
+}
 
 #[component]
 fn TenantView(

@@ -153,7 +153,7 @@ pub fn UsersPage() -> impl IntoView {
 }
 
 #[component]
-fn UserRow(u: User, me: Option<Uuid>, q: String, at: Option<String>) -> impl IntoView {
+fn UserRow(u: User, me: Option<Uuid>, q: String, at: Option<String>) -> AnyView {
     let disabled = u.status == UserStatus::Disabled;
     // Nobody disables themselves (the server refuses it too).
     let is_me = me == Some(u.id);
@@ -183,6 +183,10 @@ fn UserRow(u: User, me: Option<Uuid>, q: String, at: Option<String>) -> impl Int
             </td>
         </tr>
     }
+    // Erased: a row's full view type, nested in the table, the list and the async block
+    // around them, is deeper than the compiler's query limit in release builds (the
+    // Leptos book's advice for large views is `into_any()` at such boundaries).
+    .into_any()
 }
 
 #[component]

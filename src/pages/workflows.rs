@@ -59,15 +59,22 @@ where
     let tick = use_live(live.into(), REFRESH);
     let runs = Resource::new(move || (tick.get(), refresh.get()), move |_| load());
     // When the last unfinished run finishes, the page around the list (the tenant's
-    // header and status) is reloaded once.
+    // header and status) is reloaded once. The run may also have finished between the
+    // server reading the tenant and reading its runs: then the first list is already
+    // settled while the header still shows a status in transition, and it reloads too.
     let settled = use_context::<crate::pages::tenant::TenantRefresh>();
     Effect::new(move |was_open: Option<bool>| {
         let Some(Ok(list)) = runs.get() else { return was_open.unwrap_or(false) };
         let open = list.iter().any(|r| r.status.is_open());
         live.set(open);
-        if was_open == Some(true) && !open {
-            if let Some(crate::pages::tenant::TenantRefresh(r)) = settled {
-                r.update(|n| *n += 1);
+        if let Some(t) = settled {
+            let finished = was_open == Some(true) && !open;
+            let stale = was_open.is_none() && !open && t.in_transition.get_untracked() && !t.rechecked.get_untracked();
+            if stale {
+                t.rechecked.set(true);
+            }
+            if finished || stale {
+                t.refresh.update(|n| *n += 1);
             }
         }
         open

@@ -28,6 +28,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -55,12 +56,21 @@ pub fn app(state: AppState) -> Router {
             move || provide_context(page_state.clone()),
             move || crate::app::shell(options.clone()),
         )
+        .layer(axum::middleware::from_fn(rest::json::refuse_nul))
         .layer(axum::middleware::from_fn_with_state(state.clone(), access::resolve))
         .layer(auth::layer(&state.pool, &state.config.auth));
     let hsts =
         state.config.auth.secure_cookies.then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    // The client bundle: the release build writes .br and .gz beside each file, served as
+    // they are (no compression per request); revalidated by Last-Modified, since the file
+    // names don't change between builds.
+    let pkg_dir = format!("{}/{}", state.leptos_options.site_root, state.leptos_options.site_pkg_dir);
+    let pkg = tower::ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        .service(ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip());
     Router::new()
         .merge(rest::health_router())
+        .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), pkg)
         .merge(dynamic)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(crate::app::shell))
         .layer(axum::middleware::map_response(server_fn_status))

@@ -147,10 +147,10 @@ async fn custom_domains_carry_api_keys_but_never_sessions(pool: PgPool) {
     let (s, t) = set_domain(a.clone(), "app.alpha.example").await;
     assert_eq!(s, StatusCode::OK, "{t}");
 
-    // The portal's own names can't be claimed.
+    // The portal's own names can't be claimed (they are taken, by the portal).
     for own in ["portal.example.com", "tenantry.test", "domain-bravo.tenantry.test", "x.y.tenantry.test"] {
         let (s, e) = set_domain(b.clone(), own).await;
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{own}: {e}");
+        assert_eq!(s, StatusCode::CONFLICT, "{own}: {e}");
         assert!(e["error"]["fields"]["domain"].is_string(), "{e}");
     }
     // The plan's custom_domains limit: free has none.
@@ -338,8 +338,19 @@ async fn the_audit_csv_streams_neutralises_formulas_and_runs_once_per_person(poo
     }
     assert!(text.contains("'=HYPERLINK"), "the reason is kept, neutralised");
     assert!(text.contains("'+1"));
-    // Once the first is done, the person may export again.
-    assert_eq!(export().await.unwrap().status(), StatusCode::OK);
+    // Once the first is done, the person may export again; compressed, too (the stream
+    // is polled to its end and past it).
+    let mut req =
+        Request::get("/api/v1/audit/export.csv").header("accept-encoding", "gzip").body(Body::empty()).unwrap();
+    let Auth::Cookie(c) = &app.auth else { unreachable!() };
+    req.headers_mut().insert(http::header::COOKIE, c.parse().unwrap());
+    let gz = app.app.clone().oneshot(req).await.unwrap();
+    assert_eq!(gz.status(), StatusCode::OK);
+    assert_eq!(gz.headers()[http::header::CONTENT_ENCODING], "gzip");
+    let bytes = gz.into_body().collect().await.unwrap().to_bytes();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text).unwrap();
+    assert_eq!(csv::Reader::from_reader(text.as_bytes()).records().count() as i64, expected);
 }
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
@@ -378,11 +389,7 @@ async fn server_functions_cap_search_text_like_rest(pool: PgPool) {
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn invitation_mail_is_rate_limited_per_tenant(pool: PgPool) {
-    let sink = tenantry::server::mail_sink::MailSink::start("127.0.0.1:0".parse().unwrap(), None).await.unwrap();
-    let mut config = Config::default();
-    config.mail.smtp_url = format!("smtp://{}", sink.addr);
-    config.auth.invitation_mails_per_hour = 3;
-    let admin = TestApp::with_config(pool.clone(), config).await;
+    let (admin, _sink) = with_mail(pool.clone(), |c| c.auth.invitation_mails_per_hour = 3).await;
     let a = active_tenant(&admin, "Inviting Co", "enterprise").await;
     let b = active_tenant(&admin, "Other Co", "enterprise").await;
     let invite = |tenant: &str, n: u32| {
@@ -417,10 +424,7 @@ async fn invitation_mail_is_rate_limited_per_tenant(pool: PgPool) {
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn members_and_viewers_read_no_emails_or_addresses_they_should_not(pool: PgPool) {
-    let sink = tenantry::server::mail_sink::MailSink::start("127.0.0.1:0".parse().unwrap(), None).await.unwrap();
-    let mut config = Config::default();
-    config.mail.smtp_url = format!("smtp://{}", sink.addr);
-    let admin = TestApp::with_config(pool.clone(), config).await;
+    let (admin, _sink) = with_mail(pool.clone(), |_| {}).await;
     let t =
         admin.provision("Private Co", "enterprise", json!({ "first_admin_email": "founder@private.example" })).await;
     let a = t["id"].as_str().unwrap().to_string();
@@ -479,12 +483,11 @@ async fn members_and_viewers_read_no_emails_or_addresses_they_should_not(pool: P
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn database_errors_in_steps_reach_members_only_as_a_reference(pool: PgPool) {
-    let sink = tenantry::server::mail_sink::MailSink::start("127.0.0.1:0".parse().unwrap(), None).await.unwrap();
-    let mut config = Config::default();
-    config.mail.smtp_url = format!("smtp://{}", sink.addr);
-    config.workflows.backoff_ms = 1;
-    config.workflows.max_attempts = 2;
-    let admin = TestApp::with_config(pool.clone(), config).await;
+    let (admin, _sink) = with_mail(pool.clone(), |c| {
+        c.workflows.backoff_ms = 1;
+        c.workflows.max_attempts = 2;
+    })
+    .await;
     // A database that fails one step with its own internal detail.
     sqlx::raw_sql(
         "create function fail_allocations() returns trigger language plpgsql as

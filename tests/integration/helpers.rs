@@ -196,6 +196,20 @@ impl TestApp {
     }
 }
 
+/// The app signed in as a platform admin, mailing to an in-process SMTP sink, with short
+/// workflow back-off; `tweak` adjusts the configuration further.
+pub async fn with_mail(
+    pool: PgPool,
+    tweak: impl FnOnce(&mut Config),
+) -> (TestApp, tenantry::server::mail_sink::MailSink) {
+    let sink = tenantry::server::mail_sink::MailSink::start("127.0.0.1:0".parse().unwrap(), None).await.unwrap();
+    let mut config = Config::default();
+    config.mail.smtp_url = format!("smtp://{}", sink.addr);
+    config.workflows.backoff_ms = 10;
+    tweak(&mut config);
+    (TestApp::with_config(pool, config).await, sink)
+}
+
 /// `tenantry_session=…` from a response's Set-Cookie headers.
 pub fn session_cookie(headers: &http::HeaderMap) -> Option<String> {
     headers

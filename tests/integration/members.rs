@@ -192,7 +192,7 @@ async fn seats_owners_and_who_may_manage(pool: sqlx::PgPool) {
     assert_eq!(invite(&viewer, "x@example.com", "member").await.0, StatusCode::FORBIDDEN);
     assert_eq!(invite(&outsider, "x@example.com", "member").await.0, StatusCode::NOT_FOUND);
     let (s, b) = invite(&manager, "x@example.com", "owner").await;
-    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "an admin can't invite an owner: {b}");
+    assert_eq!(s, StatusCode::FORBIDDEN, "an admin can't invite an owner: {b}");
     let (s, b) = invite(&manager, "viewer@acme.example", "member").await;
     assert_eq!(s, StatusCode::CONFLICT, "already a member: {b}");
 

@@ -15,12 +15,12 @@ use std::collections::HashMap;
 
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit",
     params(
-        ("tenant_id" = Option<String>, Query, description = "Tenant id or slug"),
-        ("action" = Option<String>, Query, description = "Exact action, or a prefix ending in . (tenant.)"),
-        ("since" = Option<String>, Query, description = "RFC 3339 time, inclusive"),
-        ("until" = Option<String>, Query, description = "RFC 3339 time, exclusive"),
-        ("limit" = Option<u32>, Query, description = "1 to 200, default 50"),
-        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
+        ("tenant_id" = Option<String>, Query, description = "Tenant id or slug (404 if the caller can't see it)", max_length = 100),
+        ("action" = Option<String>, Query, description = "Exact action, or a prefix ending in . (tenant.)", max_length = 100),
+        ("since" = Option<DateTime<Utc>>, Query, description = "RFC 3339 time, inclusive"),
+        ("until" = Option<DateTime<Utc>>, Query, description = "RFC 3339 time, exclusive (before since: no events)"),
+        ("limit" = Option<u32>, Query, description = "Page size, default 50", minimum = 1, maximum = 200),
+        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page, as the server gave it (anything else is a 400)", max_length = 512),
     ),
     responses((status = 200, body = Page<AuditEvent>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
@@ -68,10 +68,10 @@ async fn parse_query(state: &AppState, p: &HashMap<String, String>) -> Result<Au
 #[utoipa::path(get, path = "/api/v1/audit/export.csv", tag = "audit",
     description = "The events matching the same filters as GET /api/v1/audit, newest first, as CSV (at most 100,000 rows), streamed. Cells that a spreadsheet would run as a formula start with an apostrophe. One export per person at a time: a second one answers 429 until the first has finished.",
     params(
-        ("tenant_id" = Option<String>, Query, description = "Tenant id or slug"),
-        ("action" = Option<String>, Query, description = "Exact action, or a prefix ending in ."),
-        ("since" = Option<String>, Query, description = "RFC 3339 time, inclusive"),
-        ("until" = Option<String>, Query, description = "RFC 3339 time, exclusive"),
+        ("tenant_id" = Option<String>, Query, description = "Tenant id or slug (404 if the caller can't see it)", max_length = 100),
+        ("action" = Option<String>, Query, description = "Exact action, or a prefix ending in .", max_length = 100),
+        ("since" = Option<DateTime<Utc>>, Query, description = "RFC 3339 time, inclusive"),
+        ("until" = Option<DateTime<Utc>>, Query, description = "RFC 3339 time, exclusive"),
     ),
     responses((status = 200, content_type = "text/csv", body = String), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),

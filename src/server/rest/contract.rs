@@ -8,9 +8,10 @@
 //!   scope, or a suspended tenant);
 //! - a route with a path parameter names something that may not exist (or that the caller
 //!   may not know of): 404;
-//! - a route with query parameters can be sent malformed ones: 400;
+//! - a route with parameters can be sent malformed ones (or text with NUL): 400;
 //! - a route with a JSON body: 400 (not JSON), 413 (too large), 415 (not sent as JSON),
-//!   422 (a field fails its rule).
+//!   422 (a field fails its rule);
+//! - a route's own 429 always documents its `Retry-After` header.
 
 use serde_json::{json, Map, Value};
 
@@ -23,18 +24,22 @@ fn error(description: &str) -> Value {
     })
 }
 
-/// A 429 answer, with the header that says when to try again.
-pub fn too_many(description: &str) -> Value {
-    let mut r = error(description);
-    r["headers"] = json!({
+/// The header every 429 answer carries.
+fn retry_after() -> Value {
+    json!({
         "Retry-After": { "description": "Seconds to wait before trying again.", "schema": { "type": "integer", "minimum": 1 } }
-    });
-    r
+    })
 }
 
-/// Adds the shared statuses to every operation of `doc` (an OpenAPI document as JSON).
+/// Text without NUL: PostgreSQL can store no NUL character, so none is accepted anywhere
+/// (the server refuses it up front, see `json::refuse_nul`).
+const NUL_FREE: &str = "^[^\\u0000]*$";
+
+/// Adds the shared statuses to every operation of `doc` (an OpenAPI document as JSON),
+/// and states the rules every input shares.
 pub fn complete(doc: &mut Value) {
     security(doc);
+    inputs(doc);
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
     for (path, item) in paths.iter_mut() {
         let Some(item) = item.as_object_mut() else { continue };
@@ -58,8 +63,15 @@ pub fn complete(doc: &mut Value) {
             if has_path {
                 add(responses, "404", error("Nothing with that id or slug exists that the caller may see."));
             }
-            if has_query || has_body {
-                add(responses, "400", error("A query parameter or the body could not be understood."));
+            if has_query || has_path || has_body {
+                add(
+                    responses,
+                    "400",
+                    error("A parameter or the body could not be understood (wrong shape, NUL characters)."),
+                );
+            }
+            if let Some(r) = responses.get_mut("429").filter(|r| r.get("headers").is_none()) {
+                r["headers"] = retry_after();
             }
             if has_body {
                 add(responses, "413", error("The body is larger than the server accepts."));
@@ -67,6 +79,119 @@ pub fn complete(doc: &mut Value) {
                 add(responses, "422", error("A field breaks its rule; `fields` names each one with a message."));
             }
         }
+    }
+}
+
+/// Lists the plans and regions a tenant may name (they are rows, not constants).
+pub fn catalog(doc: &mut Value, plans: &[String], regions: &[String]) {
+    let schemas = &mut doc["components"]["schemas"];
+    for (schema, field, values) in
+        [("NewTenant", "plan", plans), ("TenantUpdate", "plan", plans), ("NewTenant", "region", regions)]
+    {
+        let prop = &mut schemas[schema]["properties"][field];
+        if !prop.is_object() {
+            continue;
+        }
+        let nullable = prop["type"].as_array().is_some_and(|t| t.iter().any(|t| t == "null"));
+        let mut list: Vec<Value> = values.iter().map(|v| json!(v)).collect();
+        if nullable {
+            list.push(Value::Null);
+        }
+        prop["enum"] = Value::Array(list);
+    }
+}
+
+/// The rules every input shares, stated on every input schema:
+/// - strings without a pattern of their own are NUL-free;
+/// - free-form objects (settings, metadata) hold JSON whose keys and strings are NUL-free;
+/// - request bodies name their fields exactly (`additionalProperties: false`); the server
+///   ignores unknown fields rather than failing on them, so older clients keep working.
+fn inputs(doc: &mut Value) {
+    let bodies: Vec<String> = doc["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|p| p.values())
+        .filter_map(Value::as_object)
+        .flat_map(|item| item.values())
+        .filter_map(|op| op["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str())
+        .filter_map(|r| r.strip_prefix("#/components/schemas/"))
+        .map(str::to_string)
+        .collect();
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for op in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|i| i.values_mut()) {
+            if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
+                for p in params {
+                    nul_free(&mut p["schema"]);
+                }
+            }
+        }
+    }
+    let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else { return };
+    schemas.insert(
+        "JsonValue".into(),
+        json!({
+            "description": "Any JSON value; keys and strings without NUL characters.",
+            "anyOf": [
+                { "type": "string", "pattern": NUL_FREE },
+                { "type": ["number", "boolean", "null"] },
+                { "type": "array", "items": { "$ref": "#/components/schemas/JsonValue" } },
+                { "type": "object", "propertyNames": { "pattern": NUL_FREE },
+                  "additionalProperties": { "$ref": "#/components/schemas/JsonValue" } }
+            ]
+        }),
+    );
+    let mut nested = Vec::new();
+    for name in &bodies {
+        if let Some(schema) = schemas.get_mut(name) {
+            schema["additionalProperties"] = json!(false);
+            for prop in schema["properties"].as_object_mut().into_iter().flat_map(|p| p.values_mut()) {
+                nul_free(prop);
+                free_form(prop);
+                if let Some(r) = referenced(prop) {
+                    nested.push(r);
+                }
+            }
+        }
+    }
+    for name in nested {
+        if let Some(schema) = schemas.get_mut(&name).filter(|s| s["properties"].is_object()) {
+            schema["additionalProperties"] = json!(false);
+            for prop in schema["properties"].as_object_mut().into_iter().flat_map(|p| p.values_mut()) {
+                nul_free(prop);
+            }
+        }
+    }
+}
+
+/// The component a property points at (directly, or as one branch of a nullable one).
+fn referenced(prop: &Value) -> Option<String> {
+    let direct = prop["$ref"].as_str();
+    let branch = prop["oneOf"].as_array().and_then(|b| b.iter().find_map(|b| b["$ref"].as_str()));
+    direct.or(branch).and_then(|r| r.strip_prefix("#/components/schemas/")).map(str::to_string)
+}
+
+fn is_type(schema: &Value, t: &str) -> bool {
+    schema["type"] == t || schema["type"].as_array().is_some_and(|ts| ts.iter().any(|x| x == t))
+}
+
+/// Gives a string schema without its own pattern, enum or format the NUL-free pattern
+/// (array items too).
+fn nul_free(schema: &mut Value) {
+    if is_type(schema, "array") {
+        nul_free(&mut schema["items"]);
+        return;
+    }
+    let plain = schema.get("pattern").is_none() && schema.get("enum").is_none() && schema.get("format").is_none();
+    if is_type(schema, "string") && plain {
+        schema["pattern"] = json!(NUL_FREE);
+    }
+}
+
+/// A free-form object property (no properties of its own) holds NUL-free JSON.
+fn free_form(schema: &mut Value) {
+    if is_type(schema, "object") && schema.get("properties").is_none() {
+        schema["propertyNames"] = json!({ "pattern": NUL_FREE });
+        schema["additionalProperties"] = json!({ "$ref": "#/components/schemas/JsonValue" });
     }
 }
 
@@ -121,7 +246,7 @@ mod tests {
         let codes = |path: &str, m: &str| -> Vec<String> {
             doc["paths"][path][m]["responses"].as_object().unwrap().keys().cloned().collect()
         };
-        assert_eq!(codes("/api/v1/things/{id}", "get"), ["200", "401", "403", "404"]);
+        assert_eq!(codes("/api/v1/things/{id}", "get"), ["200", "400", "401", "403", "404"]);
         assert_eq!(
             codes("/api/v1/things/{id}", "put"),
             ["200", "400", "401", "403", "404", "409", "413", "415", "422"]

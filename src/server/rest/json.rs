@@ -23,6 +23,77 @@ where
     }
 }
 
+/// PostgreSQL can store no NUL character in text or JSON, and no person means one. Every
+/// request body (REST and server functions, JSON or form) is checked once, up front, by
+/// this middleware: one with a NUL in it is refused with 422 before anything reads it, so
+/// nothing is half-written and no database error surfaces as a 500.
+pub async fn refuse_nul(req: Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let form = req
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    // A NUL in the path or query string (`%00`) is refused the same way.
+    if req.uri().path_and_query().is_some_and(|pq| has_nul_percent(pq.as_str().as_bytes())) {
+        return AppError::bad_request("Text may not contain the NUL character.").into_response();
+    }
+    if matches!(*req.method(), http::Method::GET | http::Method::HEAD | http::Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(b) => b,
+        Err(e) if is_too_large(&e) => {
+            return AppError::PayloadTooLarge("The request body is too large.".into()).into_response()
+        }
+        Err(_) => return AppError::bad_request("The request body could not be read.").into_response(),
+    };
+    let nul = if form { has_nul_percent(&bytes) } else { has_nul_escape(&bytes) || bytes.contains(&0) };
+    if nul {
+        return AppError::Validation {
+            message: "Text may not contain the NUL character.".into(),
+            fields: FieldErrors::new(),
+        }
+        .into_response();
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await
+}
+
+/// The outer body limit (tower-http's) cut the body off.
+fn is_too_large(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.to_string().contains("length limit exceeded") {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
+
+/// `%00` in a form body.
+fn has_nul_percent(body: &[u8]) -> bool {
+    body.windows(3).any(|w| w == b"%00")
+}
+
+/// True when the JSON text escapes a NUL (`\u0000`); an escaped backslash followed by
+/// `u0000` is ordinary text.
+fn has_nul_escape(body: &[u8]) -> bool {
+    let mut i = 0;
+    while i < body.len() {
+        if body[i] == b'\\' {
+            if body[i + 1..].starts_with(b"u0000") {
+                return true;
+            }
+            i += 2; // skip the escaped character, whatever it is
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
 pub fn rejection_error(rejection: JsonRejection) -> AppError {
     match rejection {
         JsonRejection::JsonDataError(e) => {
@@ -107,4 +178,26 @@ fn json_content_type(headers: &http::HeaderMap) -> bool {
     let Some(ct) = headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
     let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{has_nul_escape, has_nul_percent};
+
+    #[test]
+    fn nul_in_forms() {
+        assert!(has_nul_percent(b"name=a%00b"));
+        assert!(!has_nul_percent(b"name=a%2500b"));
+    }
+
+    #[test]
+    fn nul_escapes_are_found_and_escaped_backslashes_are_not() {
+        assert!(has_nul_escape(br#"{"a": "x\u0000y"}"#));
+        assert!(has_nul_escape(br#"{"\u0000": 1}"#));
+        assert!(!has_nul_escape(br#"{"a": "x\\u0000y"}"#));
+        assert!(has_nul_escape(br#"{"a": "x\\\u0000y"}"#));
+        assert!(has_nul_escape(br#"{"a": "\u00001"}"#), "NUL then a digit");
+        assert!(!has_nul_escape(br#"{"a": "plain"}"#));
+        assert!(!has_nul_escape(br#"{"a": "ends with \\"}"#));
+    }
 }

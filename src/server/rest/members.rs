@@ -14,8 +14,8 @@ use serde::Deserialize;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RoleBody {
-    /// owner, admin, member or viewer
-    pub role: String,
+    /// Only an owner may make someone an owner or change an owner (403 otherwise).
+    pub role: Role,
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{id}/users", tag = "members",
@@ -43,9 +43,7 @@ pub async fn change_role(
 ) -> Result<Json<Member>, AppError> {
     let tenant = tenants::resolve(&state.pool, &id).await?;
     let user = parse_id(&user, "member")?;
-    let role =
-        Role::parse(&body.role).ok_or_else(|| AppError::invalid("role", "Choose owner, admin, member or viewer."))?;
-    Ok(Json(members::change_role(&state.pool, &caller, tenant, user, role).await?))
+    Ok(Json(members::change_role(&state.pool, &caller, tenant, user, body.role).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/tenants/{id}/members/{user_id}", tag = "members",
@@ -78,7 +76,9 @@ pub async fn list_invitations(
     description = "Invites someone by email; the email is sent at once (`last_error` says if it could not be).",
     params(("id" = String, Path, description = "Tenant id or slug")),
     responses((status = 201, body = Invitation), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+              (status = 409, body = ErrorBody, description = "Already a member, or the plan's seats are taken."),
+              (status = 422, body = ErrorBody),
+              (status = 429, body = ErrorBody, description = "The tenant sent as many invitation emails this hour as allowed ([auth].invitation_mails_per_hour).")))]
 pub async fn invite(
     State(state): State<AppState>,
     caller: Caller,
@@ -92,7 +92,9 @@ pub async fn invite(
 #[utoipa::path(post, path = "/api/v1/tenants/{id}/invitations/{invitation_id}/resend", tag = "members",
     description = "Sends a new link (the old one stops working) with a new expiry.",
     params(("id" = String, Path, description = "Tenant id or slug"), ("invitation_id" = String, Path, description = "Invitation id")),
-    responses((status = 200, body = Invitation), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = Invitation), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "The invitation is no longer pending."),
+              (status = 429, body = ErrorBody, description = "The tenant sent as many invitation emails this hour as allowed ([auth].invitation_mails_per_hour).")))]
 pub async fn resend(
     State(state): State<AppState>,
     caller: Caller,

@@ -105,8 +105,16 @@ pub fn openapi_json() -> String {
     DOC.get_or_init(|| serde_json::to_string_pretty(&document()).unwrap_or_else(|_| "{}".into())).clone()
 }
 
-async fn openapi() -> ([(http::header::HeaderName, &'static str); 1], String) {
-    ([(http::header::CONTENT_TYPE, "application/json")], openapi_json())
+/// The document as this deployment serves it: plans and regions are rows an operator
+/// manages, so the values a new tenant may name are listed from the database.
+async fn openapi(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let mut doc = document();
+    let plans: Vec<String> = crate::db::catalog::plans(&state.pool).await?.into_iter().map(|p| p.id).collect();
+    let regions: Vec<String> = crate::db::catalog::regions(&state.pool).await?.into_iter().map(|r| r.id).collect();
+    contract::catalog(&mut doc, &plans, &regions);
+    Ok(Json(doc))
 }
 
 /// An id in a path; anything that isn't one names nothing (404).
@@ -128,11 +136,42 @@ async fn signed_in_only(caller: Caller, req: axum::extract::Request, next: axum:
     next.run(req).await
 }
 
+/// Extractors that refuse a request (a query string or path segment of the wrong shape)
+/// answer in plain text; every REST answer is our JSON error instead, as documented.
+async fn json_errors(res: Response) -> Response {
+    let plain = res
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/plain"));
+    let status = res.status();
+    if !plain || !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let text = match axum::body::to_bytes(res.into_body(), 64 * 1024).await {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(_) => String::new(),
+    };
+    let message = if text.trim().is_empty() { status.canonical_reason().unwrap_or("Error").to_string() } else { text };
+    match status.as_u16() {
+        400 => AppError::bad_request(message).into_response(),
+        404 => AppError::not_found(message).into_response(),
+        413 => AppError::PayloadTooLarge(message).into_response(),
+        415 => AppError::UnsupportedMediaType(message).into_response(),
+        422 => AppError::Validation { message, fields: Default::default() }.into_response(),
+        _ => {
+            let body = serde_json::json!({ "error": { "code": "error", "message": message } });
+            (status, Json(body)).into_response()
+        }
+    }
+}
+
 pub fn router(max_body_bytes: usize) -> Router<AppState> {
     api()
         .0
         .route("/api/v1/{*rest}", any(not_found))
         .layer(axum::middleware::from_fn(signed_in_only))
+        .layer(axum::middleware::map_response(json_errors))
         .route("/api/v1/openapi.json", get(openapi))
         .method_not_allowed_fallback(|| async {
             (

@@ -3,7 +3,10 @@
 use super::json::{ApiJson, MaybeJson};
 use super::ErrorBody;
 use crate::error::AppError;
-use crate::model::{LifecycleAction, NewTenant, Page, Tenant, TenantQuery, TenantStats, TenantSummary, TenantUpdate};
+use crate::model::{
+    Isolation, LifecycleAction, NewTenant, Page, Tenant, TenantQuery, TenantStats, TenantStatus, TenantSummary,
+    TenantUpdate,
+};
 use crate::server::access::Caller;
 use crate::server::services::tenants as svc;
 use crate::server::state::AppState;
@@ -20,22 +23,23 @@ pub struct ReasonBody {
     /// A sentence for the people who will read the tenant's history. (Left out, it is
     /// refused with 422 naming the field, like every other missing value.)
     #[serde(default)]
-    #[schema(required = true, min_length = 1, max_length = 500, pattern = r"\S")]
+    #[schema(required = true, min_length = 1, max_length = 500, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub reason: String,
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants", tag = "tenants",
     params(
-        ("q" = Option<String>, Query, description = "Search name, slug or custom domain"),
-        ("status" = Option<String>, Query, description = "pending, provisioning, active, suspended, terminating, terminated or failed"),
-        ("plan" = Option<String>, Query, description = "Plan id"),
-        ("region" = Option<String>, Query, description = "Region id"),
-        ("isolation" = Option<String>, Query, description = "schema or row"),
-        ("sort" = Option<String>, Query, description = "name, slug, created_at or updated_at; prefix - for descending (default -created_at)"),
-        ("limit" = Option<u32>, Query, description = "1 to 100, default 25"),
-        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
+        ("q" = Option<String>, Query, description = "Search name, slug or custom domain", max_length = 200),
+        ("status" = Option<TenantStatus>, Query, description = "Only tenants in this status"),
+        ("plan" = Option<String>, Query, description = "Plan id", max_length = 100),
+        ("region" = Option<String>, Query, description = "Region id", max_length = 100),
+        ("isolation" = Option<Isolation>, Query, description = "Only tenants with this isolation model"),
+        ("sort" = Option<String>, Query, description = "name, slug, created_at or updated_at; prefix - for descending (default -created_at)",
+            pattern = r"^-?(name|slug|created_at|updated_at)$"),
+        ("limit" = Option<u32>, Query, description = "Page size, default 25", minimum = 1, maximum = 100),
+        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page, as the server gave it (anything else is a 400)", max_length = 512),
     ),
-    responses((status = 200, body = Page<TenantSummary>), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = Page<TenantSummary>)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -86,8 +90,9 @@ pub async fn update(
 #[utoipa::path(delete, path = "/api/v1/tenants/{id}", tag = "tenants",
     description = "Soft delete: the tenant moves through terminating to terminated (its data is exported, then removed) and the export is kept until the retention date. Waits up to 20 s for the workflow.",
     params(("id" = String, Path, description = "Tenant id or slug"),
-           ("reason" = String, Query, description = "Why the tenant is deleted (1 to 500 characters)", min_length = 1, max_length = 500, pattern = r"\S")),
-    responses((status = 200, body = Tenant), (status = 409, body = ErrorBody, description = "The tenant's status does not allow it, or another lifecycle action is running.")))]
+           ("reason" = String, Query, description = "Why the tenant is deleted (1 to 500 characters)", min_length = 1, max_length = 500, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")),
+    responses((status = 200, body = Tenant), (status = 409, body = ErrorBody, description = "The tenant's status does not allow it, or another lifecycle action is running."),
+              (status = 422, body = ErrorBody, description = "The reason is missing, blank or too long.")))]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,

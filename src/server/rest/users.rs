@@ -14,7 +14,8 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "users",
-    params(("q" = Option<String>, Query, description = "Search email or name"), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
+    params(("q" = Option<String>, Query, description = "Search email or name", max_length = 200),
+           ("cursor" = Option<String>, Query, description = "next_cursor of the previous page, as the server gave it (anything else is a 400)", max_length = 512)),
     responses((status = 200, body = Page<User>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,

@@ -17,8 +17,10 @@ use axum::Json;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RunFilter {
-    /// `open` (unfinished), or pending, running, compensating, succeeded, failed, discarded.
+    /// `open` (unfinished), `all`, or pending, running, compensating, succeeded, failed, discarded.
+    #[param(pattern = r"^(all|open|pending|running|compensating|succeeded|failed|discarded)$")]
     pub status: Option<String>,
 }
 

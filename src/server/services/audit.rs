@@ -22,11 +22,6 @@ fn scope(caller: &Caller, q: &AuditQuery) -> Result<TenantScope, AppError> {
     if q.limit.is_some_and(|n| !(1..=1000).contains(&n)) {
         return Err(AppError::bad_request("limit must be a whole number from 1 to 1000."));
     }
-    if let (Some(s), Some(u)) = (q.since, q.until) {
-        if s > u {
-            return Err(AppError::bad_request("since must be before until."));
-        }
-    }
     Ok(scope)
 }
 
@@ -98,6 +93,9 @@ pub async fn export_csv(
             }
         }
     })
+    // The body may be polled again after its end (response compression does); a fused
+    // stream answers "done" again instead of panicking.
+    .fuse()
     .boxed())
 }
 

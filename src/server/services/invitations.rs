@@ -50,9 +50,8 @@ pub async fn invite(
     caller.require_on(tenant, Permission::MembersManage)?;
     let email = normalize_email(email);
     check_email(&email).map_err(|m| AppError::invalid("email", m))?;
-    check_owner_rule(caller, tenant, None, Some(role)).map_err(|_| {
-        AppError::invalid("role", "Only an owner can invite another owner. Choose admin, member or viewer.")
-    })?;
+    check_owner_rule(caller, tenant, None, Some(role))
+        .map_err(|_| AppError::forbidden("Only an owner can invite another owner. Choose admin, member or viewer."))?;
     let mut tx = state.pool.begin().await?;
     db::tenants::lock(&mut *tx, tenant).await?;
     within_mail_limit(state, &mut tx, tenant).await?;

@@ -3,7 +3,7 @@
 
 use crate::db::{self, audit::NewEvent};
 use crate::error::{AppError, FieldErrors};
-use crate::model::validate::{check, check_reason, check_slug};
+use crate::model::validate::{check, check_reason, check_slug, is_reserved_slug};
 use crate::model::*;
 use crate::server::access::Caller;
 use crate::server::state::AppState;
@@ -83,6 +83,10 @@ fn snapshot(t: &Tenant) -> serde_json::Value {
 
 pub async fn create(state: &AppState, caller: &Caller, input: NewTenant) -> Result<Tenant, AppError> {
     caller.require(Permission::TenantsCreate)?;
+    // A reserved slug is taken (by the portal), like another tenant's: a conflict.
+    if let Some(slug) = input.slug.as_deref().map(str::trim).filter(|s| is_reserved_slug(s)) {
+        return Err(AppError::conflict_on("slug", format!("\u{201c}{slug}\u{201d} is reserved. Choose another.")));
+    }
     let v = input.validate()?;
     let mut tx = state.pool.begin().await?;
     let plan = db::catalog::plan(&mut *tx, &v.plan).await?;
@@ -94,15 +98,18 @@ pub async fn create(state: &AppState, caller: &Caller, input: NewTenant) -> Resu
     if !region_ok {
         check(&mut errors, "region", Err(format!("There is no region called \u{201c}{}\u{201d}.", v.region)));
     }
-    if let Some(p) = &plan {
-        check(&mut errors, "allocations", crate::model::plan::check_allocations(p, &v.allocations));
-    }
-    if let Some(d) = &v.domain {
-        check(&mut errors, "domain", claimable_domain(state, d));
+    if let Some(unknown) = crate::model::plan::unknown_resource(&v.allocations) {
+        check(&mut errors, "allocations", Err(unknown));
     }
     let Some(plan) = plan.filter(|_| errors.is_empty()) else {
         return Err(AppError::validation(errors));
     };
+    // Amounts above the plan's conflict with the plan as it now stands (operators edit plans).
+    crate::model::plan::check_allocations(&plan, &v.allocations)
+        .map_err(|m| AppError::conflict_on("allocations", m))?;
+    if let Some(d) = &v.domain {
+        claimable_domain(state, d).map_err(|m| AppError::conflict_on("domain", m))?;
+    }
     if v.domain.is_some() {
         within_domain_limit(&plan, v.allocations.get("custom_domains").copied())?;
     }
@@ -203,7 +210,7 @@ pub async fn update(state: &AppState, caller: &Caller, id: Uuid, change: TenantU
         after.metadata = m.clone();
     }
     if let Some(d) = after.domain.as_deref().filter(|d| Some(*d) != before.domain.as_deref()) {
-        claimable_domain(state, d).map_err(|m| AppError::invalid("domain", m))?;
+        claimable_domain(state, d).map_err(|m| AppError::conflict_on("domain", m))?;
         let plan = db::catalog::plan(&mut *tx, &after.plan).await?.ok_or_else(not_found)?;
         let allocated = db::tenants::allocation(&mut *tx, id, "custom_domains").await?;
         within_domain_limit(&plan, allocated)?;
