@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::hooks::{use_location, use_navigate};
-use leptos_router::{path, SsrMode};
+use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
 
 /// The Content-Security-Policy of every page: scripts only from this origin or carrying
 /// this response's nonce (Leptos puts it on its hydration scripts), WebAssembly allowed,
@@ -80,23 +80,60 @@ fn Layout() -> impl IntoView {
             <Show when=move || !bare()><Sidebar/></Show>
             <main class="main" id="main" tabindex="-1">
                 <Routes fallback=pages::not_found::NotFound>
-                    <Route path=path!("/") view=pages::dashboard::Dashboard ssr=SsrMode::Async/>
-                    <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async/>
-                    <Route path=path!("/invite/:token") view=pages::invite::InvitePage ssr=SsrMode::Async/>
-                    <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async/>
-                    <Route path=path!("/users") view=pages::users::UsersPage ssr=SsrMode::Async/>
-                    <Route path=path!("/tenants") view=pages::tenants::TenantList ssr=SsrMode::Async/>
-                    <Route path=path!("/tenants/new") view=pages::wizard::WizardPage ssr=SsrMode::Async/>
-                    <Route path=path!("/tenants/:id") view=pages::tenant::TenantPage ssr=SsrMode::Async/>
-                    <Route path=path!("/audit") view=pages::audit::AuditPage ssr=SsrMode::Async/>
-                    <Route path=path!("/workflows") view=pages::workflows::WorkflowsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/plans") view=pages::plans::PlansPage ssr=SsrMode::Async/>
-                    <Route path=path!("/api-docs") view=pages::api_docs::ApiDocs ssr=SsrMode::Async/>
-                    <Route path=path!("/status") view=pages::status::StatusPage ssr=SsrMode::Async/>
+                    <Route path=path!("/") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/tenants") view={Lazy::<TenantListRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/tenants/new") view={Lazy::<WizardRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/tenants/:id") view={Lazy::<TenantRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/workflows") view={Lazy::<WorkflowsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/plans") view={Lazy::<PlansRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/api-docs") view={Lazy::<ApiDocsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/status") view={Lazy::<StatusRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </div>
     }
+}
+
+/// Every page is a lazy route: its code is a chunk of its own in the release build
+/// (`cargo leptos build --release --split`), fetched when the page is first shown, so the
+/// first page loads only the shell and itself. Pages fetch their own data in their
+/// components, so a route's `data()` is empty.
+macro_rules! lazy_page {
+    ($($route:ident => $page:path),* $(,)?) => {$(
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                $page().into_any()
+            }
+        }
+    )*};
+}
+
+lazy_page! {
+    DashboardRoute => pages::dashboard::Dashboard,
+    LoginRoute => pages::login::LoginPage,
+    InviteRoute => pages::invite::InvitePage,
+    AccountRoute => pages::account::AccountPage,
+    UsersRoute => pages::users::UsersPage,
+    TenantListRoute => pages::tenants::TenantList,
+    WizardRoute => pages::wizard::WizardPage,
+    TenantRoute => pages::tenant::TenantPage,
+    AuditRoute => pages::audit::AuditPage,
+    WorkflowsRoute => pages::workflows::WorkflowsPage,
+    PlansRoute => pages::plans::PlansPage,
+    ApiDocsRoute => pages::api_docs::ApiDocs,
+    StatusRoute => pages::status::StatusPage,
 }
 
 #[component]

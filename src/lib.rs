@@ -25,9 +25,13 @@ pub fn hydrate() {
     let _ = leptos::server_fn::redirect::set_redirect_hook(|loc: &str| {
         let _ = leptos::prelude::window().location().set_href(loc);
     });
-    leptos::mount::hydrate_body(app::App);
-    // A marker for end-to-end tests (and curious people): the page is interactive now.
-    if let Some(body) = leptos::prelude::document().body() {
+    // Pages are lazy routes (their code may still be on its way), so hydration is async:
+    // it waits for the current page's chunk, then hydrates the whole body.
+    let body = leptos::prelude::document().body().expect("the page has a <body>");
+    wasm_bindgen_futures::spawn_local(async move {
+        let mounted = leptos::mount::hydrate_from_async(body.clone(), app::App).await;
+        mounted.forget();
+        // A marker for end-to-end tests and the benchmark: the page is interactive now.
         let _ = body.set_attribute("data-hydrated", "true");
-    }
+    });
 }
