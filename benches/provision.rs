@@ -31,7 +31,7 @@ use tenantry::model::NewTenant;
 use tenantry::server::access::Caller;
 use tenantry::server::config::Config;
 use tenantry::server::state::AppState;
-use tenantry::server::{rollout, storage, workflow, MIGRATOR};
+use tenantry::server::{rollout, storage, workers, workflow, MIGRATOR};
 use uuid::Uuid;
 
 mod common;
@@ -221,7 +221,8 @@ fn psql_baseline(url: &str, n: usize) -> Result<(Latency, Vec<String>)> {
 
 async fn measure(pool: &PgPool, url: &str, singles: usize, burst: usize, workers: usize) -> Result<bool> {
     let state = AppState::new(pool.clone(), config(workers));
-    workflow::spawn_workers(state.clone());
+    let _app = tenantry::server::app(state.clone());
+    let running = workers::start(state.clone(), workflow::workers(&state));
     tokio::time::sleep(Duration::from_millis(300)).await; // listener connected
     let mut check = Check { failed: 0 };
 
@@ -290,6 +291,7 @@ async fn measure(pool: &PgPool, url: &str, singles: usize, burst: usize, workers
             .await?;
     }
     println!("\n{} target(s) missed", check.failed);
+    running.shutdown(Duration::from_secs(5)).await;
     Ok(check.failed == 0)
 }
 

@@ -36,6 +36,9 @@ pub enum AppError {
     /// Too many attempts; try again after this many seconds.
     #[error("{message}")]
     TooManyRequests { message: String, retry_after_secs: u64 },
+    /// A part we depend on (the database) is unreachable for now; try again shortly.
+    #[error("{0}")]
+    Unavailable(String),
     /// Something failed on our side; the string is the reference id written to the log.
     #[error("Something went wrong on our side. Please try again; if it keeps happening, quote reference {0}.")]
     Internal(String),
@@ -95,7 +98,7 @@ impl AppError {
             Self::Validation { .. } => 422,
             Self::TooManyRequests { .. } => 429,
             Self::Internal(_) => 500,
-            Self::Transport(_) => 503,
+            Self::Unavailable(_) | Self::Transport(_) => 503,
         }
     }
 
@@ -111,7 +114,7 @@ impl AppError {
             Self::Validation { .. } => "validation_failed",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::Internal(_) => "internal",
-            Self::Transport(_) => "unavailable",
+            Self::Unavailable(_) | Self::Transport(_) => "unavailable",
         }
     }
 
@@ -167,10 +170,52 @@ mod ssr {
         }
     }
 
+    /// What people are told while the database can't be reached.
+    pub const DATABASE_AWAY: &str =
+        "The database can't be reached right now. Nothing was changed; please try again in a moment.";
+
+    impl AppError {
+        /// The error for a write that broke a constraint: the one `known` names for it
+        /// (constraint name → error), else a general 409 (unique) or 422 (foreign key,
+        /// check); anything that is not a constraint violation is handled as usual.
+        pub fn from_constraint(err: sqlx::Error, known: &[(&str, AppError)]) -> AppError {
+            let Some(db) = err.as_database_error() else { return err.into() };
+            if let Some(name) = db.constraint() {
+                if let Some((_, e)) = known.iter().find(|(k, _)| *k == name) {
+                    return e.clone();
+                }
+            }
+            match db.code().as_deref() {
+                Some("23505") => AppError::conflict("That already exists."),
+                Some("23503") => AppError::Validation {
+                    message: "That refers to something that does not exist.".into(),
+                    fields: Default::default(),
+                },
+                Some("23514") => AppError::Validation {
+                    message: "A value is outside what is allowed.".into(),
+                    fields: Default::default(),
+                },
+                _ => err.into(),
+            }
+        }
+    }
+
     impl From<sqlx::Error> for AppError {
         fn from(err: sqlx::Error) -> Self {
             if let sqlx::Error::RowNotFound = err {
                 return AppError::not_found("Not found.");
+            }
+            // The database is away (stopped, restarting, unreachable): a 503 the caller can
+            // retry, logged once as a warning rather than an internal error.
+            if matches!(
+                err,
+                sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_)
+            ) || err.as_database_error().is_some_and(|d| {
+                // admin_shutdown, crash_shutdown, cannot_connect_now
+                matches!(d.code().as_deref(), Some("57P01") | Some("57P02") | Some("57P03"))
+            }) {
+                tracing::warn!(error = %err, "database unavailable");
+                return AppError::Unavailable(DATABASE_AWAY.into());
             }
             if let Some(db) = err.as_database_error() {
                 // Serialization failures and lock timeouts under contention are a

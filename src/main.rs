@@ -66,8 +66,6 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
     if config.database.migrate_on_start {
         migrate(&pool).await?;
     }
-    auth::spawn_session_cleanup(pool.clone());
-    server::export::spawn_purge(pool.clone());
     start_dev_mail_sink(&config.mail).await?;
     let admin_email = std::env::var("TENANTRY_ADMIN_EMAIL").unwrap_or_else(|_| "admin@example.com".into());
     let admin_password = std::env::var("TENANTRY_ADMIN_PASSWORD").ok();
@@ -81,22 +79,35 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
         tracing::info!(tenants = config.demo.tenants, "loaded demo data into the empty database");
     }
     let addr = config.server.site_addr;
+    let metrics_listen = config.metrics.listen.trim().to_string();
     let state = AppState::new(pool.clone(), config);
-    // Background work shares the database with every other instance: workflow steps are
-    // claimed with SKIP LOCKED, template roll-outs per tenant the same way.
-    server::workflow::spawn_workers(state.clone());
-    server::rollout::spawn_catch_up(pool);
-    let app = server::app(state);
+    let app = server::app(state.clone());
+    if !metrics_listen.is_empty() {
+        let listener = tokio::net::TcpListener::bind(&metrics_listen).await.map_err(|e| {
+            anyhow::anyhow!(
+                "cannot listen on {metrics_listen} for /metrics: {e}. Choose another address with \
+                 TENANTRY_METRICS__LISTEN (or [metrics].listen in Leptos.toml)"
+            )
+        })?;
+        let metrics = server::metrics_app(pool.clone());
+        tokio::spawn(async move { axum::serve(listener, metrics).await });
+        tracing::info!("metrics on http://{metrics_listen}/metrics");
+    }
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
         anyhow::anyhow!(
             "cannot listen on {addr}: {e}. Stop what uses it, or choose another address with LEPTOS_SITE_ADDR \
              (or [server].site_addr in Leptos.toml)"
         )
     })?;
+    // Background work shares the database with every other instance: queue workers claim
+    // rows with SKIP LOCKED, periodic jobs take an advisory lock for their round.
+    let workers = server::workers::start(state.clone(), server::background::workers(&state));
     tracing::info!("Tenantry is listening on http://{addr}");
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    tracing::info!("stopping the background workers");
+    workers.shutdown(std::time::Duration::from_secs(15)).await;
     tracing::info!("stopped");
     Ok(())
 }

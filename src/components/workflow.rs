@@ -3,8 +3,7 @@
 //! `use_live` re-runs a loader every couple of seconds while something is unfinished.
 
 use crate::components::format::{opt_time, time};
-use crate::model::workflow::step_label;
-use crate::model::{RunStatus, WorkflowRun, WorkflowStep};
+use crate::model::{RunStatus, StepStatus, WorkflowRun, WorkflowStep};
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -41,13 +40,13 @@ pub fn RunBadge(status: RunStatus) -> impl IntoView {
     view! { <span class=format!("badge run-{}", status.as_str())>{status_label(status)}</span> }
 }
 
-fn step_icon(status: &str) -> (&'static str, &'static str) {
+fn step_icon(status: StepStatus) -> (&'static str, &'static str) {
     match status {
-        "succeeded" => ("✓", "Done"),
-        "running" => ("●", "Running"),
-        "failed" => ("✗", "Failed"),
-        "compensated" => ("↺", "Undone"),
-        _ => ("○", "Waiting"),
+        StepStatus::Succeeded => ("✓", "Done"),
+        StepStatus::Running => ("●", "Running"),
+        StepStatus::Failed => ("✗", "Failed"),
+        StepStatus::Compensated => ("↺", "Undone"),
+        StepStatus::Pending => ("○", "Waiting"),
     }
 }
 
@@ -63,14 +62,14 @@ fn duration(ms: Option<i32>) -> String {
 fn StepRow(step: WorkflowStep, current: bool) -> impl IntoView {
     // A step's row is written with its outcome, so the one under way is the run's current
     // step (unless it is waiting out a back-off after a failed attempt).
-    let status = if current && step.attempts == 0 { "running".to_string() } else { step.status.clone() };
-    let (icon, label) = step_icon(&status);
-    let retrying = status == "pending" && step.attempts > 0;
+    let status = if current && step.attempts == 0 { StepStatus::Running } else { step.status };
+    let (icon, label) = step_icon(status);
+    let retrying = status == StepStatus::Pending && step.attempts > 0;
     view! {
-        <li class=format!("step step-{status}")>
+        <li class=format!("step step-{}", status.as_str())>
             <span class="step-icon" aria-hidden="true">{icon}</span>
             <div class="step-main">
-                <span class="step-name">{step_label(&step.name)}</span>
+                <span class="step-name">{step.name.label()}</span>
                 <span class="sr-only">{format!(": {label}")}</span>
                 {step.error.clone().map(|e| view! {
                     <span class="step-error">{if retrying { format!("Retrying after: {e}") } else { e }}</span>
@@ -104,7 +103,7 @@ pub fn RunCard(
     };
     let steps = run.steps.clone();
     let current = matches!(run.status, RunStatus::Pending | RunStatus::Running)
-        .then(|| steps.iter().position(|s| s.status != "succeeded"))
+        .then(|| steps.iter().position(|s| s.status != StepStatus::Succeeded))
         .flatten();
     view! {
         <article class="card run-card" aria-label=format!("{} workflow", run.kind.label())>
@@ -138,7 +137,7 @@ pub fn RunCard(
             }
             {run.error.clone().filter(|_| run.status == RunStatus::Failed).map(|e| view! {
                 <div class="alert alert-error" role="alert">
-                    <strong>{format!("Failed at {}: ", run.failed_step.as_deref().map(step_label).unwrap_or("a step"))}</strong>
+                    <strong>{format!("Failed at {}: ", run.failed_step.map(|s| s.label()).unwrap_or("a step"))}</strong>
                     {e}
                     {(run.kind == crate::model::WorkflowKind::Provision).then_some(" Everything it had created was removed.")}
                 </div>

@@ -1,42 +1,94 @@
 //! The append-only audit trail.
 
 use crate::error::AppError;
-use crate::model::{AuditEvent, AuditQuery, Page};
-use crate::server::access::Actor;
+use crate::model::{Actor, AuditEvent, AuditQuery, Page};
+use serde_json::Value;
 use sqlx::{PgExecutor, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-/// One event to record, written in the same transaction as the change it describes.
+/// One event to record, written in the same transaction as the change it describes:
+///
+/// ```ignore
+/// NewEvent::about_tenant(id, "tenant.suspended").change(before, after).reason(Some(why)).record(tx, &actor)
+/// NewEvent::new("user.disabled", "user", id).record(tx, &actor)
+/// ```
+#[derive(Debug, Clone)]
 pub struct NewEvent<'a> {
-    pub tenant_id: Option<Uuid>,
-    pub action: &'a str,
-    pub target_type: &'a str,
-    pub target_id: Option<String>,
-    pub before: Option<serde_json::Value>,
-    pub after: Option<serde_json::Value>,
-    pub reason: Option<&'a str>,
+    tenant_id: Option<Uuid>,
+    action: &'a str,
+    target_type: &'a str,
+    target_id: Option<String>,
+    before: Option<Value>,
+    after: Option<Value>,
+    reason: Option<&'a str>,
 }
 
-pub async fn record(db: impl PgExecutor<'_>, actor: &Actor, e: NewEvent<'_>) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar!(
-        r#"insert into audit_events (actor_type, actor_id, actor_label, tenant_id, action,
-                                     target_type, target_id, before, after, reason, source_ip)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::text::inet)
-           returning id"#,
-        actor.kind.as_str(),
-        actor.id,
-        actor.label,
-        e.tenant_id,
-        e.action,
-        e.target_type,
-        e.target_id,
-        e.before,
-        e.after,
-        e.reason,
-        actor.source_ip.map(|ip| ip.to_string()),
-    )
-    .fetch_one(db)
-    .await?)
+impl<'a> NewEvent<'a> {
+    /// An event about `target_type` `target_id` (no tenant unless `.in_tenant`).
+    pub fn new(action: &'a str, target_type: &'a str, target_id: impl ToString) -> Self {
+        Self {
+            tenant_id: None,
+            action,
+            target_type,
+            target_id: Some(target_id.to_string()),
+            before: None,
+            after: None,
+            reason: None,
+        }
+    }
+
+    /// An event about a tenant itself.
+    pub fn about_tenant(tenant: Uuid, action: &'a str) -> Self {
+        Self::new(action, "tenant", tenant).in_tenant(tenant)
+    }
+
+    /// The tenant the event belongs to (its audit trail shows it).
+    pub fn in_tenant(mut self, tenant: Uuid) -> Self {
+        self.tenant_id = Some(tenant);
+        self
+    }
+
+    pub fn before(mut self, v: Value) -> Self {
+        self.before = Some(v);
+        self
+    }
+
+    pub fn after(mut self, v: Value) -> Self {
+        self.after = Some(v);
+        self
+    }
+
+    /// Before and after of the changed fields.
+    pub fn change(self, before: Value, after: Value) -> Self {
+        self.before(before).after(after)
+    }
+
+    pub fn reason(mut self, reason: Option<&'a str>) -> Self {
+        self.reason = reason;
+        self
+    }
+
+    pub async fn record(self, db: impl PgExecutor<'_>, actor: &Actor) -> Result<i64, AppError> {
+        Ok(sqlx::query_scalar!(
+            r#"insert into audit_events (actor_type, actor_id, actor_label, tenant_id, action,
+                                         target_type, target_id, before, after, reason, source_ip)
+               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::text::inet)
+               returning id"#,
+            actor.kind.as_str(),
+            actor.id,
+            actor.label,
+            self.tenant_id,
+            self.action,
+            self.target_type,
+            self.target_id,
+            self.before,
+            self.after,
+            self.reason,
+            actor.source_ip.map(|ip| ip.to_string()),
+        )
+        .fetch_one(db)
+        .await?)
+    }
 }
 
 pub const DEFAULT_LIMIT: u32 = 50;

@@ -79,12 +79,47 @@ pub async fn insert(
     .bind(expires_at)
     .fetch_one(db)
     .await
-    .map_err(|e| match e.as_database_error().and_then(|d| d.constraint()) {
-        Some("invitations_one_pending") => {
-            AppError::conflict_on("email", "That person already has a pending invitation. Resend it instead.")
-        }
-        _ => e.into(),
+    .map_err(|e| {
+        AppError::from_constraint(
+            e,
+            &[(
+                "invitations_one_pending",
+                AppError::conflict_on("email", "That person already has a pending invitation. Resend it instead."),
+            )],
+        )
     })
+}
+
+/// The pending invitation of `email` in the tenant, if any.
+pub async fn pending_id(db: impl PgExecutor<'_>, tenant: Uuid, email: &str) -> Result<Option<Uuid>, AppError> {
+    Ok(sqlx::query_scalar!(
+        "select id from invitations where tenant_id = $1 and email = $2 and status = 'pending'",
+        tenant,
+        email
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
+/// The pending invitation of `email` that was never mailed, locked for the transaction.
+pub async fn unsent_for_update(db: impl PgExecutor<'_>, tenant: Uuid, email: &str) -> Result<Option<Uuid>, AppError> {
+    Ok(sqlx::query_scalar!(
+        "select id from invitations
+          where tenant_id = $1 and email = $2 and status = 'pending' and sent_count = 0
+            for update",
+        tenant,
+        email
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Deletes the tenant's pending invitations (undoing provisioning's first admin).
+pub async fn delete_pending(db: impl PgExecutor<'_>, tenant: Uuid) -> Result<u64, AppError> {
+    Ok(sqlx::query!("delete from invitations where tenant_id = $1 and status = 'pending'", tenant)
+        .execute(db)
+        .await?
+        .rows_affected())
 }
 
 pub async fn get(db: impl PgExecutor<'_>, tenant: Uuid, id: Uuid) -> Result<Option<InvitationRow>, AppError> {

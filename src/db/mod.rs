@@ -1,14 +1,20 @@
 //! Queries, one module per table family. Each takes the executor it runs on (a pool or a
 //! transaction), so services decide what runs together.
 
+pub mod allocations;
 pub mod api_keys;
 pub mod audit;
 pub mod catalog;
+pub mod exports;
+pub mod health;
 pub mod invitations;
 pub mod memberships;
+pub mod outbox;
+pub mod rollouts;
 pub mod sessions;
 pub mod sign_ins;
 pub mod stats;
 pub mod tenants;
 pub mod users;
+pub mod workers;
 pub mod workflows;

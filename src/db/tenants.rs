@@ -1,6 +1,7 @@
 //! Queries on the `tenants` table.
 
 use crate::error::AppError;
+use crate::model::messages;
 use crate::model::{
     Branding, Count, Isolation, Page, Sort, SortField, Tenant, TenantQuery, TenantStatus, TenantSummary,
 };
@@ -103,15 +104,28 @@ pub async fn id_by_domain(db: impl PgExecutor<'_>, domain: &str) -> Result<Optio
         .await?)
 }
 
-/// The amount of a resource allocated to a tenant, if it has an allocation for it.
-pub async fn allocation(db: impl PgExecutor<'_>, tenant: Uuid, resource: &str) -> Result<Option<i64>, AppError> {
-    Ok(sqlx::query_scalar!(
-        "select amount from tenant_allocations where tenant_id = $1 and resource = $2",
-        tenant,
-        resource
+/// The tenant's status, locking its row for the rest of the transaction.
+pub async fn status_for_update(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<TenantStatus>, AppError> {
+    Ok(sqlx::query_scalar!(r#"select status as "status: TenantStatus" from tenants where id = $1 for update"#, id)
+        .fetch_optional(db)
+        .await?)
+}
+
+/// Adds `defaults` to the tenant's settings; the tenant's own values win.
+pub async fn merge_default_settings(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    defaults: &serde_json::Value,
+) -> Result<(), AppError> {
+    // `a || b` keeps b's keys.
+    sqlx::query!(
+        "update tenants set settings = $2::jsonb || settings where id = $1 and not (settings @> $2::jsonb)",
+        id,
+        defaults,
     )
-    .fetch_optional(db)
-    .await?)
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 pub struct Insert<'a> {
@@ -212,14 +226,15 @@ pub async fn set_status(
 
 /// Turns the constraint a write broke into a message about the field that caused it.
 fn constraint_error(err: sqlx::Error) -> AppError {
-    let constraint = err.as_database_error().and_then(|d| d.constraint()).unwrap_or_default();
-    match constraint {
-        "tenants_slug_key" => AppError::conflict_on("slug", "That slug is already taken."),
-        "tenants_domain_key" => AppError::conflict_on("domain", "Another tenant already uses this domain."),
-        "tenants_plan_id_fkey" => AppError::invalid("plan", "Unknown plan."),
-        "tenants_region_fkey" => AppError::invalid("region", "Unknown region."),
-        _ => err.into(),
-    }
+    AppError::from_constraint(
+        err,
+        &[
+            ("tenants_slug_key", AppError::conflict_on("slug", messages::SLUG_TAKEN)),
+            ("tenants_domain_key", AppError::conflict_on("domain", messages::DOMAIN_TAKEN)),
+            ("tenants_plan_id_fkey", AppError::invalid("plan", "Unknown plan.")),
+            ("tenants_region_fkey", AppError::invalid("region", "Unknown region.")),
+        ],
+    )
 }
 
 /// The keyset position after the last row of a page, tied to the sort it was made for.

@@ -69,9 +69,11 @@ pub async fn insert(
     .bind(is_platform_admin)
     .fetch_one(db)
     .await
-    .map_err(|e| match e.as_database_error().and_then(|d| d.constraint()) {
-        Some("users_email_key") => AppError::conflict_on("email", "Someone already has an account with that email."),
-        _ => e.into(),
+    .map_err(|e| {
+        AppError::from_constraint(
+            e,
+            &[("users_email_key", AppError::conflict_on("email", "Someone already has an account with that email."))],
+        )
     })
 }
 

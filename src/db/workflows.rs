@@ -1,62 +1,504 @@
-//! Reading workflow runs and their steps for the UI and the REST API (the engine in
-//! `server::workflow` writes them).
+//! Workflow runs and their steps (`workflow_runs`, `workflow_steps`): queued by the
+//! services, claimed and advanced by the engine (`server::workflow`), read by the UI and
+//! the REST API. Typed rows and sqlx-mapped enums throughout.
 
 use crate::error::AppError;
-use crate::model::{RunStatus, WorkflowKind, WorkflowRun, WorkflowStep};
+use crate::model::{messages, Actor, RunStatus, Step, StepStatus, WorkflowKind, WorkflowRun, WorkflowStep};
 use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::types::Json;
 use sqlx::PgExecutor;
+use std::time::Duration;
 use uuid::Uuid;
 
-type RunRow = (
-    Uuid,
-    String,
-    Uuid,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    serde_json::Value,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-    DateTime<Utc>,
-    serde_json::Value,
-);
+/// The NOTIFY channel that tells workers there is new work.
+pub const CHANNEL: &str = "tenantry_workflows";
 
-const SELECT: &str = "select r.id, r.kind, r.tenant_id, t.slug, t.name, r.status, r.error, r.failed_step, r.actor,
-        r.created_at, r.started_at, r.finished_at, r.next_run_at,
-        coalesce((select jsonb_agg(jsonb_build_object(
-                    'position', s.position, 'name', s.name, 'status', s.status, 'attempts', s.attempts,
-                    'started_at', s.started_at, 'finished_at', s.finished_at, 'duration_ms', s.duration_ms,
-                    'error', s.error) order by s.position)
-                  from workflow_steps s where s.run_id = r.id), '[]')
-   from workflow_runs r join tenants t on t.id = r.tenant_id";
+/// Queues a run and its steps in the caller's transaction; workers are woken when it
+/// commits. A tenant with an unfinished run gets 409.
+pub async fn enqueue(
+    db: &mut sqlx::PgConnection,
+    actor: &Actor,
+    kind: WorkflowKind,
+    tenant: Uuid,
+    input: Value,
+) -> Result<Uuid, AppError> {
+    let id = sqlx::query_scalar!(
+        "insert into workflow_runs (kind, tenant_id, input, actor) values ($1, $2, $3, $4)
+         on conflict (tenant_id) where status in ('pending', 'running', 'compensating') do nothing
+         returning id",
+        kind as WorkflowKind,
+        tenant,
+        input,
+        actor.to_json(),
+    )
+    .fetch_optional(&mut *db)
+    .await?
+    .ok_or_else(|| AppError::conflict(messages::RUN_OPEN))?;
+    let names: Vec<String> = kind.steps().iter().map(|s| s.as_str().to_string()).collect();
+    sqlx::query!(
+        "insert into workflow_steps (run_id, position, name)
+         select $1, p - 1, n from unnest($2::text[]) with ordinality as s(n, p)",
+        id,
+        &names,
+    )
+    .execute(&mut *db)
+    .await?;
+    notify(&mut *db, id).await?;
+    Ok(id)
+}
 
-fn to_run(r: RunRow) -> WorkflowRun {
-    let steps: Vec<WorkflowStep> = serde_json::from_value(r.13).unwrap_or_default();
-    WorkflowRun {
-        id: r.0,
-        kind: WorkflowKind::parse(&r.1).unwrap_or(WorkflowKind::Provision),
-        tenant_id: r.2,
-        tenant_slug: r.3,
-        tenant_name: r.4,
-        status: RunStatus::parse(&r.5).unwrap_or(RunStatus::Failed),
-        error: r.6,
-        failed_step: r.7,
-        requested_by: r.8["label"].as_str().unwrap_or("System").to_string(),
-        requested_by_id: r.8["id"].as_str().and_then(|s| Uuid::parse_str(s).ok()),
-        created_at: r.9,
-        started_at: r.10,
-        finished_at: r.11,
-        next_run_at: r.12,
-        steps,
+/// Wakes the workers (delivered when the transaction commits).
+pub async fn notify(db: impl PgExecutor<'_>, run: Uuid) -> Result<(), AppError> {
+    sqlx::query!("select pg_notify($1, $2)", CHANNEL, run.to_string()).execute(db).await?;
+    Ok(())
+}
+
+/// A claimed run, as the engine works on it.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: Uuid,
+    pub kind: WorkflowKind,
+    pub tenant_id: Uuid,
+    pub status: RunStatus,
+    pub input: Value,
+    pub cursor: i32,
+    pub actor: Value,
+}
+
+impl Claimed {
+    /// The person or key that asked for the run, for the audit events its steps write.
+    pub fn actor(&self) -> Actor {
+        Actor::from_json(&self.actor)
+    }
+}
+
+/// Claims one due run (or only `only`), holding its row lock until the transaction ends;
+/// runs another worker holds are skipped.
+pub async fn claim(db: impl PgExecutor<'_>, only: Option<Uuid>) -> Result<Option<Claimed>, AppError> {
+    Ok(sqlx::query_as!(
+        Claimed,
+        r#"select id, kind as "kind: WorkflowKind", tenant_id, status as "status: RunStatus", input, cursor, actor
+             from workflow_runs
+            where status in ('pending', 'running', 'compensating') and next_run_at <= now()
+              and ($1::uuid is null or id = $1)
+            order by next_run_at
+            limit 1
+            for update skip locked"#,
+        only,
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
+/// A run as it stands (for running one step again outside the engine).
+pub async fn claimed(db: impl PgExecutor<'_>, run: Uuid) -> Result<Claimed, AppError> {
+    Ok(sqlx::query_as!(
+        Claimed,
+        r#"select id, kind as "kind: WorkflowKind", tenant_id, status as "status: RunStatus", input, cursor, actor
+             from workflow_runs where id = $1"#,
+        run,
+    )
+    .fetch_one(db)
+    .await?)
+}
+
+/// One step's bookkeeping.
+#[derive(Debug, Clone)]
+pub struct StepRow {
+    pub name: Step,
+    pub status: StepStatus,
+    pub attempts: i32,
+}
+
+pub async fn step(db: impl PgExecutor<'_>, run: Uuid, position: i32) -> Result<StepRow, AppError> {
+    Ok(sqlx::query_as!(
+        StepRow,
+        r#"select name as "name: Step", status as "status: StepStatus", attempts
+             from workflow_steps where run_id = $1 and position = $2"#,
+        run,
+        position,
+    )
+    .fetch_one(db)
+    .await?)
+}
+
+/// A step that succeeded, with how long it took and what it produced.
+pub async fn step_succeeded(
+    db: impl PgExecutor<'_>,
+    run: Uuid,
+    position: i32,
+    attempts: i32,
+    took_ms: i32,
+    output: Option<Value>,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "update workflow_steps set status = 'succeeded', attempts = $3, finished_at = now(),
+                started_at = coalesce(started_at, now() - $4 * interval '1 millisecond'),
+                duration_ms = $4, error = null, output = $5
+          where run_id = $1 and position = $2",
+        run,
+        position,
+        attempts,
+        took_ms as f64,
+        output,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The run goes on with the step at `cursor`, due now.
+pub async fn advance(db: impl PgExecutor<'_>, run: Uuid, cursor: i32) -> Result<(), AppError> {
+    sqlx::query!(
+        "update workflow_runs set status = 'running', started_at = coalesce(started_at, now()), cursor = $2,
+                next_run_at = now(), error = null, updated_at = now()
+          where id = $1",
+        run,
+        cursor,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A failed attempt of a step: `Pending` (to be retried) or `Failed` (for good).
+pub async fn step_failed(
+    db: impl PgExecutor<'_>,
+    run: Uuid,
+    position: i32,
+    status: StepStatus,
+    attempts: i32,
+    took_ms: i32,
+    message: &str,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "update workflow_steps set status = $3, attempts = $4, duration_ms = $5, error = $6,
+                started_at = coalesce(started_at, now()),
+                finished_at = case when $3 = 'failed' then now() end
+          where run_id = $1 and position = $2",
+        run,
+        position,
+        status as StepStatus,
+        attempts,
+        took_ms,
+        message,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Records an attempt's error on a step without changing its status (compensation retries).
+pub async fn step_attempted(
+    db: impl PgExecutor<'_>,
+    run: Uuid,
+    position: i32,
+    attempts: i32,
+    message: &str,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "update workflow_steps set attempts = $3, error = $4 where run_id = $1 and position = $2",
+        run,
+        position,
+        attempts,
+        message,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn step_compensated(db: impl PgExecutor<'_>, run: Uuid, position: i32) -> Result<(), AppError> {
+    sqlx::query!("update workflow_steps set status = 'compensated' where run_id = $1 and position = $2", run, position)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The run waits `wait` before its next attempt; `error` (when given) says why.
+pub async fn retry_later(
+    db: impl PgExecutor<'_>,
+    run: Uuid,
+    wait: Duration,
+    error: Option<&str>,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "update workflow_runs set status = case when status = 'pending' then 'running' else status end,
+                started_at = coalesce(started_at, now()),
+                next_run_at = now() + $2 * interval '1 millisecond', error = coalesce($3, error), updated_at = now()
+          where id = $1",
+        run,
+        wait.as_millis() as f64,
+        error,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A permanent failure at `failed`: undo the completed steps, newest first, from `cursor`.
+pub async fn start_compensating(
+    db: impl PgExecutor<'_>,
+    run: Uuid,
+    cursor: i32,
+    error: &str,
+    failed: Step,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "update workflow_runs set status = 'compensating', cursor = $2, error = $3, failed_step = $4,
+                next_run_at = now(), updated_at = now()
+          where id = $1",
+        run,
+        cursor,
+        error,
+        failed as Step,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Moves the compensation cursor down, due now.
+pub async fn compensate_next(db: impl PgExecutor<'_>, run: Uuid, cursor: i32) -> Result<(), AppError> {
+    sqlx::query!(
+        "update workflow_runs set cursor = $2, next_run_at = now(), updated_at = now() where id = $1",
+        run,
+        cursor
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Ends the run; `failed` names the step it failed at, `error` (when given) replaces the
+/// recorded one.
+pub async fn finish(
+    db: impl PgExecutor<'_>,
+    run: Uuid,
+    status: RunStatus,
+    error: Option<&str>,
+    failed: Option<Step>,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "update workflow_runs set status = $2, error = coalesce($3, error), failed_step = coalesce($4, failed_step),
+                finished_at = now(), updated_at = now(), started_at = coalesce(started_at, now())
+          where id = $1",
+        run,
+        status as RunStatus,
+        error,
+        failed as Option<Step>,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn error_of(db: impl PgExecutor<'_>, run: Uuid) -> Result<Option<String>, AppError> {
+    Ok(sqlx::query_scalar!("select error from workflow_runs where id = $1", run).fetch_one(db).await?)
+}
+
+/// The run's status and cursor if it is unfinished and no worker holds it (for recording
+/// an attempt whose own transaction was abandoned).
+pub async fn lock_if_free(db: impl PgExecutor<'_>, run: Uuid) -> Result<Option<(RunStatus, i32)>, AppError> {
+    let row = sqlx::query!(
+        r#"select status as "status: RunStatus", cursor from workflow_runs
+            where id = $1 and status in ('pending', 'running', 'compensating')
+            for update skip locked"#,
+        run,
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| (r.status, r.cursor)))
+}
+
+/// Where a run stands and when it is next due (for waiting on it).
+pub async fn status_and_due(db: impl PgExecutor<'_>, run: Uuid) -> Result<(RunStatus, DateTime<Utc>), AppError> {
+    let r = sqlx::query!(r#"select status as "status: RunStatus", next_run_at from workflow_runs where id = $1"#, run)
+        .fetch_one(db)
+        .await?;
+    Ok((r.status, r.next_run_at))
+}
+
+/// When the next unfinished run falls due, if any.
+pub async fn next_due(db: impl PgExecutor<'_>) -> Result<Option<DateTime<Utc>>, AppError> {
+    Ok(sqlx::query_scalar!(
+        "select min(next_run_at) from workflow_runs where status in ('pending', 'running', 'compensating')"
+    )
+    .fetch_one(db)
+    .await?)
+}
+
+/// How long the oldest due run has been waiting (the workers' lag).
+pub async fn oldest_due_age(db: impl PgExecutor<'_>) -> Result<Option<Duration>, AppError> {
+    let secs = sqlx::query_scalar!(
+        r#"select extract(epoch from now() - min(next_run_at))::float8 as "secs"
+             from workflow_runs where status in ('pending', 'running', 'compensating') and next_run_at <= now()"#
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(secs.map(|s| Duration::from_secs_f64(s.max(0.0))))
+}
+
+/// Resets a failed run to run again from `from` (its steps from there back to pending).
+/// 409 when the run is not failed, or when the tenant has another unfinished run.
+pub async fn reset_for_retry(db: &mut sqlx::PgConnection, run: Uuid) -> Result<(), AppError> {
+    let row = sqlx::query!(
+        r#"select kind as "kind: WorkflowKind", status as "status: RunStatus", cursor
+             from workflow_runs where id = $1 for update"#,
+        run,
+    )
+    .fetch_optional(&mut *db)
+    .await?
+    .ok_or_else(|| AppError::not_found(messages::NO_RUN))?;
+    if row.status != RunStatus::Failed {
+        return Err(AppError::conflict(format!(
+            "Only a failed run can be retried; this one is {}.",
+            row.status.as_str()
+        )));
+    }
+    // Provisioning starts over (its completed steps were undone; every step is
+    // idempotent); the others go on from the step that failed.
+    let from = if row.kind == WorkflowKind::Provision { 0 } else { row.cursor.max(0) };
+    sqlx::query!(
+        "update workflow_steps set status = 'pending', attempts = 0, error = null, started_at = null,
+                finished_at = null, duration_ms = null
+          where run_id = $1 and position >= $2",
+        run,
+        from,
+    )
+    .execute(&mut *db)
+    .await?;
+    sqlx::query!(
+        "update workflow_runs set status = 'pending', cursor = $2, error = null, failed_step = null,
+                finished_at = null, next_run_at = now(), updated_at = now()
+          where id = $1",
+        run,
+        from,
+    )
+    .execute(&mut *db)
+    .await
+    .map_err(|e| {
+        AppError::from_constraint(e, &[("workflow_runs_one_open_per_tenant", AppError::conflict(messages::RUN_OPEN))])
+    })?;
+    notify(&mut *db, run).await
+}
+
+/// The tenant's unfinished run, if any.
+pub async fn open_for_tenant(db: impl PgExecutor<'_>, tenant: Uuid) -> Result<Option<(Uuid, WorkflowKind)>, AppError> {
+    let row = sqlx::query!(
+        r#"select id, kind as "kind: WorkflowKind" from workflow_runs
+            where tenant_id = $1 and status in ('pending', 'running', 'compensating')"#,
+        tenant,
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| (r.id, r.kind)))
+}
+
+/// Cancels a queued provisioning that no worker has started (the tenant is being deleted);
+/// false when it is under way.
+pub async fn cancel_unstarted(db: impl PgExecutor<'_>, run: Uuid) -> Result<bool, AppError> {
+    let done = sqlx::query!(
+        "update workflow_runs set status = 'discarded', error = 'Cancelled: the tenant was deleted.',
+                finished_at = now(), updated_at = now()
+          where id = (select id from workflow_runs where id = $1 and status = 'pending' and cursor = 0
+                      for update skip locked)",
+        run,
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Gives up a failed run (discard).
+pub async fn discard(db: impl PgExecutor<'_>, run: Uuid) -> Result<bool, AppError> {
+    let done = sqlx::query!(
+        "update workflow_runs set status = 'discarded', updated_at = now() where id = $1 and status = 'failed'",
+        run
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The input of the tenant's newest provisioning run, so a retry is asked the same.
+pub async fn last_provision_input(db: impl PgExecutor<'_>, tenant: Uuid) -> Result<Option<Value>, AppError> {
+    Ok(sqlx::query_scalar!(
+        "select input from workflow_runs where tenant_id = $1 and kind = 'provision' order by created_at desc limit 1",
+        tenant,
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
+/// What a step produced (a test and the verification step read it).
+pub async fn step_output(db: impl PgExecutor<'_>, run: Uuid, step: Step) -> Result<Option<Value>, AppError> {
+    Ok(sqlx::query_scalar!("select output from workflow_steps where run_id = $1 and name = $2", run, step as Step,)
+        .fetch_optional(db)
+        .await?
+        .flatten())
+}
+
+/// A run with its tenant and steps, as the UI shows it.
+struct RunRow {
+    id: Uuid,
+    kind: WorkflowKind,
+    tenant_id: Uuid,
+    tenant_slug: String,
+    tenant_name: String,
+    status: RunStatus,
+    error: Option<String>,
+    failed_step: Option<Step>,
+    actor: Value,
+    created_at: DateTime<Utc>,
+    started_at: Option<DateTime<Utc>>,
+    finished_at: Option<DateTime<Utc>>,
+    next_run_at: DateTime<Utc>,
+    steps: Json<Vec<WorkflowStep>>,
+}
+
+impl From<RunRow> for WorkflowRun {
+    fn from(r: RunRow) -> Self {
+        let actor = Actor::from_json(&r.actor);
+        WorkflowRun {
+            id: r.id,
+            kind: r.kind,
+            tenant_id: r.tenant_id,
+            tenant_slug: r.tenant_slug,
+            tenant_name: r.tenant_name,
+            status: r.status,
+            error: r.error,
+            failed_step: r.failed_step,
+            requested_by: actor.label,
+            requested_by_id: actor.id,
+            created_at: r.created_at,
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+            next_run_at: r.next_run_at,
+            steps: r.steps.0,
+        }
     }
 }
 
 pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<WorkflowRun>, AppError> {
-    let row: Option<RunRow> = sqlx::query_as(&format!("{SELECT} where r.id = $1")).bind(id).fetch_optional(db).await?;
-    Ok(row.map(to_run))
+    let row = sqlx::query_as!(
+        RunRow,
+        r#"select r.id, r.kind as "kind: WorkflowKind", r.tenant_id, t.slug as tenant_slug, t.name as tenant_name,
+                  r.status as "status: RunStatus", r.error, r.failed_step as "failed_step: Step", r.actor,
+                  r.created_at, r.started_at, r.finished_at, r.next_run_at,
+                  coalesce((select jsonb_agg(jsonb_build_object(
+                              'position', s.position, 'name', s.name, 'status', s.status, 'attempts', s.attempts,
+                              'started_at', s.started_at, 'finished_at', s.finished_at, 'duration_ms', s.duration_ms,
+                              'error', s.error) order by s.position)
+                            from workflow_steps s where s.run_id = r.id), '[]') as "steps!: Json<Vec<WorkflowStep>>"
+             from workflow_runs r join tenants t on t.id = r.tenant_id
+            where r.id = $1"#,
+        id,
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(WorkflowRun::from))
 }
 
 /// Runs, newest first: of one tenant, or of the tenants in `scope` (None: all), optionally
@@ -68,21 +510,30 @@ pub async fn list(
     status: Option<&str>,
     limit: i64,
 ) -> Result<Vec<WorkflowRun>, AppError> {
-    let rows: Vec<RunRow> = sqlx::query_as(&format!(
-        "{SELECT}
-          where ($1::uuid is null or r.tenant_id = $1)
-            and ($2::uuid[] is null or r.tenant_id = any($2))
-            and ($3::text is null
-                 or ($3 = 'open' and r.status in ('pending', 'running', 'compensating'))
-                 or r.status = $3)
-          order by r.created_at desc, r.id
-          limit $4"
-    ))
-    .bind(tenant)
-    .bind(scope)
-    .bind(status)
-    .bind(limit.clamp(1, 200))
+    let rows = sqlx::query_as!(
+        RunRow,
+        r#"select r.id, r.kind as "kind: WorkflowKind", r.tenant_id, t.slug as tenant_slug, t.name as tenant_name,
+                  r.status as "status: RunStatus", r.error, r.failed_step as "failed_step: Step", r.actor,
+                  r.created_at, r.started_at, r.finished_at, r.next_run_at,
+                  coalesce((select jsonb_agg(jsonb_build_object(
+                              'position', s.position, 'name', s.name, 'status', s.status, 'attempts', s.attempts,
+                              'started_at', s.started_at, 'finished_at', s.finished_at, 'duration_ms', s.duration_ms,
+                              'error', s.error) order by s.position)
+                            from workflow_steps s where s.run_id = r.id), '[]') as "steps!: Json<Vec<WorkflowStep>>"
+             from workflow_runs r join tenants t on t.id = r.tenant_id
+            where ($1::uuid is null or r.tenant_id = $1)
+              and ($2::uuid[] is null or r.tenant_id = any($2))
+              and ($3::text is null
+                   or ($3 = 'open' and r.status in ('pending', 'running', 'compensating'))
+                   or r.status = $3)
+            order by r.created_at desc, r.id
+            limit $4"#,
+        tenant,
+        scope,
+        status,
+        limit.clamp(1, 200),
+    )
     .fetch_all(db)
     .await?;
-    Ok(rows.into_iter().map(to_run).collect())
+    Ok(rows.into_iter().map(WorkflowRun::from).collect())
 }

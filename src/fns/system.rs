@@ -1,11 +1,14 @@
-//! Server functions about the portal itself: readiness and the API description.
+//! Server functions about the portal itself: readiness, background workers and the API
+//! description.
 
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-use crate::{fns::respond, model::Permission, server::access::Caller, server::state::AppState};
+use crate::{
+    fns::respond, model::Permission, server::access::Caller, server::services::system, server::state::AppState,
+};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PortalHealth {
@@ -14,20 +17,51 @@ pub struct PortalHealth {
     pub migrations_applied: i64,
     pub migrations_expected: i64,
     pub version: String,
+    /// Every instance's background workers.
+    pub workers: Vec<WorkerInfo>,
+}
+
+/// One background worker on one instance, as the status page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkerInfo {
+    pub host: String,
+    pub worker: String,
+    pub status: String,
+    pub lag_ms: Option<i64>,
+    pub last_error: Option<String>,
+    pub beat_at: chrono::DateTime<chrono::Utc>,
+    pub stale: bool,
+    pub this_instance: bool,
 }
 
 #[server]
 pub async fn system_status() -> Result<PortalHealth, AppError> {
     respond(
         async {
-            Caller::current().require(Permission::TenantRead)?;
-            let r = crate::server::rest::health::check(&AppState::from_context()?).await;
+            let caller = Caller::current();
+            caller.require(Permission::TenantRead)?;
+            let state = AppState::from_context()?;
+            let r = system::readiness(&state).await;
+            let workers = system::workers(&state, &caller).await.unwrap_or_default();
             Ok(PortalHealth {
                 ready: r.status == "ready",
                 database: r.database,
                 migrations_applied: r.migrations_applied,
                 migrations_expected: r.migrations_expected,
                 version: env!("CARGO_PKG_VERSION").into(),
+                workers: workers
+                    .into_iter()
+                    .map(|w| WorkerInfo {
+                        host: w.host,
+                        worker: w.worker,
+                        status: w.status,
+                        lag_ms: w.lag_ms,
+                        last_error: w.last_error,
+                        beat_at: w.beat_at,
+                        stale: w.stale,
+                        this_instance: w.this_instance,
+                    })
+                    .collect(),
             })
         }
         .await,
@@ -50,9 +84,7 @@ pub struct ApiOperation {
 pub async fn api_operations() -> Result<Vec<ApiOperation>, AppError> {
     respond(
         async {
-            Caller::current().require(Permission::TenantRead)?;
-            let doc: serde_json::Value = serde_json::from_str(&crate::server::rest::openapi_json())
-                .map_err(|e| AppError::internal("openapi", e))?;
+            let doc = system::api_document(&AppState::from_context()?, &Caller::current())?;
             let mut ops = Vec::new();
             if let Some(paths) = doc["paths"].as_object() {
                 for (path, item) in paths {

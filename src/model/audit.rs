@@ -2,7 +2,57 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
 use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKind {
+    System,
+    User,
+    ApiKey,
+}
+
+impl ActorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::System => "system",
+            Self::User => "user",
+            Self::ApiKey => "api_key",
+        }
+    }
+}
+
+/// Who an audit event is attributed to: the person or key behind a request, or the
+/// system. Kept with a workflow run (as JSON) so its steps' events name who asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub kind: ActorKind,
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    pub label: String,
+    #[serde(default, rename = "ip")]
+    pub source_ip: Option<IpAddr>,
+}
+
+impl Actor {
+    pub fn system(source_ip: Option<IpAddr>) -> Self {
+        Self { kind: ActorKind::System, id: None, label: "System".into(), source_ip }
+    }
+
+    pub fn user(id: Uuid, email: &str, source_ip: Option<IpAddr>) -> Self {
+        Self { kind: ActorKind::User, id: Some(id), label: email.to_string(), source_ip }
+    }
+
+    /// An actor stored as JSON; anything unreadable is the system.
+    pub fn from_json(v: &serde_json::Value) -> Self {
+        serde_json::from_value(v.clone()).unwrap_or_else(|_| Self::system(None))
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
@@ -74,4 +124,20 @@ pub struct AuditQuery {
     pub limit: Option<u32>,
     /// The id of the last event seen; the next page holds older events.
     pub cursor: Option<String>,
+}
+
+#[cfg(test)]
+mod actor_tests {
+    use super::*;
+
+    #[test]
+    fn actors_round_trip_through_json() {
+        let a = Actor::user(Uuid::nil(), "a@example.com", Some("10.0.0.1".parse().unwrap()));
+        assert_eq!(Actor::from_json(&a.to_json()), a);
+        assert_eq!(a.to_json()["ip"], "10.0.0.1");
+        // Runs stored before this type existed: {"kind", "id", "label", "ip"} as strings.
+        let old = serde_json::json!({ "kind": "api_key", "id": null, "label": "API key x", "ip": null });
+        assert_eq!(Actor::from_json(&old).kind, ActorKind::ApiKey);
+        assert_eq!(Actor::from_json(&serde_json::json!({})).kind, ActorKind::System);
+    }
 }

@@ -28,6 +28,7 @@ macro_rules! string_schema {
 pub(crate) use string_schema;
 pub mod audit;
 pub mod identity;
+pub mod messages;
 pub mod plan;
 pub mod query;
 pub mod stats;
@@ -39,7 +40,7 @@ pub mod wizard;
 pub mod workflow;
 
 pub use access::{Me, Permission, Role, Scope, TenantMembership};
-pub use audit::{AuditEvent, AuditQuery};
+pub use audit::{Actor, ActorKind, AuditEvent, AuditQuery};
 pub use identity::*;
 pub use plan::{Catalog, Plan, Region};
 pub use query::{Page, Sort, SortField, TenantQuery};
@@ -48,5 +49,6 @@ pub use status::{LifecycleAction, TenantStatus};
 pub use tenant::{Branding, Isolation, NewTenant, Tenant, TenantSummary, TenantUpdate, ValidNewTenant};
 pub use wizard::{WizardData, WizardDraft};
 pub use workflow::{
-    ExportInfo, Rollout, RunStatus, TemplateStatus, VersionCount, WorkflowKind, WorkflowRun, WorkflowStep,
+    ExportInfo, ProvisionInput, Rollout, RunStatus, Step, StepStatus, TemplateStatus, VersionCount, WorkflowKind,
+    WorkflowRun, WorkflowStep,
 };

@@ -4,9 +4,20 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// What provisioning needs beyond the tenant row: the wizard's first admin and resources.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProvisionInput {
+    #[serde(default)]
+    pub first_admin_email: Option<String>,
+    /// Resource → amount, overriding the plan's defaults (within its bounds).
+    #[serde(default)]
+    pub allocations: std::collections::BTreeMap<String, i64>,
+}
+
 /// What a workflow does to its tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::Type))]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "text", rename_all = "snake_case"))]
 #[serde(rename_all = "snake_case")]
 pub enum WorkflowKind {
     Provision,
@@ -40,48 +51,146 @@ impl WorkflowKind {
         }
     }
 
-    /// The steps, in order. The engine runs them by name, so a name is forever.
-    pub fn steps(self) -> &'static [&'static str] {
+    /// The steps, in order.
+    pub fn steps(self) -> &'static [Step] {
+        use Step::*;
         match self {
-            Self::Provision => &[
-                "validate",
-                "create_storage",
-                "apply_template",
-                "configure_defaults",
-                "first_admin",
-                "notify",
-                "activate",
-            ],
-            Self::Suspend => &["block_access"],
-            Self::Resume => &["restore_access"],
-            Self::Terminate => &["export_data", "revoke_access", "drop_storage", "verify_removed", "mark_terminated"],
+            Self::Provision => {
+                &[Validate, CreateStorage, ApplyTemplate, ConfigureDefaults, FirstAdmin, Notify, Activate]
+            }
+            Self::Suspend => &[BlockAccess],
+            Self::Resume => &[RestoreAccess],
+            Self::Terminate => &[ExportData, RevokeAccess, DropStorage, VerifyRemoved, MarkTerminated],
         }
     }
 }
 
-/// A person-readable name for a step.
-pub fn step_label(name: &str) -> &'static str {
-    match name {
-        "validate" => "Validate",
-        "create_storage" => "Create storage",
-        "apply_template" => "Apply tenant template",
-        "configure_defaults" => "Configure defaults",
-        "first_admin" => "Invite the first admin",
-        "notify" => "Notify",
-        "activate" => "Activate",
-        "block_access" => "Block access",
-        "restore_access" => "Restore access",
-        "export_data" => "Export data",
-        "revoke_access" => "Revoke access",
-        "drop_storage" => "Delete storage",
-        "verify_removed" => "Verify deletion",
-        "mark_terminated" => "Mark terminated",
-        _ => "Step",
+/// A workflow step. Stored by name (`as_str`), so a name is forever; adding or renaming a
+/// step is checked by the compiler wherever steps are matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::Type))]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "text", rename_all = "snake_case"))]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    Validate,
+    CreateStorage,
+    ApplyTemplate,
+    ConfigureDefaults,
+    FirstAdmin,
+    Notify,
+    Activate,
+    BlockAccess,
+    RestoreAccess,
+    ExportData,
+    RevokeAccess,
+    DropStorage,
+    VerifyRemoved,
+    MarkTerminated,
+}
+
+impl Step {
+    pub const ALL: [Step; 14] = [
+        Self::Validate,
+        Self::CreateStorage,
+        Self::ApplyTemplate,
+        Self::ConfigureDefaults,
+        Self::FirstAdmin,
+        Self::Notify,
+        Self::Activate,
+        Self::BlockAccess,
+        Self::RestoreAccess,
+        Self::ExportData,
+        Self::RevokeAccess,
+        Self::DropStorage,
+        Self::VerifyRemoved,
+        Self::MarkTerminated,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Validate => "validate",
+            Self::CreateStorage => "create_storage",
+            Self::ApplyTemplate => "apply_template",
+            Self::ConfigureDefaults => "configure_defaults",
+            Self::FirstAdmin => "first_admin",
+            Self::Notify => "notify",
+            Self::Activate => "activate",
+            Self::BlockAccess => "block_access",
+            Self::RestoreAccess => "restore_access",
+            Self::ExportData => "export_data",
+            Self::RevokeAccess => "revoke_access",
+            Self::DropStorage => "drop_storage",
+            Self::VerifyRemoved => "verify_removed",
+            Self::MarkTerminated => "mark_terminated",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// A person-readable name.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Validate => "Validate",
+            Self::CreateStorage => "Create storage",
+            Self::ApplyTemplate => "Apply tenant template",
+            Self::ConfigureDefaults => "Configure defaults",
+            Self::FirstAdmin => "Invite the first admin",
+            Self::Notify => "Notify",
+            Self::Activate => "Activate",
+            Self::BlockAccess => "Block access",
+            Self::RestoreAccess => "Restore access",
+            Self::ExportData => "Export data",
+            Self::RevokeAccess => "Revoke access",
+            Self::DropStorage => "Delete storage",
+            Self::VerifyRemoved => "Verify deletion",
+            Self::MarkTerminated => "Mark terminated",
+        }
+    }
+
+    /// Whether the step has an effect outside the database (email). The engine runs the
+    /// steps before such a step together in one transaction, and commits before it, so a
+    /// rolled-back attempt can never leave an email sent for work that did not happen.
+    pub fn leaves_the_database(self) -> bool {
+        matches!(self, Self::Notify)
+    }
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a step stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::Type))]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "text", rename_all = "snake_case"))]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+    Compensated,
+}
+
+impl StepStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Compensated => "compensated",
+        }
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::Type))]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "text", rename_all = "snake_case"))]
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
     Pending,
@@ -121,9 +230,8 @@ impl RunStatus {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WorkflowStep {
     pub position: i32,
-    pub name: String,
-    /// pending, running, succeeded, failed or compensated.
-    pub status: String,
+    pub name: Step,
+    pub status: StepStatus,
     pub attempts: i32,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
@@ -141,7 +249,7 @@ pub struct WorkflowRun {
     pub tenant_name: String,
     pub status: RunStatus,
     pub error: Option<String>,
-    pub failed_step: Option<String>,
+    pub failed_step: Option<Step>,
     pub requested_by: String,
     /// The person (or key) behind `requested_by`; the server's own, for redaction.
     #[serde(skip)]
@@ -157,7 +265,7 @@ pub struct WorkflowRun {
 impl WorkflowRun {
     /// Steps finished (succeeded) out of all, for progress bars.
     pub fn progress(&self) -> (usize, usize) {
-        (self.steps.iter().filter(|s| s.status == "succeeded").count(), self.steps.len())
+        (self.steps.iter().filter(|s| s.status == StepStatus::Succeeded).count(), self.steps.len())
     }
 }
 

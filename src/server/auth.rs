@@ -193,6 +193,11 @@ pub fn random_token(bytes: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
 }
 
+/// Compares secrets in time independent of where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// SHA-256, for high-entropy secrets (API keys, invitation tokens): they cannot be guessed,
 /// so a fast hash is right and lookups stay cheap.
 pub fn sha256(secret: &str) -> Vec<u8> {
@@ -213,20 +218,6 @@ pub fn layer(pool: &PgPool, cfg: &AuthConfig) -> AuthLayer {
         // at most once a minute rather than writing the session on every request.
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(cfg.idle_timeout_mins.max(1) as i64)));
     AuthManagerLayerBuilder::new(Backend::new(pool.clone()), sessions).build()
-}
-
-/// Deletes expired sessions now and then. Every instance may run it; deleting twice is harmless.
-pub fn spawn_session_cleanup(pool: PgPool) {
-    tokio::spawn(async move {
-        let store = PgSessionStore::new(pool);
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
-        loop {
-            tick.tick().await;
-            if let Err(e) = tower_sessions::session_store::ExpiredDeletion::delete_expired(&store).await {
-                tracing::warn!(error = %e, "could not delete expired sessions");
-            }
-        }
-    });
 }
 
 #[cfg(test)]
@@ -256,6 +247,13 @@ mod tests {
             assert!(!t.await.unwrap());
         }
         assert_eq!(bounded.peak(), 2, "twelve callers, never more than two hashing at once");
+    }
+
+    #[test]
+    fn constant_time_comparison() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
     }
 
     #[test]

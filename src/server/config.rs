@@ -17,6 +17,17 @@ pub struct Config {
     pub mail: MailConfig,
     pub tenancy: TenancyConfig,
     pub workflows: WorkflowsConfig,
+    pub metrics: MetricsConfig,
+}
+
+/// `/metrics` (Prometheus): served on its own listener (`listen`, e.g. 127.0.0.1:9464,
+/// off the public one), or on the main listener to callers sending
+/// `Authorization: Bearer <token>`; with neither it is not served.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MetricsConfig {
+    pub listen: String,
+    pub token: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -6,7 +6,9 @@
 //! id), so an export can never contain another tenant's rows. Kept in `tenant_exports`
 //! (the server keeps no files) until the retention date.
 
+use crate::db;
 use crate::error::AppError;
+use crate::model::messages;
 use crate::server::storage;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -28,7 +30,7 @@ pub async fn export_tenant(
         .bind(tenant)
         .fetch_optional(&mut *db)
         .await?
-        .ok_or_else(|| AppError::not_found("No tenant has that id or slug."))?;
+        .ok_or_else(|| AppError::not_found(messages::NO_TENANT))?;
     let slug = record["slug"].as_str().unwrap_or("tenant").to_string();
     // Slugs are already path-safe; the export's own names come from the same rule.
     let slug = file_stem(&slug, &mut Default::default());
@@ -107,19 +109,18 @@ pub async fn export_tenant(
     let bytes = archive.into_inner().map_err(|e| AppError::internal("export archive", e))?;
     let digest = hex(&Sha256::digest(&bytes));
     let file_name = format!("{slug}-export-{}.tar", created_at.format("%Y%m%d-%H%M%S"));
-    let id: Uuid = sqlx::query_scalar(
-        "insert into tenant_exports (tenant_id, run_id, file_name, content_type, bytes, sha256, manifest, expires_at)
-         values ($1, $2, $3, 'application/x-tar', $4, $5, $6, now() + make_interval(days => $7::int))
-         returning id",
+    let id = db::exports::insert(
+        &mut *db,
+        db::exports::NewExport {
+            tenant,
+            run,
+            file_name: &file_name,
+            bytes: &bytes,
+            sha256: &digest,
+            manifest: &manifest,
+            keep_days: keep_days as i32,
+        },
     )
-    .bind(tenant)
-    .bind(run)
-    .bind(&file_name)
-    .bind(&bytes)
-    .bind(&digest)
-    .bind(&manifest)
-    .bind(keep_days as i32)
-    .fetch_one(&mut *db)
     .await?;
     Ok((id, manifest))
 }
@@ -185,48 +186,13 @@ async fn tenant_tables(db: &mut PgConnection, tenant: Uuid) -> Result<Vec<(Strin
     }
 }
 
-/// The exports of a tenant that are still kept, with their expiry: what remains of a
-/// terminated tenant on purpose.
-pub async fn kept(db: &mut PgConnection, tenant: Uuid) -> Result<Value, AppError> {
-    Ok(sqlx::query_scalar!(
-        r#"select coalesce(jsonb_agg(jsonb_build_object('export', id, 'file_name', file_name, 'sha256', sha256,
-                                                       'expires_at', expires_at) order by created_at), '[]')
-                  as "kept!"
-             from tenant_exports where tenant_id = $1 and purged_at is null"#,
-        tenant
-    )
-    .fetch_one(&mut *db)
-    .await?)
-}
-
-/// Deletes the bytes of every export past its expiry (the row stays, with its manifest
-/// and checksum, as the record of what was exported). Answers how many were purged.
-/// Instances may run it at once: each row is purged by one statement, once.
+/// Deletes the bytes of every export past its expiry; answers how many were purged.
 pub async fn purge_expired(pool: &sqlx::PgPool) -> Result<u64, AppError> {
-    let purged = sqlx::query!(
-        "update tenant_exports set bytes = null, purged_at = now()
-          where purged_at is null and expires_at <= now()"
-    )
-    .execute(pool)
-    .await?
-    .rows_affected();
+    let purged = db::exports::purge_expired(pool).await?;
     if purged > 0 {
         tracing::info!(purged, "deleted the data of expired tenant exports");
     }
     Ok(purged)
-}
-
-/// Purges expired exports every ten minutes (and once at start).
-pub fn spawn_purge(pool: sqlx::PgPool) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
-        loop {
-            tick.tick().await;
-            if let Err(e) = purge_expired(&pool).await {
-                tracing::warn!(error = %e, "could not purge expired exports");
-            }
-        }
-    });
 }
 
 #[cfg(test)]

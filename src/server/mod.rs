@@ -3,11 +3,13 @@
 
 pub mod access;
 pub mod auth;
+pub mod background;
 pub mod config;
 pub mod demo;
 pub mod export;
 pub mod mail;
 pub mod mail_sink;
+pub mod metrics;
 pub mod rest;
 pub mod rollout;
 pub mod services;
@@ -15,6 +17,7 @@ pub mod session_store;
 pub mod state;
 pub mod storage;
 pub mod telemetry;
+pub mod workers;
 pub mod workflow;
 
 use axum::response::{IntoResponse, Response};
@@ -36,8 +39,19 @@ use tower_http::trace::TraceLayer;
 /// The control-plane migrations, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
+/// Wires the layers together: the services reach the workflow engine and the REST API's
+/// description through these hooks (they sit below both).
+fn install_hooks(state: &AppState) {
+    let _ = state.hooks.drive.set(std::sync::Arc::new(|s: AppState, run, deadline| {
+        Box::pin(async move { workflow::drive(&s, run, deadline).await })
+    }));
+    let _ = state.hooks.api_document.set(rest::document());
+}
+
 /// The whole HTTP application: REST API, server functions, pages and static files.
 pub fn app(state: AppState) -> Router {
+    install_hooks(&state);
+    metrics::install();
     let routes = generate_route_list(crate::app::App);
     let max_body = state.config.server.max_body_bytes;
     let timeout = Duration::from_secs(state.config.server.request_timeout_secs.max(1));
@@ -68,8 +82,15 @@ pub fn app(state: AppState) -> Router {
     let pkg = tower::ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
         .service(ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip());
+    let (metrics_token, metrics_pool) = (state.config.metrics.token.clone(), state.pool.clone());
     Router::new()
         .merge(rest::health_router())
+        .route(
+            "/metrics",
+            axum::routing::get(move |req: axum::extract::Request| {
+                metrics_endpoint(req, metrics_token.clone(), metrics_pool.clone())
+            }),
+        )
         .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), pkg)
         .merge(dynamic)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(crate::app::shell))
@@ -92,6 +113,7 @@ pub fn app(state: AppState) -> Router {
         // with a reference to the log line, like any other internal error.
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(axum::middleware::from_fn(count_requests))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
@@ -121,6 +143,47 @@ async fn server_fn_status(mut res: Response) -> Response {
         parts.status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// Counts every request by route template (not by raw path, which would explode the
+/// series) and status, with its latency.
+async fn count_requests(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| if req.uri().path().starts_with("/pkg/") { "/pkg/*".into() } else { "unmatched".into() });
+    let method = req.method().as_str().to_string();
+    let started = std::time::Instant::now();
+    let res = next.run(req).await;
+    metrics::http_request(&method, &route, res.status().as_u16(), started.elapsed());
+    res
+}
+
+/// `/metrics` on the main listener: only with the configured token.
+async fn metrics_endpoint(req: axum::extract::Request, token: String, pool: sqlx::PgPool) -> Response {
+    let given =
+        req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    if token.is_empty() || !given.is_some_and(|g| auth::constant_time_eq(g.as_bytes(), token.as_bytes())) {
+        return (StatusCode::NOT_FOUND, "Not found").into_response();
+    }
+    metrics::pool(&pool);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics::render()).into_response()
+}
+
+/// The separate metrics listener's app (`[metrics].listen`): `/metrics` for anyone who can
+/// reach that address.
+pub fn metrics_app(pool: sqlx::PgPool) -> Router {
+    Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let pool = pool.clone();
+            async move {
+                metrics::pool(&pool);
+                ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics::render())
+            }
+        }),
+    )
 }
 
 fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {

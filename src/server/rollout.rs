@@ -4,36 +4,22 @@
 //! instances share the work, a crash loses at most one tenant's uncommitted upgrade, and a
 //! restart simply carries on (progress is what the rows say, not a counter).
 
+use crate::db;
 use crate::error::AppError;
 use crate::model::Rollout;
+use crate::server::state::AppState;
 use crate::server::storage;
+use crate::server::workers::{Round, Worker};
 use sqlx::PgPool;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use uuid::Uuid;
 
-/// Starts (or joins) the roll-out of `version` and returns its id. `sql` is that
-/// version's SQL; None takes it from the template in the binary.
+/// Starts (or joins) the roll-out of `version` and returns its id.
 pub async fn start(pool: &PgPool, version: i32) -> Result<Uuid, AppError> {
     let mut tx = pool.begin().await?;
-    sqlx::query("select pg_advisory_xact_lock(hashtext('tenantry.rollout'))").execute(&mut *tx).await?;
-    if let Some(id) = sqlx::query_scalar("select id from template_rollouts where version = $1 and status = 'running'")
-        .bind(version)
-        .fetch_optional(&mut *tx)
-        .await?
-    {
-        return Ok(id);
-    }
-    let total: i64 =
-        sqlx::query_scalar("select count(*) from template_schemas where tenant_id is not null and version < $1")
-            .bind(version)
-            .fetch_one(&mut *tx)
-            .await?;
-    let id = sqlx::query_scalar("insert into template_rollouts (version, total) values ($1, $2) returning id")
-        .bind(version)
-        .bind(total as i32)
-        .fetch_one(&mut *tx)
-        .await?;
+    let id = db::rollouts::start(&mut tx, version).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -57,25 +43,17 @@ pub async fn run(
     let mut tasks = Vec::new();
     for _ in 0..parallel.max(1) {
         let (pool, skip) = (pool.clone(), skip.clone());
-        tasks.push(tokio::spawn(async move { worker(&pool, id, version, sql, &skip).await }));
+        tasks.push(tokio::spawn(async move { upgrade_tenants(&pool, id, version, sql, &skip).await }));
     }
     for t in tasks {
         t.await.map_err(|e| AppError::internal("rollout worker", e))??;
     }
     let failed = skip.lock().map(|s| s.len()).unwrap_or(0) as i32;
-    sqlx::query(
-        "update template_rollouts set status = case when $2 > 0 then 'failed' else 'succeeded' end,
-                failed = $2, finished_at = now()
-          where id = $1 and status = 'running'",
-    )
-    .bind(id)
-    .bind(failed)
-    .execute(pool)
-    .await?;
-    get(pool, id).await
+    db::rollouts::finish(pool, id, failed).await?;
+    db::rollouts::get(pool, id).await
 }
 
-async fn worker(
+async fn upgrade_tenants(
     pool: &PgPool,
     id: Uuid,
     version: i32,
@@ -85,16 +63,7 @@ async fn worker(
     loop {
         let skipped: Vec<Uuid> = skip.lock().map(|s| s.iter().copied().collect()).unwrap_or_default();
         let mut tx = pool.begin().await?;
-        let tenant: Option<Uuid> = sqlx::query_scalar(
-            "select tenant_id from template_schemas
-              where tenant_id is not null and version < $1 and not (tenant_id = any($2))
-              limit 1 for update skip locked",
-        )
-        .bind(version)
-        .bind(&skipped)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(tenant) = tenant else { return Ok(()) };
+        let Some(tenant) = db::rollouts::claim_tenant(&mut *tx, version, &skipped).await? else { return Ok(()) };
         let outcome = match sql {
             Some(sql) => storage::apply_version_sql(&mut tx, tenant, version, sql).await.map(|_| ()),
             None => storage::apply_template(&mut tx, tenant, Some(version)).await.map(|_| ()),
@@ -107,81 +76,31 @@ async fn worker(
                 if let Ok(mut s) = skip.lock() {
                     s.insert(tenant);
                 }
-                sqlx::query("update template_rollouts set last_error = $2 where id = $1")
-                    .bind(id)
-                    .bind(format!("tenant {tenant}: {e}"))
-                    .execute(pool)
-                    .await?;
+                db::rollouts::record_error(pool, id, &format!("tenant {tenant}: {e}")).await?;
             }
         }
     }
 }
 
-pub async fn get(pool: &PgPool, id: Uuid) -> Result<Rollout, AppError> {
-    list(pool).await?.into_iter().find(|r| r.id == id).ok_or_else(|| AppError::not_found("No such roll-out."))
-}
-
-/// Roll-outs, newest first, with live progress (tenants at or above the version).
-pub async fn list(pool: &PgPool) -> Result<Vec<Rollout>, AppError> {
-    let rows: Vec<(
-        Uuid,
-        i32,
-        String,
-        i32,
-        i32,
-        Option<String>,
-        chrono::DateTime<chrono::Utc>,
-        Option<chrono::DateTime<chrono::Utc>>,
-        i64,
-    )> = sqlx::query_as(
-        "select r.id, r.version, r.status, r.total, r.failed, r.last_error, r.started_at, r.finished_at,
-                    (select count(*) from template_schemas s where s.tenant_id is not null and s.version < r.version)
-               from template_rollouts r order by r.started_at desc limit 20",
+/// The roll-out worker: brings every schema tenant up to the template in this binary,
+/// starting a roll-out when tenants are behind and resuming an interrupted one (instances
+/// share the tenants: each is claimed with SKIP LOCKED).
+pub fn worker() -> Worker {
+    Worker::new(
+        "template-rollout",
+        "Rolls the newest tenant template out to every schema tenant",
+        Duration::from_secs(10),
+        |state: AppState| async move {
+            let version = storage::latest_version();
+            let behind = db::rollouts::behind(&state.pool, version).await?;
+            let running = db::rollouts::running(&state.pool, version).await?;
+            if behind == 0 && running.is_none() {
+                return Ok(Round::default());
+            }
+            let id = start(&state.pool, version).await?;
+            let r = run(&state.pool, id, version, None, 4).await?;
+            tracing::info!(version, done = r.done, failed = r.failed, "tenant template rolled out");
+            Ok(Round::default())
+        },
     )
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, version, status, total, failed, last_error, started_at, finished_at, remaining)| Rollout {
-            id,
-            version,
-            status,
-            total,
-            done: (total as i64 - remaining).max(0),
-            failed,
-            last_error,
-            started_at,
-            finished_at,
-        })
-        .collect())
-}
-
-/// At start-up: bring every tenant up to the template in this binary, resuming an
-/// interrupted roll-out. Runs in the background; several instances share it.
-pub fn spawn_catch_up(pool: PgPool) {
-    tokio::spawn(async move {
-        let version = storage::latest_version();
-        let behind: Result<i64, sqlx::Error> =
-            sqlx::query_scalar("select count(*) from template_schemas where tenant_id is not null and version < $1")
-                .bind(version)
-                .fetch_one(&pool)
-                .await;
-        let running: Result<Option<Uuid>, sqlx::Error> =
-            sqlx::query_scalar("select id from template_rollouts where version = $1 and status = 'running'")
-                .bind(version)
-                .fetch_optional(&pool)
-                .await;
-        if !matches!(behind, Ok(n) if n > 0) && !matches!(running, Ok(Some(_))) {
-            return;
-        }
-        let outcome = async {
-            let id = start(&pool, version).await?;
-            run(&pool, id, version, None, 4).await
-        }
-        .await;
-        match outcome {
-            Ok(r) => tracing::info!(version, done = r.done, failed = r.failed, "tenant template rolled out"),
-            Err(e) => tracing::warn!(version, error = %e, "tenant template roll-out stopped"),
-        }
-    });
 }

@@ -1,12 +1,33 @@
-//! What every request handler and server function can reach: the pool and the config.
-//! Handed to server functions through Leptos context, never a global, so each test can
-//! bring its own database.
+//! What every request handler and server function can reach: the pool, the config, this
+//! instance, and the hooks the composition root (`server::app`) installs. Handed to
+//! server functions through Leptos context, never a global, so each test can bring its
+//! own database.
 
 use super::config::Config;
+use super::workers::Instance;
+use crate::error::AppError;
+use crate::model::RunStatus;
 use axum::extract::FromRef;
+use futures_util::future::BoxFuture;
 use leptos::config::LeptosOptions;
 use sqlx::PgPool;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Runs a queued workflow run to its end (or the deadline) from the request that asked
+/// for it. The workflow engine sits above the services, so the services reach it only
+/// through this hook, which `server::app` installs.
+pub type DriveFn =
+    Arc<dyn Fn(AppState, Uuid, Duration) -> BoxFuture<'static, Result<RunStatus, AppError>> + Send + Sync>;
+
+/// Hooks installed once by the composition root, shared by every clone of the state.
+#[derive(Default)]
+pub struct Hooks {
+    pub drive: OnceLock<DriveFn>,
+    /// The REST API's OpenAPI document (the REST layer builds it).
+    pub api_document: OnceLock<serde_json::Value>,
+}
 
 #[derive(Clone)]
 pub struct AppState {
@@ -14,6 +35,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
     pub mailer: super::mail::Mailer,
+    pub instance: Instance,
+    pub hooks: Arc<Hooks>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -31,12 +54,35 @@ impl AppState {
             .site_addr(config.server.site_addr)
             .build();
         let mailer = super::mail::Mailer::new(&config.mail);
-        Self { pool, config: Arc::new(config), leptos_options, mailer }
+        Self {
+            pool,
+            config: Arc::new(config),
+            leptos_options,
+            mailer,
+            instance: Instance::new(),
+            hooks: Arc::default(),
+        }
     }
 
     /// The state a server function runs with.
-    pub fn from_context() -> Result<Self, crate::error::AppError> {
+    pub fn from_context() -> Result<Self, AppError> {
         leptos::prelude::use_context::<AppState>()
-            .ok_or_else(|| crate::error::AppError::internal("context", "AppState missing from context"))
+            .ok_or_else(|| AppError::internal("context", "AppState missing from context"))
+    }
+
+    /// Waits for a workflow run to end (at most `deadline`): drives it from this request
+    /// when the engine is installed, else waits for the background workers.
+    pub async fn drive(&self, run: Uuid, deadline: Duration) -> Result<RunStatus, AppError> {
+        if let Some(drive) = self.hooks.drive.get() {
+            return drive(self.clone(), run, deadline).await;
+        }
+        let until = tokio::time::Instant::now() + deadline;
+        loop {
+            let (status, _) = crate::db::workflows::status_and_due(&self.pool, run).await?;
+            if !status.is_open() || tokio::time::Instant::now() >= until {
+                return Ok(status);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 }

@@ -359,6 +359,14 @@ pub async fn act_as_tenant(db: &mut PgConnection, tenant: Uuid) -> Result<(), Ap
     Ok(())
 }
 
+/// Whether the tenant still has a storage record.
+pub async fn storage_rows(db: &mut PgConnection, tenant: Uuid) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar("select count(*) from tenant_storage where tenant_id = $1")
+        .bind(tenant)
+        .fetch_one(&mut *db)
+        .await?)
+}
+
 /// What of a tenant's storage exists in the database: used to verify deletion and by
 /// tests. (schemas, roles, shared rows)
 pub async fn remains(db: &mut PgConnection, tenant: Uuid) -> Result<(i64, i64, i64), AppError> {

@@ -13,7 +13,8 @@ pub mod users;
 pub mod workflows;
 
 use crate::error::AppError;
-use crate::server::access::{Caller, Principal, SIGN_IN};
+use crate::model::messages::SIGN_IN;
+use crate::server::access::{Caller, Principal};
 use crate::server::state::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::response::{IntoResponse, Response};

@@ -54,20 +54,11 @@ pub async fn create(pool: &PgPool, caller: &Caller, tenant: Uuid, input: NewApiK
             Err(AppError::Internal(_)) if db::api_keys::by_prefix(pool, &prefix).await?.is_some() => continue,
             Err(e) => return Err(e),
         };
-        db::audit::record(
-            &mut *tx,
-            &caller.actor(),
-            NewEvent {
-                tenant_id: Some(tenant),
-                action: "api_key.created",
-                target_type: "api_key",
-                target_id: Some(id.to_string()),
-                before: None,
-                after: Some(json!({ "name": name, "prefix": prefix, "scopes": scopes })),
-                reason: None,
-            },
-        )
-        .await?;
+        NewEvent::new("api_key.created", "api_key", id)
+            .in_tenant(tenant)
+            .after(json!({ "name": name, "prefix": prefix, "scopes": scopes }))
+            .record(&mut *tx, &caller.actor())
+            .await?;
         tx.commit().await?;
         let key = db::api_keys::get(pool, tenant, id).await?.ok_or_else(|| AppError::not_found("No such API key."))?;
         return Ok(CreatedApiKey { key, secret });
@@ -81,20 +72,7 @@ pub async fn revoke(pool: &PgPool, caller: &Caller, tenant: Uuid, id: Uuid) -> R
     if !db::api_keys::revoke(&mut *tx, tenant, id).await? {
         return Err(AppError::not_found("No live API key with that id in this tenant."));
     }
-    db::audit::record(
-        &mut *tx,
-        &caller.actor(),
-        NewEvent {
-            tenant_id: Some(tenant),
-            action: "api_key.revoked",
-            target_type: "api_key",
-            target_id: Some(id.to_string()),
-            before: None,
-            after: None,
-            reason: None,
-        },
-    )
-    .await?;
+    NewEvent::new("api_key.revoked", "api_key", id).in_tenant(tenant).record(&mut *tx, &caller.actor()).await?;
     tx.commit().await?;
     db::api_keys::get(pool, tenant, id).await?.ok_or_else(|| AppError::not_found("No such API key."))
 }

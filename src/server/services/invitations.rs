@@ -36,7 +36,7 @@ async fn seats(db: &mut sqlx::PgConnection, tenant: Uuid) -> Result<TenantSeats,
     .bind(tenant)
     .fetch_optional(&mut *db)
     .await?
-    .ok_or_else(|| AppError::not_found("No tenant has that id or slug."))?;
+    .ok_or_else(|| AppError::not_found(crate::model::messages::NO_TENANT))?;
     Ok(TenantSeats { tenant_name, plan_name, max_users })
 }
 
@@ -235,24 +235,15 @@ pub async fn accept(
     };
     db::memberships::add(&mut *tx, row.tenant_id, user, row.role()).await?;
     db::invitations::set_status(&mut *tx, row.id, "accepted").await?;
-    let actor = crate::server::access::Actor::user(user, &row.email, caller.source_ip);
+    let actor = crate::model::Actor::user(user, &row.email, caller.source_ip);
     for (action, target_type, target) in
         [("invitation.accepted", "invitation", row.id.to_string()), ("member.added", "user", user.to_string())]
     {
-        db::audit::record(
-            &mut *tx,
-            &actor,
-            NewEvent {
-                tenant_id: Some(row.tenant_id),
-                action,
-                target_type,
-                target_id: Some(target),
-                before: None,
-                after: Some(json!({ "email": row.email, "role": row.role() })),
-                reason: None,
-            },
-        )
-        .await?;
+        NewEvent::new(action, target_type, target)
+            .in_tenant(row.tenant_id)
+            .after(json!({ "email": row.email, "role": row.role() }))
+            .record(&mut *tx, &actor)
+            .await?;
     }
     tx.commit().await?;
     if new_account {
@@ -274,19 +265,6 @@ async fn record(
     id: Uuid,
     after: serde_json::Value,
 ) -> Result<(), AppError> {
-    db::audit::record(
-        &mut *tx,
-        &caller.actor(),
-        NewEvent {
-            tenant_id: Some(tenant),
-            action,
-            target_type: "invitation",
-            target_id: Some(id.to_string()),
-            before: None,
-            after: Some(after),
-            reason: None,
-        },
-    )
-    .await?;
+    NewEvent::new(action, "invitation", id).in_tenant(tenant).after(after).record(&mut *tx, &caller.actor()).await?;
     Ok(())
 }

@@ -46,20 +46,12 @@ pub async fn change_role(
             return Err(AppError::conflict(LAST_OWNER));
         }
         db::memberships::set_role(&mut *tx, tenant, user, role).await?;
-        db::audit::record(
-            &mut *tx,
-            &caller.actor(),
-            NewEvent {
-                tenant_id: Some(tenant),
-                action: "member.role_changed",
-                target_type: "user",
-                target_id: Some(user.to_string()),
-                before: Some(json!({ "role": current })),
-                after: Some(json!({ "role": role })),
-                reason: None,
-            },
-        )
-        .await?;
+        NewEvent::new("member.role_changed", "user", user)
+            .in_tenant(tenant)
+            .before(json!({ "role": current }))
+            .after(json!({ "role": role }))
+            .record(&mut *tx, &caller.actor())
+            .await?;
     }
     tx.commit().await?;
     db::memberships::list(pool, tenant)
@@ -81,20 +73,11 @@ pub async fn remove(pool: &PgPool, caller: &Caller, tenant: Uuid, user: Uuid) ->
         return Err(AppError::conflict(LAST_OWNER));
     }
     db::memberships::remove(&mut *tx, tenant, user).await?;
-    db::audit::record(
-        &mut *tx,
-        &caller.actor(),
-        NewEvent {
-            tenant_id: Some(tenant),
-            action: "member.removed",
-            target_type: "user",
-            target_id: Some(user.to_string()),
-            before: Some(json!({ "role": current })),
-            after: None,
-            reason: None,
-        },
-    )
-    .await?;
+    NewEvent::new("member.removed", "user", user)
+        .in_tenant(tenant)
+        .before(json!({ "role": current }))
+        .record(&mut *tx, &caller.actor())
+        .await?;
     tx.commit().await?;
     Ok(())
 }

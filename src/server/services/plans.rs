@@ -46,20 +46,11 @@ pub async fn update(pool: &PgPool, caller: &Caller, id: &str, mut plan: Plan) ->
     .bind(&plan.features)
     .execute(&mut *tx)
     .await?;
-    db::audit::record(
-        &mut *tx,
-        &caller.actor(),
-        NewEvent {
-            tenant_id: None,
-            action: "plan.updated",
-            target_type: "plan",
-            target_id: Some(plan.id.clone()),
-            before: Some(json!(before)),
-            after: Some(json!(plan)),
-            reason: None,
-        },
-    )
-    .await?;
+    NewEvent::new("plan.updated", "plan", plan.id.clone())
+        .before(json!(before))
+        .after(json!(plan))
+        .record(&mut *tx, &caller.actor())
+        .await?;
     tx.commit().await?;
     Ok(plan)
 }

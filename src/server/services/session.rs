@@ -3,8 +3,9 @@
 use crate::db::{self, audit::NewEvent};
 use crate::error::AppError;
 use crate::model::validate::{check_password, normalize_email, EMAIL_MAX, PASSWORD_MAX};
+use crate::model::Actor;
 use crate::model::Me;
-use crate::server::access::{Actor, Caller};
+use crate::server::access::Caller;
 use crate::server::auth::{self, Backend, PasswordCredentials};
 use crate::server::state::AppState;
 use axum_login::{AuthSession, AuthnBackend};
@@ -153,19 +154,6 @@ pub async fn change_password(
 }
 
 async fn record(state: &AppState, actor: &Actor, action: &str, user: Uuid) -> Result<(), AppError> {
-    db::audit::record(
-        &state.pool,
-        actor,
-        NewEvent {
-            tenant_id: None,
-            action,
-            target_type: "user",
-            target_id: Some(user.to_string()),
-            before: None,
-            after: None,
-            reason: None,
-        },
-    )
-    .await?;
+    NewEvent::new(action, "user", user).record(&state.pool, actor).await?;
     Ok(())
 }

@@ -6,8 +6,8 @@ use crate::error::{AppError, FieldErrors};
 use crate::model::validate::{check, check_reason, check_slug, is_reserved_slug};
 use crate::model::*;
 use crate::server::access::Caller;
+use crate::server::services::lifecycle;
 use crate::server::state::AppState;
-use crate::server::workflow;
 use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -31,7 +31,7 @@ pub async fn resolve(pool: &PgPool, id_or_slug: &str) -> Result<Uuid, AppError> 
 }
 
 fn not_found() -> AppError {
-    AppError::not_found("No tenant has that id or slug.")
+    AppError::not_found(messages::NO_TENANT)
 }
 
 /// The tenants the caller may see, one page at a time.
@@ -66,7 +66,7 @@ pub async fn slug_available(pool: &PgPool, caller: &Caller, slug: &str) -> Resul
         return Ok(Err(msg));
     }
     Ok(match db::tenants::id_by_slug(pool, slug).await? {
-        Some(_) => Err("That slug is already taken.".into()),
+        Some(_) => Err(messages::SLUG_TAKEN.into()),
         None => Ok(()),
     })
 }
@@ -132,27 +132,18 @@ pub async fn create(state: &AppState, caller: &Caller, input: NewTenant) -> Resu
     )
     .await?;
     let tenant = db::tenants::by_id(&mut *tx, id).await?.ok_or_else(not_found)?;
-    db::audit::record(
-        &mut *tx,
-        &caller.actor(),
-        NewEvent {
-            tenant_id: Some(id),
-            action: "tenant.created",
-            target_type: "tenant",
-            target_id: Some(id.to_string()),
-            before: None,
-            after: Some(snapshot(&tenant)),
-            reason: None,
-        },
-    )
-    .await?;
+    NewEvent::new("tenant.created", "tenant", id)
+        .in_tenant(id)
+        .after(snapshot(&tenant))
+        .record(&mut *tx, &caller.actor())
+        .await?;
     // Provisioning starts at once (PRODUCT.md P3): workers are woken when this commits.
-    let input = serde_json::to_value(workflow::ProvisionInput {
+    let input = serde_json::to_value(ProvisionInput {
         first_admin_email: v.first_admin_email.clone(),
         allocations: v.allocations.clone(),
     })
     .map_err(|e| AppError::internal("provision input", e))?;
-    workflow::start(&mut tx, &caller.actor(), WorkflowKind::Provision, id, input).await?;
+    db::workflows::enqueue(&mut tx, &caller.actor(), WorkflowKind::Provision, id, input).await?;
     tx.commit().await?;
     tracing::info!(tenant = %tenant.slug, "tenant created; provisioning queued");
     Ok(tenant)
@@ -212,7 +203,7 @@ pub async fn update(state: &AppState, caller: &Caller, id: Uuid, change: TenantU
     if let Some(d) = after.domain.as_deref().filter(|d| Some(*d) != before.domain.as_deref()) {
         claimable_domain(state, d).map_err(|m| AppError::conflict_on("domain", m))?;
         let plan = db::catalog::plan(&mut *tx, &after.plan).await?.ok_or_else(not_found)?;
-        let allocated = db::tenants::allocation(&mut *tx, id, "custom_domains").await?;
+        let allocated = db::allocations::get(&mut *tx, id, "custom_domains").await?;
         within_domain_limit(&plan, allocated)?;
     }
     if !caller.is_platform_admin()
@@ -228,20 +219,12 @@ pub async fn update(state: &AppState, caller: &Caller, id: Uuid, change: TenantU
         return Ok(before);
     }
     db::tenants::update(&mut *tx, &after).await?;
-    db::audit::record(
-        &mut *tx,
-        &caller.actor(),
-        NewEvent {
-            tenant_id: Some(id),
-            action: "tenant.updated",
-            target_type: "tenant",
-            target_id: Some(id.to_string()),
-            before: Some(only_changed(&old, &new)),
-            after: Some(only_changed(&new, &old)),
-            reason: None,
-        },
-    )
-    .await?;
+    NewEvent::new("tenant.updated", "tenant", id)
+        .in_tenant(id)
+        .before(only_changed(&old, &new))
+        .after(only_changed(&new, &old))
+        .record(&mut *tx, &caller.actor())
+        .await?;
     let tenant = db::tenants::by_id(&mut *tx, id).await?.ok_or_else(not_found)?;
     tx.commit().await?;
     Ok(tenant)
@@ -272,19 +255,6 @@ fn within_domain_limit(plan: &crate::model::Plan, allocated: Option<i64>) -> Res
 fn only_changed(a: &serde_json::Value, b: &serde_json::Value) -> serde_json::Value {
     let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else { return a.clone() };
     a.iter().filter(|(k, v)| b.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect()
-}
-
-pub(crate) fn action_name(from: TenantStatus, to: TenantStatus) -> &'static str {
-    match (from, to) {
-        (TenantStatus::Suspended, TenantStatus::Active) => "tenant.resumed",
-        (_, TenantStatus::Active) => "tenant.activated",
-        (_, TenantStatus::Provisioning) => "tenant.provisioning",
-        (_, TenantStatus::Suspended) => "tenant.suspended",
-        (_, TenantStatus::Terminating) => "tenant.terminating",
-        (_, TenantStatus::Terminated) => "tenant.terminated",
-        (_, TenantStatus::Failed) => "tenant.failed",
-        (_, TenantStatus::Pending) => "tenant.pending",
-    }
 }
 
 /// How long a lifecycle request waits for its workflow before answering with the
@@ -323,84 +293,56 @@ pub async fn transition(
             action.past_tense()
         )));
     }
-    let open: Option<(Uuid, String)> = sqlx::query_as(
-        "select id, kind from workflow_runs where tenant_id = $1 and status in ('pending', 'running', 'compensating')",
-    )
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await?;
     let kind = match action {
         LifecycleAction::Activate => WorkflowKind::Provision,
         LifecycleAction::Suspend => WorkflowKind::Suspend,
         LifecycleAction::Resume => WorkflowKind::Resume,
         LifecycleAction::Terminate => WorkflowKind::Terminate,
     };
-    let open = match open {
+    let open = match db::workflows::open_for_tenant(&mut *tx, id).await? {
         // Deleting a tenant whose provisioning is queued but not started cancels it (a run
         // some worker holds right now is under way: that one must finish or fail first).
-        Some((run, k)) if kind == WorkflowKind::Terminate && k == WorkflowKind::Provision.as_str() => {
-            let cancelled = sqlx::query(
-                "update workflow_runs set status = 'discarded', error = 'Cancelled: the tenant was deleted.',
-                        finished_at = now(), updated_at = now()
-                  where id = (select id from workflow_runs where id = $1 and status = 'pending' and cursor = 0
-                              for update skip locked)",
-            )
-            .bind(run)
-            .execute(&mut *tx)
-            .await?;
-            if cancelled.rows_affected() == 1 {
+        Some((run, WorkflowKind::Provision)) if kind == WorkflowKind::Terminate => {
+            if db::workflows::cancel_unstarted(&mut *tx, run).await? {
                 None
             } else {
-                Some((run, k))
+                Some((run, WorkflowKind::Provision))
             }
         }
         other => other,
     };
     let run = match open {
         // Activating a tenant whose provisioning is already under way joins it.
-        Some((run, k)) if k == kind.as_str() && kind == WorkflowKind::Provision => run,
-        Some(_) => {
-            return Err(AppError::conflict("Another workflow is still running for this tenant; wait for it to finish."))
-        }
+        Some((run, k)) if k == kind && kind == WorkflowKind::Provision => run,
+        Some(_) => return Err(AppError::conflict(messages::RUN_OPEN)),
         None => {
             let input = match kind {
                 // A retry keeps what the first attempt was asked to do (first admin, resources).
-                WorkflowKind::Provision => last_provision_input(&mut tx, id).await?,
+                WorkflowKind::Provision => {
+                    db::workflows::last_provision_input(&mut *tx, id).await?.unwrap_or_else(|| json!({}))
+                }
                 _ => json!({ "reason": reason }),
             };
             if kind == WorkflowKind::Terminate && current.status != TenantStatus::Terminating {
                 // Terminating is immediate: access ends now, the clean-up follows.
-                if !db::tenants::set_status(&mut *tx, id, current.status, TenantStatus::Terminating, reason, 0).await? {
-                    return Err(AppError::conflict(
-                        "The tenant changed while this request was handled. Reload and try again.",
-                    ));
-                }
-                db::audit::record(
-                    &mut *tx,
-                    actor,
-                    NewEvent {
-                        tenant_id: Some(id),
-                        action: "tenant.terminating",
-                        target_type: "tenant",
-                        target_id: Some(id.to_string()),
-                        before: Some(json!({ "status": current.status })),
-                        after: Some(json!({ "status": TenantStatus::Terminating })),
-                        reason,
-                    },
-                )
-                .await?;
+                let change = lifecycle::Change {
+                    tenant: id,
+                    from: current.status,
+                    to: TenantStatus::Terminating,
+                    reason,
+                    retention_days: 0,
+                    kept: None,
+                };
+                lifecycle::change_status(&mut tx, actor, change).await?;
             }
-            workflow::start(&mut tx, actor, kind, id, input).await?
+            db::workflows::enqueue(&mut tx, actor, kind, id, input).await?
         }
     };
     tx.commit().await?;
-    let outcome = workflow::drive(state, run, WAIT_FOR_WORKFLOW).await?;
+    let outcome = state.drive(run, WAIT_FOR_WORKFLOW).await?;
     let tenant = db::tenants::by_id(&state.pool, id).await?.ok_or_else(not_found)?;
     if outcome == RunStatus::Failed {
-        let error: Option<String> = sqlx::query_scalar("select error from workflow_runs where id = $1")
-            .bind(run)
-            .fetch_one(&state.pool)
-            .await?;
+        let error = db::workflows::error_of(&state.pool, run).await?;
         return Err(AppError::conflict(format!(
             "The {} workflow failed: {}",
             kind.label().to_lowercase(),
@@ -409,47 +351,6 @@ pub async fn transition(
     }
     tracing::info!(tenant = %tenant.slug, action = action.as_str(), status = %tenant.status, "tenant lifecycle");
     Ok(tenant)
-}
-
-/// The input of the tenant's newest provisioning run, so a retry is asked the same.
-async fn last_provision_input(tx: &mut sqlx::PgConnection, id: Uuid) -> Result<serde_json::Value, AppError> {
-    Ok(sqlx::query_scalar(
-        "select input from workflow_runs where tenant_id = $1 and kind = 'provision' order by created_at desc limit 1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await?
-    .unwrap_or_else(|| json!({})))
-}
-
-/// T5: a terminated tenant keeps no way in: its memberships, API keys and pending
-/// invitations go, in the same transaction as the transition, with one audit event.
-/// (Sessions need nothing: a session's tenants are re-read on every request.)
-pub(crate) async fn revoke_access(
-    tx: &mut sqlx::PgConnection,
-    actor: &crate::server::access::Actor,
-    id: Uuid,
-) -> Result<serde_json::Value, AppError> {
-    let members = db::memberships::remove_all(&mut *tx, id).await?;
-    let keys = db::api_keys::revoke_all(&mut *tx, id).await?;
-    let invitations = db::invitations::revoke_all_pending(&mut *tx, id).await?;
-    let counts =
-        json!({ "memberships_removed": members, "api_keys_revoked": keys, "invitations_revoked": invitations });
-    db::audit::record(
-        &mut *tx,
-        actor,
-        NewEvent {
-            tenant_id: Some(id),
-            action: "tenant.access_revoked",
-            target_type: "tenant",
-            target_id: Some(id.to_string()),
-            before: None,
-            after: Some(counts.clone()),
-            reason: None,
-        },
-    )
-    .await?;
-    Ok(counts)
 }
 
 #[cfg(test)]
@@ -461,17 +362,5 @@ mod tests {
         let a = json!({"name": "A", "plan": "free", "x": 1});
         let b = json!({"name": "B", "plan": "free", "x": 1});
         assert_eq!(only_changed(&a, &b), json!({"name": "A"}));
-    }
-
-    #[test]
-    fn every_transition_has_an_audit_action() {
-        for from in TenantStatus::ALL {
-            for to in TenantStatus::ALL {
-                if from.can_transition_to(to) {
-                    assert!(action_name(from, to).starts_with("tenant."));
-                }
-            }
-        }
-        assert_eq!(action_name(TenantStatus::Suspended, TenantStatus::Active), "tenant.resumed");
     }
 }

@@ -40,20 +40,10 @@ pub async fn create_in(tx: &mut sqlx::PgConnection, caller: &Caller, u: NewUser)
     }
     let hash = auth::hash_password(u.password).await?;
     let id = db::users::insert(&mut *tx, &email, u.name.trim(), &hash, u.is_platform_admin).await?;
-    db::audit::record(
-        &mut *tx,
-        &caller.actor(),
-        NewEvent {
-            tenant_id: None,
-            action: "user.created",
-            target_type: "user",
-            target_id: Some(id.to_string()),
-            before: None,
-            after: Some(json!({ "email": email, "name": u.name.trim(), "is_platform_admin": u.is_platform_admin })),
-            reason: None,
-        },
-    )
-    .await?;
+    NewEvent::new("user.created", "user", id)
+        .after(json!({ "email": email, "name": u.name.trim(), "is_platform_admin": u.is_platform_admin }))
+        .record(&mut *tx, &caller.actor())
+        .await?;
     Ok(id)
 }
 
@@ -78,20 +68,11 @@ pub async fn set_status(pool: &PgPool, caller: &Caller, id: Uuid, status: UserSt
         db::sessions::delete_for_user(&mut *tx, id).await?;
     }
     if before != status {
-        db::audit::record(
-            &mut *tx,
-            &caller.actor(),
-            NewEvent {
-                tenant_id: None,
-                action: if status == UserStatus::Disabled { "user.disabled" } else { "user.enabled" },
-                target_type: "user",
-                target_id: Some(id.to_string()),
-                before: Some(json!({ "status": before })),
-                after: Some(json!({ "status": status })),
-                reason: None,
-            },
-        )
-        .await?;
+        NewEvent::new(if status == UserStatus::Disabled { "user.disabled" } else { "user.enabled" }, "user", id)
+            .before(json!({ "status": before }))
+            .after(json!({ "status": status }))
+            .record(&mut *tx, &caller.actor())
+            .await?;
     }
     tx.commit().await?;
     db::users::get(pool, id).await?.ok_or_else(|| AppError::not_found("No user has that id."))

@@ -2,21 +2,21 @@
 //! the caller may see, one run, retry and discard; and terminated tenants' exports.
 
 use crate::db;
+use crate::db::audit::NewEvent;
 use crate::error::AppError;
+use crate::model::messages;
 use crate::model::{
-    ExportInfo, LifecycleAction, Permission, Rollout, RunStatus, TemplateStatus, VersionCount, WorkflowKind,
-    WorkflowRun,
+    ExportInfo, LifecycleAction, Permission, Rollout, RunStatus, TemplateStatus, WorkflowKind, WorkflowRun,
 };
 use crate::server::access::Caller;
 use crate::server::services::privacy;
 use crate::server::state::AppState;
-use crate::server::workflow;
-use crate::server::{rollout, storage};
+use crate::server::storage;
 use sqlx::PgPool;
 use uuid::Uuid;
 
 fn not_found() -> AppError {
-    AppError::not_found("No such workflow run.")
+    AppError::not_found(messages::NO_RUN)
 }
 
 /// The runs of one tenant, newest first.
@@ -63,23 +63,15 @@ pub async fn retry(state: &AppState, caller: &Caller, id: Uuid) -> Result<Workfl
     let run = get(&state.pool, caller, id).await?;
     caller.require_on(run.tenant_id, Permission::PlatformManage)?;
     let mut tx = state.pool.begin().await?;
-    workflow::retry(&mut tx, id).await?;
-    crate::db::audit::record(
-        &mut *tx,
-        &caller.actor(),
-        crate::db::audit::NewEvent {
-            tenant_id: Some(run.tenant_id),
-            action: "workflow.retried",
-            target_type: "workflow",
-            target_id: Some(id.to_string()),
-            before: Some(serde_json::json!({ "status": run.status, "error": run.error })),
-            after: Some(serde_json::json!({ "kind": run.kind })),
-            reason: None,
-        },
-    )
-    .await?;
+    db::workflows::reset_for_retry(&mut tx, id).await?;
+    NewEvent::new("workflow.retried", "workflow", id)
+        .in_tenant(run.tenant_id)
+        .before(serde_json::json!({ "status": run.status, "error": run.error }))
+        .after(serde_json::json!({ "kind": run.kind }))
+        .record(&mut *tx, &caller.actor())
+        .await?;
     tx.commit().await?;
-    workflow::drive(state, id, std::time::Duration::from_secs(20)).await?;
+    state.drive(id, std::time::Duration::from_secs(20)).await?;
     get(&state.pool, caller, id).await
 }
 
@@ -91,13 +83,7 @@ pub async fn discard(state: &AppState, caller: &Caller, id: Uuid) -> Result<Work
     if run.status != RunStatus::Failed || run.kind != WorkflowKind::Provision {
         return Err(AppError::conflict("Only a failed provisioning run can be discarded; retry the others."));
     }
-    let done = sqlx::query(
-        "update workflow_runs set status = 'discarded', updated_at = now() where id = $1 and status = 'failed'",
-    )
-    .bind(id)
-    .execute(&state.pool)
-    .await?;
-    if done.rows_affected() == 0 {
+    if !db::workflows::discard(&state.pool, id).await? {
         return Err(AppError::conflict("The run changed meanwhile; reload."));
     }
     crate::server::services::tenants::transition(
@@ -113,14 +99,7 @@ pub async fn discard(state: &AppState, caller: &Caller, id: Uuid) -> Result<Work
 
 pub async fn exports(pool: &PgPool, caller: &Caller, tenant: Uuid) -> Result<Vec<ExportInfo>, AppError> {
     caller.require_on(tenant, Permission::TenantLifecycle)?;
-    Ok(sqlx::query_as(
-        "select id, file_name, length(bytes)::bigint as size_bytes, sha256, created_at, expires_at
-           from tenant_exports where tenant_id = $1 and expires_at > now() and purged_at is null
-          order by created_at desc",
-    )
-    .bind(tenant)
-    .fetch_all(pool)
-    .await?)
+    db::exports::list(pool, tenant).await
 }
 
 /// (file name, bytes) of one export.
@@ -131,42 +110,26 @@ pub async fn export_file(
     id: Uuid,
 ) -> Result<(String, Vec<u8>), AppError> {
     caller.require_on(tenant, Permission::TenantLifecycle)?;
-    sqlx::query_as(
-        "select file_name, bytes from tenant_exports
-          where tenant_id = $1 and id = $2 and expires_at > now() and purged_at is null",
-    )
-    .bind(tenant)
-    .bind(id)
-    .fetch_optional(pool)
-    .await?
-    .ok_or_else(|| AppError::not_found("No such export (it may have passed its retention date)."))
+    db::exports::file(pool, tenant, id).await?.ok_or_else(|| AppError::not_found(messages::NO_EXPORT))
 }
 
 /// The tenant template: the newest version, where schema tenants are, and roll-outs.
 pub async fn template_status(state: &AppState, caller: &Caller) -> Result<TemplateStatus, AppError> {
     caller.require(Permission::PlatformManage)?;
-    let by_version: Vec<VersionCount> = sqlx::query_as(
-        "select version, count(*) as tenants from template_schemas where tenant_id is not null group by version order by version",
-    )
-    .fetch_all(&state.pool)
-    .await?;
     Ok(TemplateStatus {
         latest_version: storage::latest_version(),
-        tenants_by_version: by_version,
-        rollouts: rollout::list(&state.pool).await?,
+        tenants_by_version: db::rollouts::tenants_by_version(&state.pool).await?,
+        rollouts: db::rollouts::list(&state.pool).await?,
     })
 }
 
-/// Starts (or joins) the roll-out of the newest version and runs it in the background.
+/// Starts (or joins) the roll-out of the newest version; the roll-out worker carries it
+/// out (on every instance, sharing the tenants).
 pub async fn begin_rollout(state: &AppState, caller: &Caller) -> Result<Rollout, AppError> {
     caller.require(Permission::PlatformManage)?;
     let version = storage::latest_version();
-    let id = rollout::start(&state.pool, version).await?;
-    let pool = state.pool.clone();
-    tokio::spawn(async move {
-        if let Err(e) = rollout::run(&pool, id, version, None, 4).await {
-            tracing::warn!(error = %e, "template roll-out stopped");
-        }
-    });
-    rollout::get(&state.pool, id).await
+    let mut tx = state.pool.begin().await?;
+    let id = db::rollouts::start(&mut tx, version).await?;
+    tx.commit().await?;
+    db::rollouts::get(&state.pool, id).await
 }

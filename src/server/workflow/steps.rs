@@ -2,32 +2,21 @@
 //! at what exists and does only what is missing, so a retry after a crash (or running it
 //! twice on purpose) ends in the same state as running it once.
 
-use super::{Cx, Run, StepError};
+use super::{Cx, Output, Run, StepError};
 use crate::db::{self, audit::NewEvent};
 use crate::error::AppError;
 use crate::model::plan::{check_allocations, plan_allocations};
 use crate::model::validate::{check_email, normalize_email};
-use crate::model::{Isolation, Plan, Role, TenantStatus};
-use crate::server::access::Actor;
+use crate::model::{Actor, Isolation, Plan, ProvisionInput, Role, Step, Tenant, TenantStatus, WorkflowKind};
 use crate::server::auth;
 use crate::server::mail::InvitationMail;
+use crate::server::services::lifecycle::{self, Change};
 use crate::server::state::AppState;
 use crate::server::{export, storage};
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sqlx::PgConnection;
 use std::collections::BTreeMap;
 use uuid::Uuid;
-
-/// What provisioning needs beyond the tenant row: the wizard's first admin and resources.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ProvisionInput {
-    #[serde(default)]
-    pub first_admin_email: Option<String>,
-    /// Resource → amount, overriding the plan's defaults (within its bounds).
-    #[serde(default)]
-    pub allocations: BTreeMap<String, i64>,
-}
 
 /// Settings every new tenant starts with (kept where the tenant already set a value).
 pub fn default_settings() -> Value {
@@ -40,91 +29,79 @@ pub fn default_settings() -> Value {
     })
 }
 
-pub(super) async fn run(cx: &mut Cx<'_>, step: &str) -> Result<Option<Value>, StepError> {
+pub(super) async fn run(cx: &mut Cx<'_>, step: Step) -> Result<Output, StepError> {
     let why = reason(cx.run);
     match step {
-        "validate" => validate(cx).await,
-        "create_storage" => create_storage(cx).await,
-        "apply_template" => apply_template(cx).await,
-        "configure_defaults" => configure_defaults(cx).await,
-        "first_admin" => first_admin(cx).await,
-        "notify" => notify(cx).await,
-        "activate" => move_status(cx, &[TenantStatus::Provisioning], TenantStatus::Active, None).await,
-        "block_access" => move_status(cx, &[TenantStatus::Active], TenantStatus::Suspended, why).await,
-        "restore_access" => move_status(cx, &[TenantStatus::Suspended], TenantStatus::Active, None).await,
-        "export_data" => export_data(cx).await,
-        "revoke_access" => revoke_access(cx).await,
-        "drop_storage" => {
+        Step::Validate => validate(cx).await,
+        Step::CreateStorage => create_storage(cx).await,
+        Step::ApplyTemplate => apply_template(cx).await,
+        Step::ConfigureDefaults => configure_defaults(cx).await,
+        Step::FirstAdmin => first_admin(cx).await,
+        Step::Notify => notify(cx).await,
+        Step::Activate => move_status(cx, &[TenantStatus::Provisioning], TenantStatus::Active, None, None).await,
+        Step::BlockAccess => move_status(cx, &[TenantStatus::Active], TenantStatus::Suspended, why, None).await,
+        Step::RestoreAccess => move_status(cx, &[TenantStatus::Suspended], TenantStatus::Active, None, None).await,
+        Step::ExportData => export_data(cx).await,
+        Step::RevokeAccess => Ok(Some(lifecycle::revoke_access(cx.db, &cx.run.actor(), cx.run.tenant_id).await?)),
+        Step::DropStorage => {
             storage::drop_storage(cx.db, cx.run.tenant_id).await?;
             Ok(None)
         }
-        "verify_removed" => verify_removed(cx).await,
-        "mark_terminated" => {
+        Step::VerifyRemoved => verify_removed(cx).await,
+        Step::MarkTerminated => {
             // The terminated tenant's record names the one copy of its data that is kept.
-            let kept = export::kept(cx.db, cx.run.tenant_id).await?;
-            move_status_noting(cx, &[TenantStatus::Terminating], TenantStatus::Terminated, why, Some(kept)).await
+            let kept = db::exports::kept(&mut *cx.db, cx.run.tenant_id).await?;
+            move_status(cx, &[TenantStatus::Terminating], TenantStatus::Terminated, why, Some(kept)).await
         }
-        other => Err(StepError::Permanent(format!("Unknown workflow step {other}."))),
     }
 }
 
 /// Undoes a completed step (only provisioning's steps create anything to undo).
-pub(super) async fn compensate(cx: &mut Cx<'_>, step: &str) -> Result<(), StepError> {
+pub(super) async fn compensate(cx: &mut Cx<'_>, step: Step) -> Result<(), StepError> {
     let tenant = cx.run.tenant_id;
     match step {
-        "create_storage" | "apply_template" => storage::drop_storage(cx.db, tenant).await?,
-        "configure_defaults" => {
-            sqlx::query("delete from tenant_allocations where tenant_id = $1")
-                .bind(tenant)
-                .execute(&mut *cx.db)
-                .await?;
+        Step::CreateStorage | Step::ApplyTemplate => storage::drop_storage(cx.db, tenant).await?,
+        Step::ConfigureDefaults => {
+            db::allocations::delete_all(&mut *cx.db, tenant).await?;
         }
-        "first_admin" => {
+        Step::FirstAdmin => {
             // The invitation goes (its link, if mailed, stops working).
-            sqlx::query("delete from invitations where tenant_id = $1 and status = 'pending'")
-                .bind(tenant)
-                .execute(&mut *cx.db)
-                .await?;
+            db::invitations::delete_pending(&mut *cx.db, tenant).await?;
         }
-        _ => {}
+        Step::Validate
+        | Step::Notify
+        | Step::Activate
+        | Step::BlockAccess
+        | Step::RestoreAccess
+        | Step::ExportData
+        | Step::RevokeAccess
+        | Step::DropStorage
+        | Step::VerifyRemoved
+        | Step::MarkTerminated => {}
     }
     Ok(())
 }
 
 /// After every compensation: provisioning leaves the tenant failed, with the reason.
-pub(super) async fn on_failed(
-    _state: &AppState,
-    db: &mut PgConnection,
-    run: &Run,
-    error: &str,
-) -> Result<(), AppError> {
+pub(super) async fn on_failed(state: &AppState, db: &mut PgConnection, run: &Run, error: &str) -> Result<(), AppError> {
     let reason: String = error.chars().take(500).collect();
-    if run.kind() == crate::model::WorkflowKind::Provision {
-        let mut cx_status = current_status(db, run.tenant_id).await?;
-        if cx_status == TenantStatus::Pending {
+    if run.kind == WorkflowKind::Provision {
+        let mut now = current_status(db, run.tenant_id).await?;
+        let actor = run.actor();
+        if now == TenantStatus::Pending {
             // Failed before it started (validation): pending → provisioning → failed.
-            transition(db, &run.actor(), run.tenant_id, cx_status, TenantStatus::Provisioning, None, 0, None).await?;
-            cx_status = TenantStatus::Provisioning;
+            change(state, db, &actor, run.tenant_id, now, TenantStatus::Provisioning, None, None).await?;
+            now = TenantStatus::Provisioning;
         }
-        if cx_status == TenantStatus::Provisioning {
-            transition(db, &run.actor(), run.tenant_id, cx_status, TenantStatus::Failed, Some(&reason), 0, None)
-                .await?;
+        if now == TenantStatus::Provisioning {
+            change(state, db, &actor, run.tenant_id, now, TenantStatus::Failed, Some(&reason), None).await?;
         }
     }
-    db::audit::record(
-        &mut *db,
-        &Actor::system(None),
-        NewEvent {
-            tenant_id: Some(run.tenant_id),
-            action: "workflow.failed",
-            target_type: "workflow",
-            target_id: Some(run.id.to_string()),
-            before: None,
-            after: Some(json!({ "kind": run.kind, "error": reason })),
-            reason: None,
-        },
-    )
-    .await?;
+    NewEvent::new("workflow.failed", "workflow", run.id)
+        .in_tenant(run.tenant_id)
+        .after(json!({ "kind": run.kind, "error": reason }))
+        .record(&mut *db, &Actor::system(None))
+        .await?;
     Ok(())
 }
 
@@ -137,51 +114,25 @@ fn input(run: &Run) -> ProvisionInput {
 }
 
 async fn current_status(db: &mut PgConnection, tenant: Uuid) -> Result<TenantStatus, AppError> {
-    let s: String = sqlx::query_scalar("select status from tenants where id = $1 for update")
-        .bind(tenant)
-        .fetch_optional(&mut *db)
+    db::tenants::status_for_update(&mut *db, tenant)
         .await?
-        .ok_or_else(|| AppError::not_found("The tenant no longer exists."))?;
-    TenantStatus::parse(&s).ok_or_else(|| AppError::internal("tenant status", s))
+        .ok_or_else(|| AppError::not_found("The tenant no longer exists."))
 }
 
-/// One checked, audited status change (the same rule and audit action as the lifecycle
-/// service).
+/// One checked, audited status change (the rule every lifecycle change follows).
 #[allow(clippy::too_many_arguments)]
-async fn transition(
+async fn change(
+    state: &AppState,
     db: &mut PgConnection,
     actor: &Actor,
     tenant: Uuid,
     from: TenantStatus,
     to: TenantStatus,
     reason: Option<&str>,
-    retention_days: i32,
     kept: Option<Value>,
 ) -> Result<(), AppError> {
-    if !from.can_transition_to(to) {
-        return Err(AppError::conflict(format!("A tenant that is {from} can't become {to}.")));
-    }
-    if !db::tenants::set_status(&mut *db, tenant, from, to, reason, retention_days).await? {
-        return Err(AppError::conflict("The tenant changed while the workflow ran."));
-    }
-    db::audit::record(
-        &mut *db,
-        actor,
-        NewEvent {
-            tenant_id: Some(tenant),
-            action: crate::server::services::tenants::action_name(from, to),
-            target_type: "tenant",
-            target_id: Some(tenant.to_string()),
-            before: Some(json!({ "status": from })),
-            after: Some(match kept {
-                Some(kept) => json!({ "status": to, "kept": kept }),
-                None => json!({ "status": to }),
-            }),
-            reason,
-        },
-    )
-    .await?;
-    Ok(())
+    let retention_days = state.config.tenants.retention_days.min(3650) as i32;
+    lifecycle::change_status(db, actor, Change { tenant, from, to, reason, retention_days, kept }).await
 }
 
 /// Moves the tenant to `to` when it is in one of `from`; already there: nothing to do.
@@ -190,18 +141,8 @@ async fn move_status(
     from: &[TenantStatus],
     to: TenantStatus,
     reason: Option<String>,
-) -> Result<Option<Value>, StepError> {
-    move_status_noting(cx, from, to, reason, None).await
-}
-
-/// `move_status`, with what is deliberately kept of the tenant noted in its audit event.
-async fn move_status_noting(
-    cx: &mut Cx<'_>,
-    from: &[TenantStatus],
-    to: TenantStatus,
-    reason: Option<String>,
     kept: Option<Value>,
-) -> Result<Option<Value>, StepError> {
+) -> Result<Output, StepError> {
     let now = current_status(cx.db, cx.run.tenant_id).await?;
     if now == to {
         return Ok(None);
@@ -209,108 +150,84 @@ async fn move_status_noting(
     if !from.contains(&now) {
         return Err(StepError::Permanent(format!("The tenant is {now}, so it can't become {to}.")));
     }
-    let days = cx.state.config.tenants.retention_days.min(3650) as i32;
-    transition(cx.db, &cx.run.actor(), cx.run.tenant_id, now, to, reason.as_deref(), days, kept).await?;
+    change(cx.state, cx.db, &cx.run.actor(), cx.run.tenant_id, now, to, reason.as_deref(), kept).await?;
     Ok(None)
 }
 
-async fn tenant_plan(db: &mut PgConnection, tenant: Uuid) -> Result<(Plan, Isolation, String), AppError> {
-    let (plan_id, isolation, name): (String, String, String) =
-        sqlx::query_as("select plan_id, isolation, name from tenants where id = $1")
-            .bind(tenant)
-            .fetch_optional(&mut *db)
-            .await?
-            .ok_or_else(|| AppError::not_found("The tenant no longer exists."))?;
-    let plan = db::catalog::plan(&mut *db, &plan_id)
+async fn tenant_and_plan(db: &mut PgConnection, tenant: Uuid) -> Result<(Tenant, Plan), AppError> {
+    let t = db::tenants::by_id(&mut *db, tenant)
         .await?
-        .ok_or_else(|| AppError::invalid("plan", format!("There is no plan called {plan_id}.")))?;
-    let isolation = if isolation == "schema" { Isolation::Schema } else { Isolation::Row };
-    Ok((plan, isolation, name))
+        .ok_or_else(|| AppError::not_found("The tenant no longer exists."))?;
+    let plan = db::catalog::plan(&mut *db, &t.plan)
+        .await?
+        .ok_or_else(|| AppError::invalid("plan", format!("There is no plan called {}.", t.plan)))?;
+    Ok((t, plan))
 }
 
 /// Checks everything the later steps rely on, then marks the tenant provisioning.
-async fn validate(cx: &mut Cx<'_>) -> Result<Option<Value>, StepError> {
+async fn validate(cx: &mut Cx<'_>) -> Result<Output, StepError> {
     let tenant = cx.run.tenant_id;
     let status = current_status(cx.db, tenant).await?;
-    let (plan, isolation, _) = tenant_plan(cx.db, tenant).await?;
+    let (t, plan) = tenant_and_plan(cx.db, tenant).await?;
     let input = input(cx.run);
     if let Some(email) = &input.first_admin_email {
         check_email(&normalize_email(email)).map_err(StepError::Permanent)?;
     }
     check_allocations(&plan, &input.allocations).map_err(StepError::Permanent)?;
-    if isolation == Isolation::Schema && !storage::can_create_roles(cx.db).await? {
+    if t.isolation == Isolation::Schema && !storage::can_create_roles(cx.db).await? {
         return Err(StepError::Permanent(
             "The database user may not create roles, which schema isolation needs (grant it CREATEROLE).".into(),
         ));
     }
     match status {
         TenantStatus::Pending | TenantStatus::Failed => {
-            transition(cx.db, &cx.run.actor(), tenant, status, TenantStatus::Provisioning, None, 0, None).await?;
+            change(cx.state, cx.db, &cx.run.actor(), tenant, status, TenantStatus::Provisioning, None, None).await?;
         }
         TenantStatus::Provisioning => {}
         other => return Err(StepError::Permanent(format!("A tenant that is {other} can't be provisioned."))),
     }
-    Ok(Some(json!({ "plan": plan.id, "isolation": isolation })))
+    Ok(Some(json!({ "plan": plan.id, "isolation": t.isolation })))
 }
 
-async fn create_storage(cx: &mut Cx<'_>) -> Result<Option<Value>, StepError> {
+async fn create_storage(cx: &mut Cx<'_>) -> Result<Output, StepError> {
     let tenant = cx.run.tenant_id;
-    let (_, isolation, _) = tenant_plan(cx.db, tenant).await?;
-    match isolation {
+    let (t, _) = tenant_and_plan(cx.db, tenant).await?;
+    match t.isolation {
         Isolation::Schema => storage::create_schema_storage(cx.db, tenant).await?,
         Isolation::Row => storage::create_row_storage(cx.db, tenant).await?,
     }
     let schema =
-        if isolation == Isolation::Schema { storage::schema_name(tenant) } else { storage::SHARED_SCHEMA.into() };
-    Ok(Some(json!({ "isolation": isolation, "schema": schema })))
+        if t.isolation == Isolation::Schema { storage::schema_name(tenant) } else { storage::SHARED_SCHEMA.into() };
+    Ok(Some(json!({ "isolation": t.isolation, "schema": schema })))
 }
 
-async fn apply_template(cx: &mut Cx<'_>) -> Result<Option<Value>, StepError> {
+async fn apply_template(cx: &mut Cx<'_>) -> Result<Output, StepError> {
     let version = storage::apply_template(cx.db, cx.run.tenant_id, None).await?;
     Ok(Some(json!({ "template_version": version })))
 }
 
 /// Allocations from the plan (or the wizard's, within the plan) and default settings.
-async fn configure_defaults(cx: &mut Cx<'_>) -> Result<Option<Value>, StepError> {
+async fn configure_defaults(cx: &mut Cx<'_>) -> Result<Output, StepError> {
     let tenant = cx.run.tenant_id;
-    let (plan, _, _) = tenant_plan(cx.db, tenant).await?;
+    let (_, plan) = tenant_and_plan(cx.db, tenant).await?;
     let requested = input(cx.run).allocations;
     let mut given = BTreeMap::new();
     for (resource, plan_amount) in plan_allocations(&plan) {
         let amount = requested.get(resource).copied().unwrap_or(plan_amount);
         given.insert(resource, amount);
-        sqlx::query(
-            "insert into tenant_allocations (tenant_id, resource, amount) values ($1, $2, $3)
-             on conflict (tenant_id, resource) do update set amount = excluded.amount, updated_at = now()",
-        )
-        .bind(tenant)
-        .bind(resource)
-        .bind(amount)
-        .execute(&mut *cx.db)
-        .await?;
+        db::allocations::set(&mut *cx.db, tenant, resource, amount).await?;
     }
-    // Defaults first, the tenant's own values win: `a || b` keeps b's keys.
-    sqlx::query("update tenants set settings = $2::jsonb || settings where id = $1 and not (settings @> $2::jsonb)")
-        .bind(tenant)
-        .bind(default_settings())
-        .execute(&mut *cx.db)
-        .await?;
+    db::tenants::merge_default_settings(&mut *cx.db, tenant, &default_settings()).await?;
     Ok(Some(json!({ "allocations": given })))
 }
 
 /// The first admin's invitation (owner), created once; the email goes out in `notify`.
-async fn first_admin(cx: &mut Cx<'_>) -> Result<Option<Value>, StepError> {
+async fn first_admin(cx: &mut Cx<'_>) -> Result<Output, StepError> {
     let tenant = cx.run.tenant_id;
     let Some(email) = input(cx.run).first_admin_email.map(|e| normalize_email(&e)) else {
         return Ok(Some(json!({ "invitation": null })));
     };
-    let existing: Option<Uuid> =
-        sqlx::query_scalar("select id from invitations where tenant_id = $1 and email = $2 and status = 'pending'")
-            .bind(tenant)
-            .bind(&email)
-            .fetch_optional(&mut *cx.db)
-            .await?;
-    let id = match existing {
+    let id = match db::invitations::pending_id(&mut *cx.db, tenant, &email).await? {
         Some(id) => id,
         None => {
             // The token is replaced when the email is sent, so this one is never mailed.
@@ -319,20 +236,11 @@ async fn first_admin(cx: &mut Cx<'_>) -> Result<Option<Value>, StepError> {
                 + chrono::Duration::days(cx.state.config.auth.invitation_expiry_days.clamp(1, 90) as i64);
             let id =
                 db::invitations::insert(&mut *cx.db, tenant, &email, Role::Owner, &placeholder, None, expires).await?;
-            db::audit::record(
-                &mut *cx.db,
-                &cx.run.actor(),
-                NewEvent {
-                    tenant_id: Some(tenant),
-                    action: "invitation.created",
-                    target_type: "invitation",
-                    target_id: Some(id.to_string()),
-                    before: None,
-                    after: Some(json!({ "email": email, "role": Role::Owner })),
-                    reason: None,
-                },
-            )
-            .await?;
+            NewEvent::new("invitation.created", "invitation", id)
+                .in_tenant(tenant)
+                .after(json!({ "email": email, "role": Role::Owner }))
+                .record(&mut *cx.db, &cx.run.actor())
+                .await?;
             id
         }
     };
@@ -341,20 +249,12 @@ async fn first_admin(cx: &mut Cx<'_>) -> Result<Option<Value>, StepError> {
 
 /// Mails the first admin's invitation (once: never when it was already sent), and writes
 /// the `tenant.provisioned` outbox event and audit event (once, keyed by the run).
-async fn notify(cx: &mut Cx<'_>) -> Result<Option<Value>, StepError> {
+async fn notify(cx: &mut Cx<'_>) -> Result<Output, StepError> {
     let tenant = cx.run.tenant_id;
-    let (_, isolation, tenant_name) = tenant_plan(cx.db, tenant).await?;
+    let (t, _) = tenant_and_plan(cx.db, tenant).await?;
     let mut mailed = false;
     if let Some(email) = input(cx.run).first_admin_email.map(|e| normalize_email(&e)) {
-        let unsent: Option<Uuid> = sqlx::query_scalar(
-            "select id from invitations where tenant_id = $1 and email = $2 and status = 'pending' and sent_count = 0
-               for update",
-        )
-        .bind(tenant)
-        .bind(&email)
-        .fetch_optional(&mut *cx.db)
-        .await?;
-        if let Some(id) = unsent {
+        if let Some(id) = db::invitations::unsent_for_update(&mut *cx.db, tenant, &email).await? {
             let token = auth::random_token(32);
             let expires = chrono::Utc::now()
                 + chrono::Duration::days(cx.state.config.auth.invitation_expiry_days.clamp(1, 90) as i64);
@@ -362,7 +262,7 @@ async fn notify(cx: &mut Cx<'_>) -> Result<Option<Value>, StepError> {
             let inviter = format!("{} (platform operator)", cx.run.actor().label);
             let mail = InvitationMail {
                 to: &email,
-                tenant: &tenant_name,
+                tenant: &t.name,
                 inviter: &inviter,
                 role: Role::Owner.as_str(),
                 token: &token,
@@ -376,41 +276,18 @@ async fn notify(cx: &mut Cx<'_>) -> Result<Option<Value>, StepError> {
         }
     }
     let key = format!("tenant.provisioned:{}", cx.run.id);
-    let payload = json!({ "tenant_id": tenant, "isolation": isolation, "run_id": cx.run.id });
-    let inserted: Option<i64> = sqlx::query_scalar(
-        "insert into outbox (key, tenant_id, topic, payload) values ($1, $2, 'tenant.provisioned', $3)
-         on conflict (key) do nothing returning id",
-    )
-    .bind(&key)
-    .bind(tenant)
-    .bind(&payload)
-    .fetch_optional(&mut *cx.db)
-    .await?;
-    if inserted.is_some() {
-        db::audit::record(
-            &mut *cx.db,
-            &cx.run.actor(),
-            NewEvent {
-                tenant_id: Some(tenant),
-                action: "tenant.provisioned",
-                target_type: "tenant",
-                target_id: Some(tenant.to_string()),
-                before: None,
-                after: Some(payload),
-                reason: None,
-            },
-        )
-        .await?;
+    let payload = json!({ "tenant_id": tenant, "isolation": t.isolation, "run_id": cx.run.id });
+    if db::outbox::insert_once(&mut *cx.db, &key, tenant, "tenant.provisioned", &payload).await? {
+        NewEvent::about_tenant(tenant, "tenant.provisioned")
+            .after(payload)
+            .record(&mut *cx.db, &cx.run.actor())
+            .await?;
     }
     Ok(Some(json!({ "invitation_mailed": mailed })))
 }
 
-async fn export_data(cx: &mut Cx<'_>) -> Result<Option<Value>, StepError> {
-    let existing: Option<Uuid> = sqlx::query_scalar("select id from tenant_exports where run_id = $1")
-        .bind(cx.run.id)
-        .fetch_optional(&mut *cx.db)
-        .await?;
-    if let Some(id) = existing {
+async fn export_data(cx: &mut Cx<'_>) -> Result<Output, StepError> {
+    if let Some(id) = db::exports::for_run(&mut *cx.db, cx.run.id).await? {
         return Ok(Some(json!({ "export": id })));
     }
     let days = cx.state.config.tenants.retention_days.min(3650) as i64;
@@ -418,17 +295,9 @@ async fn export_data(cx: &mut Cx<'_>) -> Result<Option<Value>, StepError> {
     Ok(Some(json!({ "export": id, "files": manifest["files"].as_array().map(|f| f.len()) })))
 }
 
-async fn revoke_access(cx: &mut Cx<'_>) -> Result<Option<Value>, StepError> {
-    let counts = crate::server::services::tenants::revoke_access(cx.db, &cx.run.actor(), cx.run.tenant_id).await?;
-    Ok(Some(counts))
-}
-
-async fn verify_removed(cx: &mut Cx<'_>) -> Result<Option<Value>, StepError> {
+async fn verify_removed(cx: &mut Cx<'_>) -> Result<Output, StepError> {
     let (schemas, roles, rows) = storage::remains(cx.db, cx.run.tenant_id).await?;
-    let storage_rows: i64 = sqlx::query_scalar("select count(*) from tenant_storage where tenant_id = $1")
-        .bind(cx.run.tenant_id)
-        .fetch_one(&mut *cx.db)
-        .await?;
+    let storage_rows = storage::storage_rows(cx.db, cx.run.tenant_id).await?;
     if schemas + roles + rows + storage_rows > 0 {
         return Err(StepError::Retry(format!(
             "The tenant's data is still there: {schemas} schema(s), {roles} role(s), {rows} shared row(s)."
@@ -436,6 +305,6 @@ async fn verify_removed(cx: &mut Cx<'_>) -> Result<Option<Value>, StepError> {
     }
     // Everything is gone but the export, kept on purpose until its expiry (then a worker
     // deletes its bytes): say so, so the record shows what remains and until when.
-    let kept = export::kept(cx.db, cx.run.tenant_id).await?;
+    let kept = db::exports::kept(&mut *cx.db, cx.run.tenant_id).await?;
     Ok(Some(json!({ "schemas": 0, "roles": 0, "rows": 0, "kept": kept })))
 }

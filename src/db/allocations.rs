@@ -1,0 +1,34 @@
+//! Resources given to a tenant (`tenant_allocations`): from its plan at provisioning,
+//! adjusted in the wizard.
+
+use crate::error::AppError;
+use sqlx::PgExecutor;
+use uuid::Uuid;
+
+/// The amount of a resource allocated to a tenant, if it has an allocation for it.
+pub async fn get(db: impl PgExecutor<'_>, tenant: Uuid, resource: &str) -> Result<Option<i64>, AppError> {
+    Ok(sqlx::query_scalar!(
+        "select amount from tenant_allocations where tenant_id = $1 and resource = $2",
+        tenant,
+        resource
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
+pub async fn set(db: impl PgExecutor<'_>, tenant: Uuid, resource: &str, amount: i64) -> Result<(), AppError> {
+    sqlx::query!(
+        "insert into tenant_allocations (tenant_id, resource, amount) values ($1, $2, $3)
+         on conflict (tenant_id, resource) do update set amount = excluded.amount, updated_at = now()",
+        tenant,
+        resource,
+        amount,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_all(db: impl PgExecutor<'_>, tenant: Uuid) -> Result<u64, AppError> {
+    Ok(sqlx::query!("delete from tenant_allocations where tenant_id = $1", tenant).execute(db).await?.rows_affected())
+}

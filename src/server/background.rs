@@ -1,0 +1,49 @@
+//! Every background worker of the portal, registered in one place (PRODUCT.md H1, O3).
+//! `main` starts them on every instance through `workers::start`; the status page and
+//! `/readyz` read their heartbeats. Queue workers claim rows (SKIP LOCKED); periodic jobs
+//! take an advisory lock for their round, so several instances never do work twice.
+
+use crate::db;
+use crate::server::state::AppState;
+use crate::server::workers::{Round, Worker};
+use crate::server::{export, rollout, workflow};
+use std::time::Duration;
+use tower_sessions::session_store::ExpiredDeletion;
+
+/// All of them, in the order the status page lists them.
+pub fn workers(state: &AppState) -> Vec<Worker> {
+    let mut all = workflow::workers(state);
+    all.push(rollout::worker());
+    all.push(Worker::new(
+        "session-cleanup",
+        "Deletes expired sessions",
+        Duration::from_secs(600),
+        |state: AppState| async move {
+            // Deleting twice is harmless: every instance may run it.
+            crate::server::session_store::PgSessionStore::new(state.pool.clone())
+                .delete_expired()
+                .await
+                .map_err(|e| crate::error::AppError::internal("session cleanup", e))?;
+            Ok(Round::default())
+        },
+    ));
+    all.push(Worker::new(
+        "export-purge",
+        "Deletes the bytes of expired tenant exports (the record stays)",
+        Duration::from_secs(600),
+        |state: AppState| async move {
+            export::purge_expired(&state.pool).await?;
+            Ok(Round::default())
+        },
+    ));
+    all.push(Worker::new(
+        "heartbeat-prune",
+        "Forgets instances that stopped a day ago",
+        Duration::from_secs(3600),
+        |state: AppState| async move {
+            db::workers::prune(&state.pool).await?;
+            Ok(Round::default())
+        },
+    ));
+    all
+}

@@ -1,0 +1,94 @@
+//! The workflow engine's background workers: `[workflows].workers` of them share the
+//! queue with every other instance (rows are claimed with SKIP LOCKED), and a listener
+//! wakes them at once when a run is queued (LISTEN/NOTIFY); otherwise they look for due
+//! retries every `poll_secs`.
+
+use super::engine::tick;
+use crate::db::workflows as runs;
+use crate::error::AppError;
+use crate::server::state::AppState;
+use crate::server::workers::{Round, Worker};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Mutex, Notify};
+
+/// The engine's workers, for the registry (`server::workers`).
+pub fn workers(state: &AppState) -> Vec<Worker> {
+    let n = state.config.workflows.workers;
+    if n == 0 {
+        return Vec::new();
+    }
+    let poll = Duration::from_secs(state.config.workflows.poll_secs.max(1));
+    let wake = Arc::new(Notify::new());
+    let mut out = Vec::with_capacity(n + 1);
+    let listener: Arc<Mutex<Option<sqlx::postgres::PgListener>>> = Arc::default();
+    {
+        let wake = wake.clone();
+        out.push(Worker::new("workflow-listener", "Wakes the workflow workers when a run is queued", poll, move |s| {
+            listen(s, listener.clone(), wake.clone(), poll)
+        }));
+    }
+    const NAMES: [&str; 8] = [
+        "workflow-1",
+        "workflow-2",
+        "workflow-3",
+        "workflow-4",
+        "workflow-5",
+        "workflow-6",
+        "workflow-7",
+        "workflow-8",
+    ];
+    for name in NAMES.into_iter().take(n.min(NAMES.len())) {
+        out.push(
+            Worker::new(
+                name,
+                "Runs the steps of due workflow runs (provisioning, suspension, termination)",
+                poll,
+                work,
+            )
+            .woken_by(wake.clone()),
+        );
+    }
+    out
+}
+
+/// Runs every due run it can claim, then reports how late the oldest due one is.
+async fn work(state: AppState) -> Result<Round, AppError> {
+    while tick(&state, None).await?.is_some() {}
+    Ok(Round { lag: runs::oldest_due_age(&state.pool).await?, next: next_due_in(&state).await })
+}
+
+async fn next_due_in(state: &AppState) -> Option<Duration> {
+    let due = runs::next_due(&state.pool).await.ok()??;
+    Some((due - chrono::Utc::now()).to_std().unwrap_or(Duration::from_millis(5)).max(Duration::from_millis(5)))
+}
+
+/// Keeps a LISTEN connection open across rounds and wakes the workers for every
+/// notification; a round ends after `poll` without one (so the listener beats too).
+async fn listen(
+    state: AppState,
+    listener: Arc<Mutex<Option<sqlx::postgres::PgListener>>>,
+    wake: Arc<Notify>,
+    poll: Duration,
+) -> Result<Round, AppError> {
+    let mut guard = listener.lock().await;
+    if guard.is_none() {
+        let mut l = sqlx::postgres::PgListener::connect_with(&state.pool).await?;
+        l.listen(runs::CHANNEL).await?;
+        // Anything queued while nobody was listening.
+        wake.notify_waiters();
+        *guard = Some(l);
+    }
+    let Some(l) = guard.as_mut() else { return Ok(Round::default()) };
+    let until = tokio::time::Instant::now() + poll;
+    loop {
+        match tokio::time::timeout_at(until, l.recv()).await {
+            Ok(Ok(_)) => wake.notify_waiters(),
+            Ok(Err(e)) => {
+                *guard = None;
+                return Err(e.into());
+            }
+            Err(_) => return Ok(Round { next: Some(Duration::ZERO), ..Round::default() }),
+        }
+    }
+}
