@@ -22,6 +22,35 @@ pub async fn plan(db: impl PgExecutor<'_>, id: &str) -> Result<Option<Plan>, App
     Ok(plans(db).await?.into_iter().find(|p| p.id == id))
 }
 
+pub async fn lock_plan(db: impl PgExecutor<'_>, id: &str) -> Result<(), AppError> {
+    sqlx::query!("select 1 as one from plans where id = $1 for update", id).fetch_optional(db).await?;
+    Ok(())
+}
+
+pub async fn update_plan(db: impl PgExecutor<'_>, plan: &Plan) -> Result<(), AppError> {
+    sqlx::query!(
+        "update plans set name = $2, description = $3, monthly_price_cents = $4, default_isolation = $5,
+                max_users = $6, storage_gb = $7, bandwidth_gb = $8, api_calls_per_month = $9,
+                custom_domains = $10, projects = $11, features = $12, updated_at = now()
+          where id = $1",
+        plan.id,
+        plan.name,
+        plan.description,
+        plan.monthly_price_cents,
+        plan.default_isolation.as_str(),
+        plan.max_users,
+        plan.storage_gb,
+        plan.bandwidth_gb,
+        plan.api_calls_per_month,
+        plan.custom_domains,
+        plan.projects,
+        &plan.features,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 pub async fn regions(db: impl PgExecutor<'_>) -> Result<Vec<Region>, AppError> {
     Ok(sqlx::query_as!(Region, "select id, name from regions order by sort_order, id").fetch_all(db).await?)
 }

@@ -100,6 +100,18 @@ pub async fn seats_used(db: impl PgExecutor<'_>, tenant: Uuid) -> Result<i64, Ap
 }
 
 /// Removes every membership of the tenant (termination); returns how many.
+/// Whether someone with `email` is a member of the tenant.
+pub async fn has_email(db: impl PgExecutor<'_>, tenant: Uuid, email: &str) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"select exists(select 1 from memberships m join users u on u.id = m.user_id
+                          where m.tenant_id = $1 and u.email = $2) as "exists!""#,
+        tenant,
+        email
+    )
+    .fetch_one(db)
+    .await?)
+}
+
 pub async fn remove_all(db: impl PgExecutor<'_>, tenant: Uuid) -> Result<u64, AppError> {
     Ok(sqlx::query("delete from memberships where tenant_id = $1").bind(tenant).execute(db).await?.rows_affected())
 }

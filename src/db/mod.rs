@@ -5,6 +5,7 @@ pub mod allocations;
 pub mod api_keys;
 pub mod audit;
 pub mod catalog;
+pub mod drafts;
 pub mod exports;
 pub mod health;
 pub mod invitations;

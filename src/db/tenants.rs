@@ -104,6 +104,21 @@ pub async fn id_by_domain(db: impl PgExecutor<'_>, domain: &str) -> Result<Optio
         .await?)
 }
 
+/// The tenant's name, its plan's name and the plan's seat limit.
+pub async fn name_and_seats(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<(String, String, i64)>, AppError> {
+    let row = sqlx::query!(
+        "select t.name, p.name as plan_name, p.max_users from tenants t join plans p on p.id = t.plan_id where t.id = $1",
+        id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| (r.name, r.plan_name, r.max_users)))
+}
+
+pub async fn name(db: impl PgExecutor<'_>, id: Uuid) -> Result<String, AppError> {
+    Ok(sqlx::query_scalar!("select name from tenants where id = $1", id).fetch_one(db).await?)
+}
+
 /// The tenant's status, locking its row for the rest of the transaction.
 pub async fn status_for_update(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<TenantStatus>, AppError> {
     Ok(sqlx::query_scalar!(r#"select status as "status: TenantStatus" from tenants where id = $1 for update"#, id)

@@ -18,11 +18,7 @@ fn who(caller: &Caller) -> Result<Uuid, AppError> {
 
 pub async fn get(pool: &PgPool, caller: &Caller) -> Result<Option<WizardDraft>, AppError> {
     let user = who(caller)?;
-    let row: Option<(i32, serde_json::Value, chrono::DateTime<chrono::Utc>)> =
-        sqlx::query_as("select step, data, updated_at from wizard_drafts where user_id = $1")
-            .bind(user)
-            .fetch_optional(pool)
-            .await?;
+    let row = db::drafts::get(pool, user).await?;
     Ok(row.map(|(step, data, updated_at)| WizardDraft {
         step: (step.max(0) as usize).min(REVIEW),
         data: serde_json::from_value(data).unwrap_or_default(),
@@ -51,16 +47,7 @@ pub async fn save(pool: &PgPool, caller: &Caller, draft: WizardDraft) -> Result<
     if data.to_string().len() > 16_384 {
         return Err(AppError::bad_request("The draft is too large."));
     }
-    let updated_at: chrono::DateTime<chrono::Utc> = sqlx::query_scalar(
-        "insert into wizard_drafts (user_id, step, data) values ($1, $2, $3)
-         on conflict (user_id) do update set step = excluded.step, data = excluded.data, updated_at = now()
-         returning updated_at",
-    )
-    .bind(user)
-    .bind(step as i32)
-    .bind(&data)
-    .fetch_one(pool)
-    .await?;
+    let updated_at = db::drafts::save(pool, user, step as i32, &data).await?;
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }
@@ -69,7 +56,7 @@ pub async fn save(pool: &PgPool, caller: &Caller, draft: WizardDraft) -> Result<
 
 pub async fn discard(pool: &PgPool, caller: &Caller) -> Result<(), AppError> {
     let user = who(caller)?;
-    sqlx::query("delete from wizard_drafts where user_id = $1").bind(user).execute(pool).await?;
+    db::drafts::discard(pool, user).await?;
     Ok(())
 }
 
@@ -85,6 +72,6 @@ pub async fn submit(state: &AppState, caller: &Caller) -> Result<String, AppErro
         return Err(AppError::validation(errors));
     }
     let tenant = tenants::create(state, caller, draft.data.to_new_tenant()).await?;
-    sqlx::query("delete from wizard_drafts where user_id = $1").bind(user).execute(&state.pool).await?;
+    db::drafts::discard(&state.pool, user).await?;
     Ok(tenant.slug)
 }

@@ -30,13 +30,9 @@ struct TenantSeats {
 }
 
 async fn seats(db: &mut sqlx::PgConnection, tenant: Uuid) -> Result<TenantSeats, AppError> {
-    let (tenant_name, plan_name, max_users): (String, String, i64) = sqlx::query_as(
-        "select t.name, p.name, p.max_users from tenants t join plans p on p.id = t.plan_id where t.id = $1",
-    )
-    .bind(tenant)
-    .fetch_optional(&mut *db)
-    .await?
-    .ok_or_else(|| AppError::not_found(crate::model::messages::NO_TENANT))?;
+    let (tenant_name, plan_name, max_users) = db::tenants::name_and_seats(&mut *db, tenant)
+        .await?
+        .ok_or_else(|| AppError::not_found(crate::model::messages::NO_TENANT))?;
     Ok(TenantSeats { tenant_name, plan_name, max_users })
 }
 
@@ -56,13 +52,7 @@ pub async fn invite(
     db::tenants::lock(&mut *tx, tenant).await?;
     within_mail_limit(state, &mut tx, tenant).await?;
     let t = seats(&mut tx, tenant).await?;
-    let already: bool = sqlx::query_scalar(
-        "select exists(select 1 from memberships m join users u on u.id = m.user_id where m.tenant_id = $1 and u.email = $2)",
-    )
-    .bind(tenant)
-    .bind(&email)
-    .fetch_one(&mut *tx)
-    .await?;
+    let already = db::memberships::has_email(&mut *tx, tenant, &email).await?;
     if already {
         return Err(AppError::conflict_on("email", format!("{email} is already a member of {}.", t.tenant_name)));
     }
@@ -173,7 +163,7 @@ pub async fn preview(pool: &PgPool, token: &str) -> Result<InvitationPreview, Ap
         .await?
         .ok_or_else(|| AppError::not_found(INVALID_LINK))?;
     let tenant_name: String =
-        sqlx::query_scalar("select name from tenants where id = $1").bind(row.tenant_id).fetch_one(pool).await?;
+        db::tenants::name(pool, row.tenant_id).await?;
     let existing_user = db::users::credentials_by_email(pool, &row.email).await?.is_some();
     Ok(InvitationPreview {
         tenant_name,
