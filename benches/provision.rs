@@ -138,15 +138,30 @@ fn latency(mut ms: Vec<f64>) -> Latency {
     Latency { p50: percentile(&ms, 50.0), p95: percentile(&ms, 95.0) }
 }
 
-async fn one_at_a_time(state: &AppState, plan: &str, n: usize) -> Result<Latency> {
+async fn one_at_a_time(state: &AppState, plan: &str, n: usize) -> Result<(Latency, Vec<Uuid>)> {
     let mut ms = Vec::with_capacity(n);
+    let mut tenants = Vec::with_capacity(n);
     for i in 0..n {
         let start = Instant::now();
         let t = create(state, i, plan).await?;
         wait_done(&state.pool, &[t]).await?;
         ms.push(start.elapsed().as_secs_f64() * 1000.0);
+        tenants.push(t);
     }
-    Ok(latency(ms))
+    Ok((latency(ms), tenants))
+}
+
+/// Where the time of a run goes: each step's mean duration as the engine recorded it
+/// (the step's own work inside its savepoint), in run order.
+async fn step_breakdown(pool: &PgPool, tenants: &[Uuid]) -> Result<String> {
+    let rows: Vec<(String, f64)> = sqlx::query_as(
+        "select s.name, avg(s.duration_ms)::float8 from workflow_steps s join workflow_runs r on r.id = s.run_id
+          where r.tenant_id = any($1) group by s.name, s.position order by s.position",
+    )
+    .bind(tenants)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.iter().map(|(name, ms)| format!("{name} {ms:.1}")).collect::<Vec<_>>().join(", "))
 }
 
 async fn burst_rate(state: &AppState, plan: &str, n: usize) -> Result<(f64, Vec<Uuid>)> {
@@ -231,12 +246,14 @@ async fn measure(pool: &PgPool, url: &str, singles: usize, burst: usize, workers
     wait_done(pool, &warm).await?;
 
     let (raw, raw_roles) = psql_baseline(url, singles)?;
-    let schema = one_at_a_time(&state, "enterprise", singles).await?;
-    let row = one_at_a_time(&state, "starter", singles).await?;
+    let (schema, schema_singles) = one_at_a_time(&state, "enterprise", singles).await?;
+    let (row, row_singles) = one_at_a_time(&state, "starter", singles).await?;
     println!("one at a time, request → active ({singles} each):");
     println!("  raw SQL through psql (baseline)       p50 {:>7.2} ms   p95 {:>7.2} ms", raw.p50, raw.p95);
     println!("  schema isolation, durable workflow    p50 {:>7.2} ms   p95 {:>7.2} ms", schema.p50, schema.p95);
-    println!("  row isolation, durable workflow       p50 {:>7.2} ms   p95 {:>7.2} ms\n", row.p50, row.p95);
+    println!("  row isolation, durable workflow       p50 {:>7.2} ms   p95 {:>7.2} ms", row.p50, row.p95);
+    println!("  mean step time, schema (ms): {}", step_breakdown(pool, &schema_singles).await?);
+    println!("  mean step time, row (ms):    {}\n", step_breakdown(pool, &row_singles).await?);
 
     let before = catalog_size(pool).await?;
     let (schema_rate, schema_tenants) = burst_rate(&state, "enterprise", burst).await?;

@@ -130,6 +130,8 @@ impl AppError {
     pub fn retry_after(&self) -> Option<u64> {
         match self {
             Self::TooManyRequests { retry_after_secs, .. } => Some(*retry_after_secs),
+            // The database usually comes back within seconds (a restart, a failover).
+            Self::Unavailable(_) => Some(10),
             _ => None,
         }
     }
@@ -170,9 +172,7 @@ mod ssr {
         }
     }
 
-    /// What people are told while the database can't be reached.
-    pub const DATABASE_AWAY: &str =
-        "The database can't be reached right now. Nothing was changed; please try again in a moment.";
+    use crate::model::messages::DATABASE_AWAY;
 
     impl AppError {
         /// The error for a write that broke a constraint: the one `known` names for it

@@ -31,12 +31,11 @@ struct WithMemberships {
     memberships: Json<Vec<TenantMembership>>,
 }
 
-/// The user and the tenants they belong to (terminated tenants excluded), in one query.
-pub async fn with_memberships(
-    db: impl PgExecutor<'_>,
-    id: Uuid,
-) -> Result<Option<(Credentials, Vec<TenantMembership>)>, AppError> {
-    let row: Option<WithMemberships> = sqlx::query_as(
+/// The user whose id is `id_expr` with the tenants they belong to (terminated tenants
+/// excluded) as one row: shared by [`with_memberships`] and the session load, which reads
+/// the session and its person in one round trip.
+pub(crate) fn user_with_memberships_sql(id_expr: &str) -> String {
+    format!(
         "select u.id, u.email, u.name, u.password_hash, u.is_platform_admin, u.status,
                 coalesce(json_agg(json_build_object('tenant_id', t.id, 'slug', t.slug, 'name', t.name,
                                                     'status', t.status, 'role', m.role)
@@ -44,12 +43,19 @@ pub async fn with_memberships(
          from users u
          left join memberships m on m.user_id = u.id
          left join tenants t on t.id = m.tenant_id and t.status <> 'terminated'
-         where u.id = $1
-         group by u.id",
+         where u.id = {id_expr}
+         group by u.id"
     )
-    .bind(id)
-    .fetch_optional(db)
-    .await?;
+}
+
+static WITH_MEMBERSHIPS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| user_with_memberships_sql("$1"));
+
+/// The user and the tenants they belong to (terminated tenants excluded), in one query.
+pub async fn with_memberships(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+) -> Result<Option<(Credentials, Vec<TenantMembership>)>, AppError> {
+    let row: Option<WithMemberships> = sqlx::query_as(&WITH_MEMBERSHIPS).bind(id).fetch_optional(db).await?;
     Ok(row.map(|r| (r.user, r.memberships.0)))
 }
 

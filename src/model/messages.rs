@@ -10,3 +10,7 @@ pub const DOMAIN_TAKEN: &str = "Another tenant already uses this domain.";
 pub const RUN_OPEN: &str = "Another workflow is still running for this tenant; wait for it to finish.";
 pub const SIGN_IN: &str = "Sign in to continue, or send an API key as \u{201c}Authorization: Bearer <key>\u{201d}.";
 pub const NO_EXPORT: &str = "No such export (it may have passed its retention date).";
+
+/// What people are told while the database can't be reached.
+pub const DATABASE_AWAY: &str =
+    "The database can't be reached right now. Nothing was changed; please try again in a moment.";

@@ -149,9 +149,10 @@ impl Step {
         }
     }
 
-    /// Whether the step has an effect outside the database (email). The engine runs the
-    /// steps before such a step together in one transaction, and commits before it, so a
-    /// rolled-back attempt can never leave an email sent for work that did not happen.
+    /// Whether the step may have an effect outside the database (email). The engine runs
+    /// the steps before such a step together in one transaction, and commits before it, so
+    /// a rolled-back attempt can never leave an email sent for work that did not happen.
+    /// (The engine asks per run: Notify with nobody to invite stays in the database.)
     pub fn leaves_the_database(self) -> bool {
         matches!(self, Self::Notify)
     }

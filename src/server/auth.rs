@@ -106,6 +106,10 @@ impl AuthnBackend for Backend {
     }
 
     async fn get_user(&self, id: &Uuid) -> Result<Option<SessionUser>, BackendError> {
+        // Read with the session in the same round trip, when this request loaded one.
+        if let Some(user) = super::session_store::take_prefetched(*id) {
+            return Ok(Some(user).filter(|u| u.account.status == UserStatus::Active));
+        }
         let found = db::users::with_memberships(&self.pool, *id).await.map_err(BackendError)?;
         Ok(found
             .filter(|(a, _)| a.status == UserStatus::Active)

@@ -17,6 +17,7 @@ pub mod session_store;
 pub mod state;
 pub mod storage;
 pub mod telemetry;
+pub mod unavailable;
 pub mod workers;
 pub mod workflow;
 
@@ -72,7 +73,8 @@ pub fn app(state: AppState) -> Router {
         )
         .layer(axum::middleware::from_fn(rest::json::refuse_nul))
         .layer(axum::middleware::from_fn_with_state(state.clone(), access::resolve))
-        .layer(auth::layer(&state.pool, &state.config.auth));
+        .layer(auth::layer(&state.pool, &state.config.auth))
+        .layer(axum::middleware::from_fn(session_store::session_scope));
     let hsts =
         state.config.auth.secure_cookies.then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     // The client bundle: the release build writes .br and .gz beside each file, served as

@@ -7,7 +7,11 @@
 //! without decoding every row. Here the person is a column (taken from axum-login's data
 //! on every save) and the data is JSON.
 
+use crate::db;
+use crate::error::AppError;
+use crate::server::auth::SessionUser;
 use async_trait::async_trait;
+use std::cell::Cell;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use std::collections::HashMap;
@@ -48,23 +52,45 @@ fn user_of(record: &Record) -> Option<Uuid> {
     record.data.get(AUTH_DATA_KEY)?.get("user_id")?.as_str().and_then(|s| Uuid::parse_str(s).ok())
 }
 
-impl PgSessionStore {
-    async fn upsert(&self, db: impl sqlx::PgExecutor<'_>, record: &Record) -> session_store::Result<()> {
-        let data = serde_json::to_value(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
-        sqlx::query!(
-            "insert into auth_sessions (id, user_id, data, expiry_date) values ($1, $2, $3, $4)
-             on conflict (id) do update set user_id = excluded.user_id, data = excluded.data,
-                                            expiry_date = excluded.expiry_date",
-            record.id.to_string(),
-            user_of(record),
-            data,
-            to_chrono(record.expiry_date),
-        )
-        .execute(db)
+fn encode(record: &Record) -> session_store::Result<serde_json::Value> {
+    serde_json::to_value(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))
+}
+
+/// What the session load learned that the rest of the request needs.
+#[derive(Default)]
+struct RequestScope {
+    /// The person read together with the session by `load`, for `Backend::get_user`:
+    /// one round trip instead of two on every signed-in request.
+    user: Cell<Option<SessionUser>>,
+    /// The load failed because the database is away (the layers above answer a bare 500).
+    unavailable: Cell<bool>,
+}
+
+tokio::task_local! {
+    static SCOPE: RequestScope;
+}
+
+/// Middleware (outside the session layer): gives the request a place for what the session
+/// load learns, and turns the session layer's bare 500 into a clear 503 (a page for
+/// people, JSON for the API) when the load failed because the database is away.
+pub async fn session_scope(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let wants_json = crate::server::unavailable::wants_json(&req);
+    SCOPE
+        .scope(RequestScope::default(), async move {
+            let res = next.run(req).await;
+            let away = SCOPE.with(|s| s.unavailable.get());
+            if away && res.status() == http::StatusCode::INTERNAL_SERVER_ERROR {
+                return crate::server::unavailable::response(wants_json);
+            }
+            res
+        })
         .await
-        .map_err(backend)?;
-        Ok(())
-    }
+}
+
+/// The person `load` read with this request's session, if it is `id` (taken: a second
+/// call reads the database again).
+pub fn take_prefetched(id: Uuid) -> Option<SessionUser> {
+    SCOPE.try_with(|s| s.user.take()).ok().flatten().filter(|u| u.account.id == id)
 }
 
 #[async_trait]
@@ -72,19 +98,12 @@ impl SessionStore for PgSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         // A fresh random id; on the (astronomically unlikely) clash, draw another.
         loop {
-            let data = serde_json::to_value(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
-            let inserted = sqlx::query!(
-                "insert into auth_sessions (id, user_id, data, expiry_date) values ($1, $2, $3, $4)
-                 on conflict (id) do nothing",
-                record.id.to_string(),
-                user_of(record),
-                data,
-                to_chrono(record.expiry_date),
-            )
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
-            if inserted.rows_affected() == 1 {
+            let data = encode(record)?;
+            let expiry = to_chrono(record.expiry_date);
+            if db::sessions::insert(&self.pool, &record.id.to_string(), user_of(record), &data, expiry)
+                .await
+                .map_err(backend)?
+            {
                 return Ok(());
             }
             record.id = Id::default();
@@ -92,39 +111,40 @@ impl SessionStore for PgSessionStore {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        self.upsert(&self.pool, record).await
+        let data = encode(record)?;
+        db::sessions::upsert(&self.pool, &record.id.to_string(), user_of(record), &data, to_chrono(record.expiry_date))
+            .await
+            .map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let row = sqlx::query!(
-            "select data, expiry_date from auth_sessions where id = $1 and expiry_date > now()",
-            id.to_string()
-        )
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(backend)?;
-        let Some(row) = row else { return Ok(None) };
+        let row = match db::sessions::load(&self.pool, &id.to_string()).await {
+            Ok(Some(row)) => row,
+            Ok(None) => return Ok(None),
+            Err(e) => {
+                if matches!(e, AppError::Unavailable(_)) {
+                    let _ = SCOPE.try_with(|s| s.unavailable.set(true));
+                }
+                return Err(backend(e));
+            }
+        };
+        if let Some((account, memberships)) = row.user {
+            let _ = SCOPE.try_with(|s| s.user.set(Some(SessionUser::new(account, memberships))));
+        }
         let data: HashMap<String, serde_json::Value> =
             serde_json::from_value(row.data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
         Ok(Some(Record { id: *id, data, expiry_date: to_time(row.expiry_date) }))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        sqlx::query!("delete from auth_sessions where id = $1", id.to_string())
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
-        Ok(())
+        db::sessions::delete(&self.pool, &id.to_string()).await.map_err(backend)
     }
 }
 
 #[async_trait]
 impl ExpiredDeletion for PgSessionStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
-        sqlx::query!("delete from auth_sessions where expiry_date < now()")
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
+        db::sessions::delete_expired(&self.pool).await.map_err(backend)?;
         Ok(())
     }
 }

@@ -1,82 +1,16 @@
 //! P3 with real server processes: provisioning survives SIGKILL at every step, and two
 //! servers on one database share the work without ever running a step twice.
 
+use crate::real_server::{database_url, free_port, wait_until, Server};
 use sqlx::PgPool;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 use tenantry::model::NewTenant;
 use tenantry::server::access::Caller;
 use tenantry::server::config::Config;
 use tenantry::server::mail_sink::MailSink;
 use tenantry::server::state::AppState;
 use uuid::Uuid;
-
-fn database_url(pool: &PgPool) -> String {
-    let db = pool.connect_options().get_database().unwrap().to_string();
-    let base = std::env::var("DATABASE_URL").unwrap();
-    format!("{}/{db}", base.rsplit_once('/').unwrap().0)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// A real `tenantry serve` process on its own port.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Server {
-    async fn start(url: &str, smtp: &str, env: &[(&str, &str)]) -> Server {
-        let port = free_port();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tenantry"));
-        cmd.env("DATABASE_URL", url)
-            .env("TENANTRY_CONFIG", "/nonexistent/Leptos.toml")
-            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-            .env("TENANTRY_MAIL__SMTP_URL", smtp)
-            .env("TENANTRY_ADMIN_PASSWORD", "process test password")
-            .env("TENANTRY_WORKFLOWS__POLL_SECS", "1")
-            .env("TENANTRY_WORKFLOWS__BACKOFF_MS", "20")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let child = cmd.spawn().expect("start the server");
-        let server = Server { child, port };
-        server.wait_healthy().await;
-        server
-    }
-
-    async fn wait_healthy(&self) {
-        let url = format!("http://127.0.0.1:{}/healthz", self.port);
-        let until = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < until {
-            if let Ok(r) = reqwest::get(&url).await {
-                if r.status().is_success() {
-                    return;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the server on port {} did not become healthy", self.port);
-    }
-
-    /// SIGKILL: no shutdown, no cleanup, transactions cut off mid-way.
-    fn kill(mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Creates a tenant (its provisioning run is queued and the servers are woken).
 async fn create(state: &AppState, name: &str, plan: &str, admin: Option<&str>) -> Uuid {
@@ -99,21 +33,6 @@ async fn succeeded_steps(pool: &PgPool, tenant: Uuid) -> i64 {
     .fetch_one(pool)
     .await
     .unwrap()
-}
-
-async fn wait_until<F, Fut>(what: &str, secs: u64, mut f: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let until = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < until {
-        if f().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 #[sqlx::test]

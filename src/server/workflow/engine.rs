@@ -29,10 +29,12 @@ pub struct Tick {
 pub async fn tick(state: &AppState, only: Option<Uuid>) -> Result<Option<Tick>, AppError> {
     let mut tx = state.pool.begin().await?;
     let Some(run) = runs::claim(&mut *tx, only).await? else { return Ok(None) };
+    // The statement timeout this transaction has (steps set it as they need).
+    let mut limit = None;
     let status = if run.status == RunStatus::Compensating {
-        compensate_one(state, &mut tx, &run).await?
+        compensate_one(state, &mut tx, &mut limit, &run).await?
     } else {
-        run_steps(state, &mut tx, &run).await?
+        run_steps(state, &mut tx, &mut limit, &run).await?
     };
     let status = match status {
         Some(s) => {
@@ -73,13 +75,19 @@ fn elapsed_ms(since: Instant) -> i32 {
 async fn attempt(
     state: &AppState,
     tx: &mut PgConnection,
+    set: &mut Option<Duration>,
     run: &Run,
     step: Step,
     undo: bool,
 ) -> Result<Attempt, AppError> {
     let limit = timeout_for(state, step);
+    // The limit holds for the rest of the transaction: set it once, not per step (outside
+    // the savepoint, so rolling a failed step back does not undo it).
+    if *set != Some(limit) {
+        sqlx::query(&format!("set local statement_timeout = {}", limit.as_millis())).execute(&mut *tx).await?;
+        *set = Some(limit);
+    }
     let mut sp = tx.begin().await?;
-    sqlx::query(&format!("set local statement_timeout = {}", limit.as_millis())).execute(&mut *sp).await?;
     let delay = state.config.workflows.step_delay_ms;
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;
@@ -118,7 +126,12 @@ async fn attempt(
 /// ends, or the next step leaves the database (then the transaction commits first). Each
 /// step keeps its own savepoint, state, timing and output. `None`: a step timed out and
 /// the transaction must be abandoned.
-async fn run_steps(state: &AppState, tx: &mut PgConnection, run: &Run) -> Result<Option<RunStatus>, AppError> {
+async fn run_steps(
+    state: &AppState,
+    tx: &mut PgConnection,
+    limit: &mut Option<Duration>,
+    run: &Run,
+) -> Result<Option<RunStatus>, AppError> {
     let steps = run.kind.steps();
     let mut pos = run.cursor;
     loop {
@@ -130,7 +143,7 @@ async fn run_steps(state: &AppState, tx: &mut PgConnection, run: &Run) -> Result
         // PostgreSQL re-check its foreign key, waiting on whoever holds the tenant row.
         let attempts = runs::step(&mut *tx, run.id, pos).await?.attempts + 1;
         let started = Instant::now();
-        let Attempt::Finished(outcome) = attempt(state, tx, run, step, false).await? else {
+        let Attempt::Finished(outcome) = attempt(state, tx, limit, run, step, false).await? else {
             return Ok(None);
         };
         let took = elapsed_ms(started);
@@ -147,7 +160,7 @@ async fn run_steps(state: &AppState, tx: &mut PgConnection, run: &Run) -> Result
                     runs::finish(&mut *tx, run.id, RunStatus::Succeeded, None, None).await?;
                     return Ok(Some(RunStatus::Succeeded));
                 };
-                if step.leaves_the_database() || next.leaves_the_database() {
+                if steps::leaves_the_database(run, step) || steps::leaves_the_database(run, next) {
                     runs::advance(&mut *tx, run.id, pos + 1).await?;
                     return Ok(Some(RunStatus::Running));
                 }
@@ -207,14 +220,19 @@ async fn record_failure(
 }
 
 /// Undoes the run's current completed step. `None`: it timed out (abandon the transaction).
-async fn compensate_one(state: &AppState, tx: &mut PgConnection, run: &Run) -> Result<Option<RunStatus>, AppError> {
+async fn compensate_one(
+    state: &AppState,
+    tx: &mut PgConnection,
+    limit: &mut Option<Duration>,
+    run: &Run,
+) -> Result<Option<RunStatus>, AppError> {
     let pos = run.cursor;
     if pos < 0 {
         return settle_failed(state, tx, run).await.map(Some);
     }
     let row = runs::step(&mut *tx, run.id, pos).await?;
     if row.status == StepStatus::Succeeded {
-        let Attempt::Finished(outcome) = attempt(state, tx, run, row.name, true).await? else {
+        let Attempt::Finished(outcome) = attempt(state, tx, limit, run, row.name, true).await? else {
             return Ok(None);
         };
         if let Err(e) = outcome {

@@ -249,6 +249,13 @@ async fn first_admin(cx: &mut Cx<'_>) -> Result<Output, StepError> {
 
 /// Mails the first admin's invitation (once: never when it was already sent), and writes
 /// the `tenant.provisioned` outbox event and audit event (once, keyed by the run).
+/// Whether `step` of this run has an effect outside the database (the engine commits
+/// before it). Notify mails only when the run names a first admin; otherwise it is
+/// database-only and runs in the same transaction as its neighbours.
+pub(super) fn leaves_the_database(run: &Run, step: Step) -> bool {
+    step.leaves_the_database() && (step != Step::Notify || input(run).first_admin_email.is_some())
+}
+
 async fn notify(cx: &mut Cx<'_>) -> Result<Output, StepError> {
     let tenant = cx.run.tenant_id;
     let (t, _) = tenant_and_plan(cx.db, tenant).await?;
