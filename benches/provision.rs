@@ -22,7 +22,7 @@
 //! `WORKERS` (4). A report: missed targets print FAIL and exit 0; setup errors exit non-zero.
 
 use anyhow::{ensure, Context, Result};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::PgPool;
 use std::process::ExitCode;
 use std::str::FromStr;
@@ -107,8 +107,9 @@ async fn create(state: &AppState, n: usize, plan: &str) -> Result<Uuid> {
     Ok(tenantry::server::services::tenants::create(state, &Caller::system(), input).await?.id)
 }
 
-/// Waits (polling every 0.5 ms) until every run of `tenants` has succeeded.
-async fn wait_done(pool: &PgPool, tenants: &[Uuid]) -> Result<()> {
+/// Waits until every run of `tenants` has succeeded: checks again whenever a run finishes
+/// (LISTEN on the engine's notification), so waiting costs no CPU the runs could use.
+async fn wait_done(pool: &PgPool, listener: &mut PgListener, tenants: &[Uuid]) -> Result<()> {
     let until = Instant::now() + Duration::from_secs(600);
     loop {
         let (open, failed): (i64, i64) = sqlx::query_as(
@@ -124,8 +125,16 @@ async fn wait_done(pool: &PgPool, tenants: &[Uuid]) -> Result<()> {
             return Ok(());
         }
         ensure!(Instant::now() < until, "provisioning did not finish in 10 minutes");
-        tokio::time::sleep(Duration::from_micros(500)).await;
+        // A finished run, or at worst a second (a notification lost to a reconnect).
+        let _ = tokio::time::timeout(Duration::from_secs(1), listener.recv()).await;
     }
+}
+
+/// Listening before the work starts, so no notification is missed.
+async fn finished_listener(pool: &PgPool) -> Result<PgListener> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(tenantry::db::workflows::FINISHED).await?;
+    Ok(listener)
 }
 
 struct Latency {
@@ -141,10 +150,11 @@ fn latency(mut ms: Vec<f64>) -> Latency {
 async fn one_at_a_time(state: &AppState, plan: &str, n: usize) -> Result<(Latency, Vec<Uuid>)> {
     let mut ms = Vec::with_capacity(n);
     let mut tenants = Vec::with_capacity(n);
+    let mut listener = finished_listener(&state.pool).await?;
     for i in 0..n {
         let start = Instant::now();
         let t = create(state, i, plan).await?;
-        wait_done(&state.pool, &[t]).await?;
+        wait_done(&state.pool, &mut listener, &[t]).await?;
         ms.push(start.elapsed().as_secs_f64() * 1000.0);
         tenants.push(t);
     }
@@ -165,12 +175,13 @@ async fn step_breakdown(pool: &PgPool, tenants: &[Uuid]) -> Result<String> {
 }
 
 async fn burst_rate(state: &AppState, plan: &str, n: usize) -> Result<(f64, Vec<Uuid>)> {
+    let mut listener = finished_listener(&state.pool).await?;
     let start = Instant::now();
     let mut tenants = Vec::with_capacity(n);
     for i in 0..n {
         tenants.push(create(state, 100_000 + i, plan).await?);
     }
-    wait_done(&state.pool, &tenants).await?;
+    wait_done(&state.pool, &mut listener, &tenants).await?;
     Ok((n as f64 / start.elapsed().as_secs_f64(), tenants))
 }
 
@@ -243,7 +254,7 @@ async fn measure(pool: &PgPool, url: &str, singles: usize, burst: usize, workers
 
     // Warm-up (the shared row schema, caches).
     let warm = [create(&state, 0, "free").await?, create(&state, 0, "enterprise").await?];
-    wait_done(pool, &warm).await?;
+    wait_done(pool, &mut finished_listener(pool).await?, &warm).await?;
 
     let (raw, raw_roles) = psql_baseline(url, singles)?;
     let (schema, schema_singles) = one_at_a_time(&state, "enterprise", singles).await?;

@@ -13,6 +13,8 @@ use uuid::Uuid;
 
 /// The NOTIFY channel that tells workers there is new work.
 pub const CHANNEL: &str = "tenantry_workflows";
+/// Notified with a run's id when it finishes (succeeded, failed or discarded).
+pub const FINISHED: &str = "tenantry_workflow_finished";
 
 /// Queues a run and its steps in the caller's transaction; workers are woken when it
 /// commits. A tenant with an unfinished run gets 409.
@@ -280,14 +282,20 @@ pub async fn finish(
     error: Option<&str>,
     failed: Option<Step>,
 ) -> Result<(), AppError> {
+    // Whoever waits for the run (a request, a benchmark) hears it once this commits.
     sqlx::query!(
-        "update workflow_runs set status = $2, error = coalesce($3, error), failed_step = coalesce($4, failed_step),
-                finished_at = now(), updated_at = now(), started_at = coalesce(started_at, now())
-          where id = $1",
+        "with done as (
+            update workflow_runs set status = $2, error = coalesce($3, error), failed_step = coalesce($4, failed_step),
+                   finished_at = now(), updated_at = now(), started_at = coalesce(started_at, now())
+             where id = $1
+            returning id
+         )
+         select pg_notify($5, id::text) from done",
         run,
         status as RunStatus,
         error,
         failed as Option<Step>,
+        FINISHED,
     )
     .execute(db)
     .await?;
@@ -320,24 +328,18 @@ pub async fn status_and_due(db: impl PgExecutor<'_>, run: Uuid) -> Result<(RunSt
     Ok((r.status, r.next_run_at))
 }
 
-/// When the next unfinished run falls due, if any.
-pub async fn next_due(db: impl PgExecutor<'_>) -> Result<Option<DateTime<Utc>>, AppError> {
-    Ok(sqlx::query_scalar!(
-        "select min(next_run_at) from workflow_runs where status in ('pending', 'running', 'compensating')"
-    )
-    .fetch_one(db)
-    .await?)
-}
-
-/// How long the oldest due run has been waiting (the workers' lag).
-pub async fn oldest_due_age(db: impl PgExecutor<'_>) -> Result<Option<Duration>, AppError> {
-    let secs = sqlx::query_scalar!(
-        r#"select extract(epoch from now() - min(next_run_at))::float8 as "secs"
-             from workflow_runs where status in ('pending', 'running', 'compensating') and next_run_at <= now()"#
+/// The queue as the workers see it after a round: how long the oldest due run has been
+/// waiting (their lag), and how long until the next one not yet due, in one query.
+pub async fn due(db: impl PgExecutor<'_>) -> Result<(Option<Duration>, Option<Duration>), AppError> {
+    let row = sqlx::query!(
+        r#"select extract(epoch from now() - min(next_run_at) filter (where next_run_at <= now()))::float8 as "overdue",
+                  extract(epoch from min(next_run_at) filter (where next_run_at > now()) - now())::float8 as "next_in"
+             from workflow_runs where status in ('pending', 'running', 'compensating')"#
     )
     .fetch_one(db)
     .await?;
-    Ok(secs.map(|s| Duration::from_secs_f64(s.max(0.0))))
+    let secs = |s: f64| Duration::from_secs_f64(s.max(0.0));
+    Ok((row.overdue.map(secs), row.next_in.map(secs)))
 }
 
 /// Resets a failed run to run again from `from` (its steps from there back to pending).

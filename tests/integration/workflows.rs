@@ -491,3 +491,22 @@ async fn suspend_resume_and_terminate_run_as_workflows_with_an_export(pool: PgPo
     assert!(names.contains(&"Apollo") && names.contains(&"Gemini"));
     assert!(String::from_utf8_lossy(&files["SHA256SUMS"]).contains("data/projects.json"));
 }
+
+/// With nobody to invite, no step leaves the database: the whole run is one transaction
+/// (and still records every step's own state for the UI).
+#[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
+async fn provisioning_without_an_invitation_is_one_transaction(pool: PgPool) {
+    let app = TestApp::new(pool.clone()).await;
+    let (s, t) = app
+        .call("POST", "/api/v1/tenants", Some(json!({ "name": "Quiet Co", "plan": "enterprise", "region": "eu-west-1" })))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    assert_eq!(app.drain().await, 1);
+    let (_, runs) = app.get(&format!("/api/v1/tenants/{}/workflows", id_of(&t))).await;
+    assert_eq!(runs[0]["status"], "succeeded");
+    let steps = runs[0]["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 7);
+    assert!(steps.iter().all(|s| s["status"] == "succeeded" && s["attempts"] == 1), "{steps:?}");
+    let (_, t) = app.get(&format!("/api/v1/tenants/{}", id_of(&t))).await;
+    assert_eq!(t["status"], "active");
+}

@@ -52,18 +52,16 @@ pub fn workers(state: &AppState) -> Vec<Worker> {
     out
 }
 
-/// Runs every due run it can claim, then reports how late the oldest due one is.
+/// Runs every due run it can claim, then reports how late the oldest due one is and
+/// when the next retry falls due (it wakes for that even without a notification).
 async fn work(state: AppState) -> Result<Round, AppError> {
     while tick(&state, None).await?.is_some() {}
-    Ok(Round { lag: runs::oldest_due_age(&state.pool).await?, next: next_due_in(&state).await })
+    let (lag, next) = runs::due(&state.pool).await?;
+    // Something due that this worker could not claim is another worker's by now.
+    Ok(Round { lag, next: next.map(|n| n.max(Duration::from_millis(5))) })
 }
 
-async fn next_due_in(state: &AppState) -> Option<Duration> {
-    let due = runs::next_due(&state.pool).await.ok()??;
-    Some((due - chrono::Utc::now()).to_std().unwrap_or(Duration::from_millis(5)).max(Duration::from_millis(5)))
-}
-
-/// Keeps a LISTEN connection open across rounds and wakes the workers for every
+/// Keeps a LISTEN connection open across rounds and wakes a worker for every
 /// notification; a round ends after `poll` without one (so the listener beats too).
 async fn listen(
     state: AppState,
@@ -83,7 +81,9 @@ async fn listen(
     let until = tokio::time::Instant::now() + poll;
     loop {
         match tokio::time::timeout_at(until, l.recv()).await {
-            Ok(Ok(_)) => wake.notify_waiters(),
+            // One queued run needs one worker: waking them all would have the others race
+            // for it and find nothing (each a wasted claim on the database).
+            Ok(Ok(_)) => wake.notify_one(),
             Ok(Err(e)) => {
                 *guard = None;
                 return Err(e.into());
