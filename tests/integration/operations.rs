@@ -2,12 +2,13 @@
 //! doing a periodic round twice), readiness that notices a stopped worker, and /metrics.
 
 use crate::helpers::*;
+use crate::real_server::wait_until;
 use axum::body::Body;
 use http::{Request, StatusCode};
 use serde_json::json;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tenantry::server::config::Config;
 use tenantry::server::workers::{self, Round, Worker};
 
@@ -18,22 +19,6 @@ async fn heartbeat(pool: &sqlx::PgPool, instance: uuid::Uuid, worker: &str) -> O
         .fetch_optional(pool)
         .await
         .unwrap()
-}
-
-/// Polls `check` every 50 ms until it holds (or fails the test after `secs`).
-async fn eventually<F, Fut>(secs: u64, what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let until = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < until {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting until {what}");
 }
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
@@ -51,7 +36,7 @@ async fn every_worker_is_registered_once_and_beats(pool: sqlx::PgPool) {
 
     let running = workers::start(app.state.clone(), all);
     let id = app.state.instance.id;
-    eventually(10, "every worker has beaten", || async {
+    wait_until("every worker has beaten", 10, || async {
         let n: i64 = sqlx::query_scalar("select count(*) from worker_heartbeats where instance_id = $1")
             .bind(id)
             .fetch_one(&pool)
@@ -89,14 +74,14 @@ async fn a_panicking_worker_is_restarted_and_says_so(pool: sqlx::PgPool) {
     });
     let running = workers::start(app.state.clone(), vec![flaky]);
     let id = app.state.instance.id;
-    eventually(5, "the panic is recorded", || async {
+    wait_until("the panic is recorded", 5, || async {
         heartbeat(&pool, id, "flaky").await.is_some_and(|(s, e)| {
             s == "restarting" && e.as_deref() == Some("first round blows up") || s == "running"
         })
     })
     .await;
     // Back-off after one panic is two seconds; then it runs again and clears the error.
-    eventually(10, "the worker runs again", || async {
+    wait_until("the worker runs again", 10, || async {
         rounds.load(Ordering::SeqCst) >= 3 && heartbeat(&pool, id, "flaky").await.is_some_and(|(s, e)| s == "running" && e.is_none())
     })
     .await;
