@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
-#[derive(sqlx::FromRow)]
 struct KeyRow {
     id: Uuid,
     tenant_id: Uuid,
@@ -35,10 +34,6 @@ impl From<KeyRow> for ApiKey {
     }
 }
 
-const SELECT: &str = "select k.id, k.tenant_id, k.name, k.prefix, k.scopes, u.email as created_by, k.created_at,
-                             k.last_used_at, k.revoked_at
-                      from api_keys k left join users u on u.id = k.created_by";
-
 pub async fn insert(
     db: impl PgExecutor<'_>,
     tenant: Uuid,
@@ -49,35 +44,45 @@ pub async fn insert(
     created_by: Option<Uuid>,
 ) -> Result<Uuid, AppError> {
     let scopes: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         "insert into api_keys (tenant_id, name, prefix, secret_hash, scopes, created_by)
          values ($1, $2, $3, $4, $5, $6) returning id",
+        tenant,
+        name,
+        prefix,
+        secret_hash,
+        &scopes as &[&str],
+        created_by,
     )
-    .bind(tenant)
-    .bind(name)
-    .bind(prefix)
-    .bind(secret_hash)
-    .bind(&scopes)
-    .bind(created_by)
     .fetch_one(db)
     .await?)
 }
 
 pub async fn get(db: impl PgExecutor<'_>, tenant: Uuid, id: Uuid) -> Result<Option<ApiKey>, AppError> {
-    let row: Option<KeyRow> = sqlx::query_as(&format!("{SELECT} where k.tenant_id = $1 and k.id = $2"))
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(db)
-        .await?;
+    let row = sqlx::query_as!(
+        KeyRow,
+        r#"select k.id, k.tenant_id, k.name, k.prefix, k.scopes, u.email as "created_by?", k.created_at,
+                  k.last_used_at, k.revoked_at
+           from api_keys k left join users u on u.id = k.created_by
+           where k.tenant_id = $1 and k.id = $2"#,
+        tenant,
+        id,
+    )
+    .fetch_optional(db)
+    .await?;
     Ok(row.map(Into::into))
 }
 
 /// Live keys first, newest first.
 pub async fn list(db: impl PgExecutor<'_>, tenant: Uuid) -> Result<Vec<ApiKey>, AppError> {
-    let rows: Vec<KeyRow> = sqlx::query_as(&format!(
-        "{SELECT} where k.tenant_id = $1 order by k.revoked_at is not null, k.created_at desc limit 500"
-    ))
-    .bind(tenant)
+    let rows = sqlx::query_as!(
+        KeyRow,
+        r#"select k.id, k.tenant_id, k.name, k.prefix, k.scopes, u.email as "created_by?", k.created_at,
+                  k.last_used_at, k.revoked_at
+           from api_keys k left join users u on u.id = k.created_by
+           where k.tenant_id = $1 order by k.revoked_at is not null, k.created_at desc limit 500"#,
+        tenant,
+    )
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(Into::into).collect())
@@ -85,25 +90,25 @@ pub async fn list(db: impl PgExecutor<'_>, tenant: Uuid) -> Result<Vec<ApiKey>, 
 
 /// Revokes a live key of the tenant; false when there is none.
 pub async fn revoke(db: impl PgExecutor<'_>, tenant: Uuid, id: Uuid) -> Result<bool, AppError> {
-    Ok(sqlx::query("update api_keys set revoked_at = now() where tenant_id = $1 and id = $2 and revoked_at is null")
-        .bind(tenant)
-        .bind(id)
-        .execute(db)
-        .await?
-        .rows_affected()
+    Ok(sqlx::query!(
+        "update api_keys set revoked_at = now() where tenant_id = $1 and id = $2 and revoked_at is null",
+        tenant,
+        id,
+    )
+    .execute(db)
+    .await?
+    .rows_affected()
         == 1)
 }
 
 pub async fn revoke_all(db: impl PgExecutor<'_>, tenant: Uuid) -> Result<u64, AppError> {
-    Ok(sqlx::query("update api_keys set revoked_at = now() where tenant_id = $1 and revoked_at is null")
-        .bind(tenant)
+    Ok(sqlx::query!("update api_keys set revoked_at = now() where tenant_id = $1 and revoked_at is null", tenant)
         .execute(db)
         .await?
         .rows_affected())
 }
 
 /// A live key found by its prefix, with what the guard needs to know.
-#[derive(sqlx::FromRow)]
 pub struct KeyAuth {
     pub id: Uuid,
     pub tenant_id: Uuid,
@@ -117,23 +122,25 @@ pub struct KeyAuth {
 }
 
 pub async fn by_prefix(db: impl PgExecutor<'_>, prefix: &str) -> Result<Option<KeyAuth>, AppError> {
-    Ok(sqlx::query_as(
-        "select k.id, k.tenant_id, k.name, k.prefix, k.secret_hash, k.scopes, t.status as tenant_status, t.slug as tenant_slug, k.last_used_at
-         from api_keys k join tenants t on t.id = k.tenant_id
-         where k.prefix = $1 and k.revoked_at is null",
+    Ok(sqlx::query_as!(
+        KeyAuth,
+        r#"select k.id, k.tenant_id, k.name, k.prefix, k.secret_hash, k.scopes,
+                  t.status as "tenant_status: TenantStatus", t.slug as tenant_slug, k.last_used_at
+           from api_keys k join tenants t on t.id = k.tenant_id
+           where k.prefix = $1 and k.revoked_at is null"#,
+        prefix,
     )
-    .bind(prefix)
     .fetch_optional(db)
     .await?)
 }
 
 /// Records use at most once a minute per key, so busy keys don't write on every call.
 pub async fn touch(db: impl PgExecutor<'_>, id: Uuid) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "update api_keys set last_used_at = now()
          where id = $1 and (last_used_at is null or last_used_at < now() - interval '1 minute')",
+        id,
     )
-    .bind(id)
     .execute(db)
     .await?;
     Ok(())

@@ -144,10 +144,10 @@ pub async fn list(
 
 /// Distinct action names, for the filter menu.
 pub async fn actions(db: impl PgExecutor<'_>, only: Option<&[Uuid]>) -> Result<Vec<String>, AppError> {
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         "select distinct action from audit_events where ($1::uuid[] is null or tenant_id = any($1)) order by 1",
+        only,
     )
-    .bind(only)
     .fetch_all(db)
     .await?)
 }

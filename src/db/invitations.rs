@@ -6,12 +6,11 @@ use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
-#[derive(sqlx::FromRow)]
 pub struct InvitationRow {
     pub id: Uuid,
     pub tenant_id: Uuid,
     pub email: String,
-    pub role: String,
+    pub role: Role,
     pub status: String,
     pub invited_by: Option<String>,
     pub expires_at: DateTime<Utc>,
@@ -32,7 +31,7 @@ impl InvitationRow {
     }
 
     pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::Viewer)
+        self.role
     }
 }
 
@@ -54,10 +53,6 @@ impl From<InvitationRow> for Invitation {
     }
 }
 
-const SELECT: &str = "select i.id, i.tenant_id, i.email, i.role, i.status, u.email as invited_by, i.expires_at,
-                             i.created_at, i.sent_count, i.last_sent_at, i.last_error
-                      from invitations i left join users u on u.id = i.invited_by";
-
 pub async fn insert(
     db: impl PgExecutor<'_>,
     tenant: Uuid,
@@ -67,16 +62,16 @@ pub async fn insert(
     invited_by: Option<Uuid>,
     expires_at: DateTime<Utc>,
 ) -> Result<Uuid, AppError> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "insert into invitations (tenant_id, email, role, token_hash, invited_by, expires_at)
          values ($1, $2, $3, $4, $5, $6) returning id",
+        tenant,
+        email,
+        role as Role,
+        token_hash,
+        invited_by,
+        expires_at,
     )
-    .bind(tenant)
-    .bind(email)
-    .bind(role.as_str())
-    .bind(token_hash)
-    .bind(invited_by)
-    .bind(expires_at)
     .fetch_one(db)
     .await
     .map_err(|e| {
@@ -123,11 +118,17 @@ pub async fn delete_pending(db: impl PgExecutor<'_>, tenant: Uuid) -> Result<u64
 }
 
 pub async fn get(db: impl PgExecutor<'_>, tenant: Uuid, id: Uuid) -> Result<Option<InvitationRow>, AppError> {
-    Ok(sqlx::query_as(&format!("{SELECT} where i.tenant_id = $1 and i.id = $2"))
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(db)
-        .await?)
+    Ok(sqlx::query_as!(
+        InvitationRow,
+        r#"select i.id, i.tenant_id, i.email, i.role as "role: Role", i.status, u.email as "invited_by?",
+                  i.expires_at, i.created_at, i.sent_count, i.last_sent_at, i.last_error
+           from invitations i left join users u on u.id = i.invited_by
+           where i.tenant_id = $1 and i.id = $2"#,
+        tenant,
+        id,
+    )
+    .fetch_optional(db)
+    .await?)
 }
 
 /// Locks the invitation a token belongs to (for accepting it).
@@ -135,22 +136,41 @@ pub async fn by_token_for_update(
     db: impl PgExecutor<'_>,
     token_hash: &[u8],
 ) -> Result<Option<InvitationRow>, AppError> {
-    Ok(sqlx::query_as(&format!("{SELECT} where i.token_hash = $1 for update of i"))
-        .bind(token_hash)
-        .fetch_optional(db)
-        .await?)
+    Ok(sqlx::query_as!(
+        InvitationRow,
+        r#"select i.id, i.tenant_id, i.email, i.role as "role: Role", i.status, u.email as "invited_by?",
+                  i.expires_at, i.created_at, i.sent_count, i.last_sent_at, i.last_error
+           from invitations i left join users u on u.id = i.invited_by
+           where i.token_hash = $1 for update of i"#,
+        token_hash,
+    )
+    .fetch_optional(db)
+    .await?)
 }
 
 pub async fn by_token(db: impl PgExecutor<'_>, token_hash: &[u8]) -> Result<Option<InvitationRow>, AppError> {
-    Ok(sqlx::query_as(&format!("{SELECT} where i.token_hash = $1")).bind(token_hash).fetch_optional(db).await?)
+    Ok(sqlx::query_as!(
+        InvitationRow,
+        r#"select i.id, i.tenant_id, i.email, i.role as "role: Role", i.status, u.email as "invited_by?",
+                  i.expires_at, i.created_at, i.sent_count, i.last_sent_at, i.last_error
+           from invitations i left join users u on u.id = i.invited_by
+           where i.token_hash = $1"#,
+        token_hash,
+    )
+    .fetch_optional(db)
+    .await?)
 }
 
 /// Pending first, then newest.
 pub async fn list(db: impl PgExecutor<'_>, tenant: Uuid) -> Result<Vec<Invitation>, AppError> {
-    let rows: Vec<InvitationRow> = sqlx::query_as(&format!(
-        "{SELECT} where i.tenant_id = $1 order by i.status <> 'pending', i.created_at desc limit 500"
-    ))
-    .bind(tenant)
+    let rows = sqlx::query_as!(
+        InvitationRow,
+        r#"select i.id, i.tenant_id, i.email, i.role as "role: Role", i.status, u.email as "invited_by?",
+                  i.expires_at, i.created_at, i.sent_count, i.last_sent_at, i.last_error
+           from invitations i left join users u on u.id = i.invited_by
+           where i.tenant_id = $1 order by i.status <> 'pending', i.created_at desc limit 500"#,
+        tenant,
+    )
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(Into::into).collect())
@@ -163,49 +183,51 @@ pub async fn renew(
     token_hash: &[u8],
     expires_at: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    sqlx::query("update invitations set token_hash = $2, expires_at = $3 where id = $1 and status = 'pending'")
-        .bind(id)
-        .bind(token_hash)
-        .bind(expires_at)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "update invitations set token_hash = $2, expires_at = $3 where id = $1 and status = 'pending'",
+        id,
+        token_hash,
+        expires_at,
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
 /// Records the outcome of sending the email.
 pub async fn mark_sent(db: impl PgExecutor<'_>, id: Uuid, error: Option<&str>) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "update invitations set sent_count = sent_count + (case when $2::text is null then 1 else 0 end),
                                 last_sent_at = case when $2::text is null then now() else last_sent_at end,
                                 last_error = $2
          where id = $1",
+        id,
+        error,
     )
-    .bind(id)
-    .bind(error)
     .execute(db)
     .await?;
     Ok(())
 }
 
 pub async fn set_status(db: impl PgExecutor<'_>, id: Uuid, status: &str) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "update invitations set status = $2,
                 accepted_at = case when $2 = 'accepted' then now() else accepted_at end,
                 revoked_at = case when $2 = 'revoked' then now() else revoked_at end
          where id = $1",
+        id,
+        status,
     )
-    .bind(id)
-    .bind(status)
     .execute(db)
     .await?;
     Ok(())
 }
 
 pub async fn revoke_all_pending(db: impl PgExecutor<'_>, tenant: Uuid) -> Result<u64, AppError> {
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         "update invitations set status = 'revoked', revoked_at = now() where tenant_id = $1 and status = 'pending'",
+        tenant,
     )
-    .bind(tenant)
     .execute(db)
     .await?
     .rows_affected())

@@ -38,19 +38,18 @@ pub async fn failures_since(
     ip: Option<IpAddr>,
     since: DateTime<Utc>,
 ) -> Result<Failures, AppError> {
-    let (by_email, oldest_by_email, by_ip, oldest_by_ip): (i64, Option<DateTime<Utc>>, i64, Option<DateTime<Utc>>) =
-        sqlx::query_as(
-            "select (select count(*) from sign_in_failures where email = $1 and at > $3),
-                    (select min(at) from sign_in_failures where email = $1 and at > $3),
-                    (select count(*) from sign_in_failures where source_ip = $2::text::inet and at > $3),
-                    (select min(at) from sign_in_failures where source_ip = $2::text::inet and at > $3)",
-        )
-        .bind(email)
-        .bind(ip.map(|i| i.to_string()))
-        .bind(since)
-        .fetch_one(db)
-        .await?;
-    Ok(Failures { by_email, oldest_by_email, by_ip, oldest_by_ip })
+    Ok(sqlx::query_as!(
+        Failures,
+        r#"select (select count(*) from sign_in_failures where email = $1 and at > $3) as "by_email!",
+                  (select min(at) from sign_in_failures where email = $1 and at > $3) as oldest_by_email,
+                  (select count(*) from sign_in_failures where source_ip = $2::text::inet and at > $3) as "by_ip!",
+                  (select min(at) from sign_in_failures where source_ip = $2::text::inet and at > $3) as oldest_by_ip"#,
+        email,
+        ip.map(|i| i.to_string()) as Option<String>,
+        since,
+    )
+    .fetch_one(db)
+    .await?)
 }
 
 /// A successful sign-in forgives the account's failures (its own reserved attempt among

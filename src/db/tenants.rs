@@ -98,8 +98,7 @@ pub async fn id_by_slug(db: impl PgExecutor<'_>, slug: &str) -> Result<Option<Uu
 
 /// The tenant whose verified custom domain is `domain`.
 pub async fn id_by_domain(db: impl PgExecutor<'_>, domain: &str) -> Result<Option<Uuid>, AppError> {
-    Ok(sqlx::query_scalar("select id from tenants where domain = $1 and status <> 'terminated'")
-        .bind(domain)
+    Ok(sqlx::query_scalar!("select id from tenants where domain = $1 and status <> 'terminated'", domain)
         .fetch_optional(db)
         .await?)
 }

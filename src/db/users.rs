@@ -18,10 +18,14 @@ pub struct Credentials {
 }
 
 pub async fn credentials_by_email(db: impl PgExecutor<'_>, email: &str) -> Result<Option<Credentials>, AppError> {
-    Ok(sqlx::query_as("select id, email, name, password_hash, is_platform_admin, status from users where email = $1")
-        .bind(email)
-        .fetch_optional(db)
-        .await?)
+    Ok(sqlx::query_as!(
+        Credentials,
+        r#"select id, email, name, password_hash, is_platform_admin, status as "status: UserStatus"
+           from users where email = $1"#,
+        email,
+    )
+    .fetch_optional(db)
+    .await?)
 }
 
 #[derive(sqlx::FromRow)]
@@ -66,13 +70,13 @@ pub async fn insert(
     password_hash: &str,
     is_platform_admin: bool,
 ) -> Result<Uuid, AppError> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "insert into users (email, name, password_hash, is_platform_admin) values ($1, $2, $3, $4) returning id",
+        email,
+        name,
+        password_hash,
+        is_platform_admin,
     )
-    .bind(email)
-    .bind(name)
-    .bind(password_hash)
-    .bind(is_platform_admin)
     .fetch_one(db)
     .await
     .map_err(|e| {
@@ -84,11 +88,11 @@ pub async fn insert(
 }
 
 pub async fn set_password(db: impl PgExecutor<'_>, id: Uuid, password_hash: &str) -> Result<bool, AppError> {
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         "update users set password_hash = $2, password_changed_at = now(), updated_at = now() where id = $1",
+        id,
+        password_hash,
     )
-    .bind(id)
-    .bind(password_hash)
     .execute(db)
     .await?
     .rows_affected()
@@ -97,29 +101,30 @@ pub async fn set_password(db: impl PgExecutor<'_>, id: Uuid, password_hash: &str
 
 /// Sets the status; returns the previous one, or None when there is no such user.
 pub async fn set_status(db: impl PgExecutor<'_>, id: Uuid, status: UserStatus) -> Result<Option<UserStatus>, AppError> {
-    Ok(sqlx::query_scalar(
-        "update users u set status = $2, updated_at = now()
-         from (select id, status from users where id = $1 for update) old
-         where u.id = old.id returning old.status",
+    Ok(sqlx::query_scalar!(
+        r#"update users u set status = $2, updated_at = now()
+           from (select id, status from users where id = $1 for update) old
+           where u.id = old.id returning old.status as "status!: UserStatus""#,
+        id,
+        status as UserStatus,
     )
-    .bind(id)
-    .bind(status)
     .fetch_optional(db)
     .await?)
 }
 
 pub async fn touch_sign_in(db: impl PgExecutor<'_>, id: Uuid) -> Result<(), AppError> {
-    sqlx::query("update users set last_sign_in_at = now() where id = $1").bind(id).execute(db).await?;
+    sqlx::query!("update users set last_sign_in_at = now() where id = $1", id).execute(db).await?;
     Ok(())
 }
 
 pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<User>, AppError> {
-    Ok(sqlx::query_as(
-        "select u.id, u.email, u.name, u.is_platform_admin, u.status, u.created_at, u.last_sign_in_at,
-                (select count(*) from memberships m where m.user_id = u.id) as tenants
-         from users u where u.id = $1",
+    Ok(sqlx::query_as!(
+        User,
+        r#"select u.id, u.email, u.name, u.is_platform_admin, u.status as "status: UserStatus", u.created_at,
+                  u.last_sign_in_at, (select count(*) from memberships m where m.user_id = u.id) as "tenants!"
+           from users u where u.id = $1"#,
+        id,
     )
-    .bind(id)
     .fetch_optional(db)
     .await?)
 }
@@ -167,7 +172,7 @@ pub async fn list(
 }
 
 pub async fn count(db: impl PgExecutor<'_>) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar("select count(*) from users").fetch_one(db).await?)
+    Ok(sqlx::query_scalar!(r#"select count(*) as "count!" from users"#).fetch_one(db).await?)
 }
 
 /// Which of these people are platform admins.
