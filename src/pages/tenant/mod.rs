@@ -56,11 +56,12 @@ pub fn old_tab_address(base: &str, query: &ParamsMap) -> Option<String> {
         "edit" => "settings",
         t => TABS.iter().map(|(path, ..)| *path).find(|p| *p == t).unwrap_or(""),
     };
-    let mut rest = query.clone();
-    rest.remove("tab");
+    let encode = crate::model::query::encode_component;
+    let rest: Vec<String> =
+        query.into_iter().filter(|(k, _)| *k != "tab").map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect();
     let base = base.trim_end_matches('/');
     let path = if path.is_empty() { base.to_string() } else { format!("{base}/{path}") };
-    Some(format!("{path}{}", rest.to_query_string()))
+    Some(if rest.is_empty() { path } else { format!("{path}?{}", rest.join("&")) })
 }
 
 /// What the layout gives its tabs: the tenant it loaded.
@@ -326,6 +327,7 @@ mod tests {
             at(&[("tab", "members"), ("remove", uuid)]),
             Some(format!("/tenants/acme/members?remove={uuid}"))
         );
+        assert_eq!(at(&[("tab", "audit"), ("q", "a b&c")]).as_deref(), Some("/tenants/acme/audit?q=a%20b%26c"));
         assert_eq!(old_tab_address("/tenants/acme/", &query(&[("tab", "audit")])).as_deref(), Some("/tenants/acme/audit"));
     }
 }
