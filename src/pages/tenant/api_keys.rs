@@ -10,17 +10,11 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
-use super::{may, use_tenant, NotYours};
+use super::tab;
 
 #[component]
 pub fn ApiKeysTab() -> impl IntoView {
-    use_tenant().map(|(t, me)| {
-        if may(&me, &t, Permission::ApiKeysManage) {
-            view! { <TenantKeys t/> }.into_any()
-        } else {
-            view! { <NotYours/> }.into_any()
-        }
-    })
+    tab("api-keys", |t, _| view! { <TenantKeys t/> })
 }
 
 #[component]

@@ -1,6 +1,6 @@
 //! A tenant's Audit tab: its newest events, with a link to the full audit log.
 
-use super::{may, use_tenant, NotYours};
+use super::tab;
 use crate::components::*;
 use crate::fns::audit::list_audit;
 use crate::model::*;
@@ -8,13 +8,7 @@ use leptos::prelude::*;
 
 #[component]
 pub fn AuditTab() -> impl IntoView {
-    use_tenant().map(|(t, me)| {
-        if may(&me, &t, Permission::AuditRead) {
-            view! { <TenantAudit t/> }.into_any()
-        } else {
-            view! { <NotYours/> }.into_any()
-        }
-    })
+    tab("audit", |t, _| view! { <TenantAudit t/> })
 }
 
 #[component]

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
-use super::{may, use_tenant, NotYours};
+use super::tab;
 
 /// Why a member's role can't be changed by the person looking, if it can't.
 fn locked_reason(m: &Member, owners: usize, i_am_owner: bool) -> Option<&'static str> {
@@ -29,13 +29,7 @@ fn locked_reason(m: &Member, owners: usize, i_am_owner: bool) -> Option<&'static
 
 #[component]
 pub fn MembersTab() -> impl IntoView {
-    use_tenant().map(|(t, me)| {
-        if may(&me, &t, Permission::MembersRead) {
-            view! { <TenantMembers t me/> }.into_any()
-        } else {
-            view! { <NotYours/> }.into_any()
-        }
-    })
+    tab("members", |t, me| view! { <TenantMembers t me/> })
 }
 
 #[component]

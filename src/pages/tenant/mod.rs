@@ -12,9 +12,10 @@
 //! | `/tenants/:id/audit` | `audit` |
 //! | `/tenants/:id/settings` | `settings` |
 //!
-//! A new tab is a module here, a line in `TABS` and a route in `app.rs`. Old addresses
-//! (`/tenants/:id?tab=members`) are redirected to the tab's own. Everything here works
-//! without JavaScript: the tabs are links and the confirmations are reached by links.
+//! A new tab is a module here (its view wrapped in `tab(path, …)`), a line in `TABS` and a
+//! route in `app.rs`. Old addresses (`/tenants/:id?tab=members`) are redirected to the
+//! tab's own. Everything here works without JavaScript: the tabs are links and the
+//! confirmations are reached by links.
 
 pub mod api_keys;
 pub mod audit;
@@ -68,9 +69,9 @@ pub fn old_tab_address(base: &str, query: &ParamsMap) -> Option<String> {
 #[derive(Clone, Copy)]
 struct LoadedTenant(Resource<Result<Tenant, AppError>>);
 
-/// The tenant the layout loaded and the person looking, for a tab. Tabs render inside the
-/// layout once the tenant has loaded, so it is always there for them.
-pub fn use_tenant() -> Option<(Tenant, Option<Me>)> {
+/// The tenant the layout loaded and the person looking. Tabs render inside the layout once
+/// the tenant has loaded, so it is there for them.
+fn use_tenant() -> Option<(Tenant, Option<Me>)> {
     let LoadedTenant(tenant) = use_context()?;
     let t = tenant.get_untracked()?.ok()?;
     let me = untrack(|| use_session().me());
@@ -78,16 +79,23 @@ pub fn use_tenant() -> Option<(Tenant, Option<Me>)> {
 }
 
 /// Whether the person may do `p` in this tenant.
-pub fn may(me: &Option<Me>, t: &Tenant, p: Permission) -> bool {
+fn may(me: &Option<Me>, t: &Tenant, p: Permission) -> bool {
     me.as_ref().is_some_and(|m| m.can(p, Some(t.id)))
 }
 
-/// What a tab shows to someone whose role does not include it (reached by its address).
-#[component]
-pub fn NotYours() -> impl IntoView {
-    view! {
-        <div class="alert alert-info" role="note">"Your role in this tenant doesn't include this section."</div>
-    }
+/// The tab at `path` (as in `TABS`): `view(tenant, me)` for people whose role includes it,
+/// else a note saying it doesn't (the tab's address can be typed in without its link).
+pub fn tab<V: IntoView + 'static>(path: &str, view: impl FnOnce(Tenant, Option<Me>) -> V) -> Option<AnyView> {
+    let (t, me) = use_tenant()?;
+    let needs = TABS.iter().find(|(p, ..)| *p == path).and_then(|(_, _, needs)| *needs);
+    Some(if needs.is_none_or(|p| may(&me, &t, p)) {
+        view(t, me).into_any()
+    } else {
+        view! {
+            <div class="alert alert-info" role="note">"Your role in this tenant doesn't include this section."</div>
+        }
+        .into_any()
+    })
 }
 
 #[component]

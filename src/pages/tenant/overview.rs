@@ -1,7 +1,7 @@
 //! A tenant's Overview tab: every field, its lifecycle dates, branding, settings and
 //! metadata.
 
-use super::use_tenant;
+use super::tab;
 use crate::components::format::{number, opt_time, time};
 use crate::components::*;
 use crate::model::*;
@@ -10,7 +10,7 @@ use leptos::prelude::*;
 /// The tab at the tenant's own address.
 #[component]
 pub fn OverviewTab() -> impl IntoView {
-    use_tenant().map(|(t, _)| view! { <Overview t/> })
+    tab("", |t, _| view! { <Overview t/> })
 }
 
 #[component]

@@ -1,7 +1,7 @@
 //! A tenant's Settings tab: name, description, plan, domain, features, branding and
 //! metadata, with per-field messages (checked here as on the server).
 
-use super::{may, use_tenant, NotYours};
+use super::tab;
 use crate::components::*;
 use crate::fns::tenants::{get_catalog, UpdateTenant};
 use crate::model::*;
@@ -10,13 +10,7 @@ use leptos::prelude::*;
 /// The Settings tab, for people who may edit the tenant.
 #[component]
 pub fn SettingsTab() -> impl IntoView {
-    use_tenant().map(|(t, me)| {
-        if may(&me, &t, Permission::TenantEdit) {
-            view! { <EditTenant t/> }.into_any()
-        } else {
-            view! { <NotYours/> }.into_any()
-        }
-    })
+    tab("settings", |t, _| view! { <EditTenant t/> })
 }
 
 /// The form; built again with the saved tenant after each save (the layout reloads it), so

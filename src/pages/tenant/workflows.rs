@@ -1,7 +1,7 @@
 //! A tenant's Workflows tab: its runs, live while one is unfinished (retry and discard for
 //! platform admins), and the data exports of a terminated tenant.
 
-use super::use_tenant;
+use super::tab;
 use crate::components::format::{date, number};
 use crate::components::*;
 use crate::fns::workflows::{list_exports, list_tenant_workflows};
@@ -10,7 +10,7 @@ use leptos::prelude::*;
 
 #[component]
 pub fn WorkflowsTab() -> impl IntoView {
-    use_tenant().map(|(t, me)| {
+    tab("workflows", |t, me| {
         let admin = me.is_some_and(|m| m.is_platform_admin);
         let id = t.id;
         let exports = admin && matches!(t.status, TenantStatus::Terminated | TenantStatus::Terminating);
