@@ -221,9 +221,9 @@ where
         }
         open
     });
-    after(retry).refresh(refresh).toast(|r| {
-        format!("{} of {} restarted: {}.", r.kind.label(), r.tenant_name, r.status.as_str()).into()
-    });
+    after(retry)
+        .refresh(refresh)
+        .toast(|r| format!("{} of {} restarted: {}.", r.kind.label(), r.tenant_name, r.status.as_str()).into());
     after(discard).refresh(refresh).toast(|r| format!("{} was discarded and terminated.", r.tenant_name).into());
     view! {
         <Transition fallback=|| view! { <Loading text="Loading workflows…"/> }>

@@ -38,9 +38,10 @@ fn TenantKeys(t: Tenant) -> impl IntoView {
         scopes.set(vec![Scope::TenantsRead]);
         Said::Nothing
     });
-    after(revoke).refresh(refresh).close_to(base.clone()).toast(|k| {
-        format!("Revoked \u{201c}{}\u{201d}. Calls with it are refused from now on.", k.name).into()
-    });
+    after(revoke)
+        .refresh(refresh)
+        .close_to(base.clone())
+        .toast(|k| format!("Revoked \u{201c}{}\u{201d}. Calls with it are refused from now on.", k.name).into());
     let field = move |f: &'static str| {
         Signal::derive(move || {
             let local = match f {

@@ -331,11 +331,11 @@ mod tests {
         assert_eq!(at(&[("tab", "nope")]).as_deref(), Some("/tenants/acme"));
         // The other parameters stay.
         let uuid = "0d9c3f4e-2b1a-4c5d-8e7f-112233445566";
-        assert_eq!(
-            at(&[("tab", "members"), ("remove", uuid)]),
-            Some(format!("/tenants/acme/members?remove={uuid}"))
-        );
+        assert_eq!(at(&[("tab", "members"), ("remove", uuid)]), Some(format!("/tenants/acme/members?remove={uuid}")));
         assert_eq!(at(&[("tab", "audit"), ("q", "a b&c")]).as_deref(), Some("/tenants/acme/audit?q=a%20b%26c"));
-        assert_eq!(old_tab_address("/tenants/acme/", &query(&[("tab", "audit")])).as_deref(), Some("/tenants/acme/audit"));
+        assert_eq!(
+            old_tab_address("/tenants/acme/", &query(&[("tab", "audit")])).as_deref(),
+            Some("/tenants/acme/audit")
+        );
     }
 }

@@ -20,10 +20,7 @@ pub fn SettingsTab() -> impl IntoView {
 fn EditTenant(t: Tenant) -> impl IntoView {
     let save = ServerAction::<UpdateTenant>::new();
     if let Some(tenant) = use_tenant_refresh() {
-        after(save)
-            .refresh(tenant.refresh)
-            .fields_in_form()
-            .toast(|t| format!("Saved changes to {}.", t.name).into());
+        after(save).refresh(tenant.refresh).fields_in_form().toast(|t| format!("Saved changes to {}.", t.name).into());
     }
     let editable = t.status.is_live();
     let name = RwSignal::new(t.name.clone());
