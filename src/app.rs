@@ -7,7 +7,7 @@ use crate::model::Me;
 use crate::pages;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::components::{ParentRoute, Route, Router, Routes, A};
 use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
 
@@ -87,7 +87,14 @@ fn Layout() -> impl IntoView {
                     <Route path=path!("/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/tenants") view={Lazy::<TenantListRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/tenants/new") view={Lazy::<WizardRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/tenants/:id") view={Lazy::<TenantRoute>::new()} ssr=SsrMode::Async/>
+                    <ParentRoute path=path!("/tenants/:id") view={Lazy::<TenantRoute>::new()} ssr=SsrMode::Async>
+                        <Route path=path!("") view={Lazy::<TenantOverviewRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("members") view={Lazy::<TenantMembersRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("api-keys") view={Lazy::<TenantKeysRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("workflows") view={Lazy::<TenantWorkflowsRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("audit") view={Lazy::<TenantAuditRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("settings") view={Lazy::<TenantSettingsRoute>::new()} ssr=SsrMode::Async/>
+                    </ParentRoute>
                     <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/workflows") view={Lazy::<WorkflowsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/plans") view={Lazy::<PlansRoute>::new()} ssr=SsrMode::Async/>
@@ -101,7 +108,8 @@ fn Layout() -> impl IntoView {
 
 /// Every page is a lazy route: its code is a chunk of its own in the release build
 /// (`cargo leptos build --release --split`), fetched when the page is first shown, so the
-/// first page loads only the shell and itself. Pages fetch their own data in their
+/// first page loads only the shell and itself. The tenant page is a lazy layout with a
+/// lazy route per tab. Pages fetch their own data in their
 /// components, so a route's `data()` is empty.
 macro_rules! lazy_page {
     ($($route:ident => $page:path),* $(,)?) => {$(
@@ -128,7 +136,13 @@ lazy_page! {
     UsersRoute => pages::users::UsersPage,
     TenantListRoute => pages::tenants::TenantList,
     WizardRoute => pages::wizard::WizardPage,
-    TenantRoute => pages::tenant::TenantPage,
+    TenantRoute => pages::tenant::TenantLayout,
+    TenantOverviewRoute => pages::tenant::overview::OverviewTab,
+    TenantMembersRoute => pages::tenant::members::MembersTab,
+    TenantKeysRoute => pages::tenant::api_keys::ApiKeysTab,
+    TenantWorkflowsRoute => pages::tenant::workflows::WorkflowsTab,
+    TenantAuditRoute => pages::tenant::audit::AuditTab,
+    TenantSettingsRoute => pages::tenant::settings::SettingsTab,
     AuditRoute => pages::audit::AuditPage,
     WorkflowsRoute => pages::workflows::WorkflowsPage,
     PlansRoute => pages::plans::PlansPage,

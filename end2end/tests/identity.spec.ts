@@ -49,7 +49,7 @@ test('invite by email, accept, and see only your tenant', async ({ page, request
   await createTenant(request, { name: `Not Yours ${token}` });
   const email = `${token}@example.com`;
 
-  await gotoHydrated(page, `/tenants/${t.slug}?tab=members`);
+  await gotoHydrated(page, `/tenants/${t.slug}/members`);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Role').selectOption('member');
   await page.getByRole('button', { name: 'Send invitation' }).click();

@@ -1,7 +1,7 @@
 // Without JavaScript: every page is complete server-rendered HTML, and the links and
 import { ADMIN_EMAIL } from '../global-setup';
 // forms still work (the lifecycle form posts to a server function that redirects back).
-import { activateTenant, createTenant, getTenant, test, expect, uniqueToken } from './helpers';
+import { activateTenant, createTenant, getTenant, invite, test, expect, uniqueToken } from './helpers';
 
 test.use({ javaScriptEnabled: false });
 
@@ -35,10 +35,10 @@ test.describe('without JavaScript', () => {
 
     // The tabs are plain links that work too.
     await page.locator('nav.tabs').getByRole('link', { name: 'Audit' }).click();
-    await expect(page).toHaveURL(new RegExp(`/tenants/${t.slug}\\?tab=audit$`));
+    await expect(page).toHaveURL(new RegExp(`/tenants/${t.slug}/audit$`));
     await expect(page.locator('ol.timeline')).toContainText(`${ADMIN_EMAIL} created the tenant`);
     await page.locator('nav.tabs').getByRole('link', { name: 'Settings' }).click();
-    await expect(page).toHaveURL(new RegExp(`/tenants/${t.slug}\\?tab=edit$`));
+    await expect(page).toHaveURL(new RegExp(`/tenants/${t.slug}/settings$`));
     await expect(page.getByRole('button', { name: 'Save changes' })).toBeVisible();
   });
 
@@ -115,9 +115,39 @@ test.describe('without JavaScript', () => {
       name: `E2E NoJS Form ${uniqueToken('njf')}`,
       description: 'Shown in the form.',
     });
-    await page.goto(`/tenants/${t.slug}?tab=edit`);
+    await page.goto(`/tenants/${t.slug}/settings`);
     await expect(page.getByRole('button', { name: 'Save changes' })).toBeVisible();
     await expect(page.getByLabel('Name *')).toHaveValue(t.name, { timeout: 2_000 });
     await expect(page.getByLabel('Description')).toHaveValue('Shown in the form.', { timeout: 2_000 });
+  });
+
+  test('an old ?tab= address is redirected to the tab', async ({ page, request }) => {
+    const t = await createTenant(request, { name: `E2E NoJS Old ${uniqueToken('njo')}` });
+    const res = await page.goto(`/tenants/${t.slug}?tab=audit`);
+    expect(res?.status()).toBe(200);
+    await expect(page).toHaveURL(new RegExp(`/tenants/${t.slug}/audit$`));
+    await expect(page.locator('nav.tabs').getByRole('link', { name: 'Audit' })).toHaveAttribute('aria-current', 'page');
+    await expect(page.locator('ol.timeline')).toContainText(`${ADMIN_EMAIL} created the tenant`);
+  });
+
+  test("the Members tab's revoke confirmation is server-rendered and its form works", async ({ page, request }) => {
+    const token = uniqueToken('njm');
+    const t = await activateTenant(request, (await createTenant(request, { name: `E2E NoJS Members ${token}`, plan: 'professional' })).id);
+    const email = `${token}@example.com`;
+    await invite(request, t.id, email, 'member');
+
+    await page.goto(`/tenants/${t.slug}/members`);
+    await expect(page.locator('nav.tabs').getByRole('link', { name: 'Members' })).toHaveAttribute('aria-current', 'page');
+    await page.getByRole('link', { name: `Revoke the invitation to ${email}` }).click();
+    await expect(page).toHaveURL(new RegExp(`/tenants/${t.slug}/members\\?revoke=[0-9a-f-]{36}$`));
+    const dialog = page.getByRole('dialog');
+    await expect(dialog.getByRole('heading')).toHaveText(`Revoke the invitation to ${email}?`);
+    await dialog.getByRole('button', { name: 'Revoke' }).click();
+
+    // The server function redirects back; the invitation is now an earlier one.
+    await expect(page).toHaveURL(new RegExp(`/tenants/${t.slug}/members`));
+    await expect(page.getByRole('dialog')).toHaveCount(0);
+    await expect(page.getByText('No pending invitations.')).toBeVisible();
+    await expect(page.locator('details.earlier')).toContainText('Earlier invitations (1)');
   });
 });

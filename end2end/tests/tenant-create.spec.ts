@@ -99,7 +99,7 @@ test.describe('provisioning wizard', () => {
     await page.getByRole('button', { name: 'Create tenant' }).click();
 
     // The tenant's live workflow view: the steps complete on their own.
-    await expect(page).toHaveURL(new RegExp(`/tenants/${slug}\\?tab=workflows$`));
+    await expect(page).toHaveURL(new RegExp(`/tenants/${slug}/workflows$`));
     const run = page.locator('.run-card').first();
     await expect(run.locator('.run-head .badge')).toHaveText('Succeeded', { timeout: 20_000 });
     await expect(run.locator('.step-succeeded')).toHaveCount(7);

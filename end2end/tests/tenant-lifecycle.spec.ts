@@ -24,7 +24,7 @@ async function activeTenant(request: Parameters<typeof createTenant>[0]): Promis
 
 async function openAudit(page: Page, t: Tenant) {
   await tabs(page).getByRole('link', { name: 'Audit' }).click();
-  await expect(page).toHaveURL(new RegExp(`/tenants/${t.slug}\\?tab=audit$`));
+  await expect(page).toHaveURL(new RegExp(`/tenants/${t.slug}/audit$`));
   await expect(tabs(page).getByRole('link', { name: 'Audit' })).toHaveAttribute('aria-current', 'page');
   await expect(page.locator('ol.timeline')).toBeVisible();
 }

@@ -1,19 +1,29 @@
 //! Reusable view pieces, so every page looks and behaves alike.
 
+pub mod action;
 pub mod badge;
 pub mod charts;
 pub mod confirm;
 pub mod feedback;
+pub mod field;
 pub mod format;
 pub mod icons;
 pub mod me;
+pub mod plan;
+pub mod refresh;
+pub mod timeline;
 pub mod toast;
 pub mod workflow;
 
+pub use action::{after, Said};
 pub use badge::{IsolationBadge, PlanBadge, StatusBadge};
 pub use charts::{BarChart, HBars};
 pub use confirm::{ConfirmButtons, ConfirmDialog};
 pub use feedback::{field_errors, Empty, ErrorAlert, FieldError, Loading};
+pub use field::TextField;
 pub use me::{reads_audit, use_session, Session};
+pub use plan::PlanCard;
+pub use refresh::{use_tenant_refresh, Refresh, TenantRefresh};
+pub use timeline::Timeline;
 pub use toast::{use_toasts, ToastRegion, Toasts};
-pub use workflow::{use_live, RunBadge, RunCard};
+pub use workflow::{use_live, RunBadge, RunCard, RunList};

@@ -3,9 +3,13 @@
 //! `use_live` re-runs a loader every couple of seconds while something is unfinished.
 
 use crate::components::format::{opt_time, time};
-use crate::model::{RunStatus, StepStatus, WorkflowRun, WorkflowStep};
+use crate::components::{after, use_tenant_refresh, Empty, ErrorAlert, Loading, Refresh};
+use crate::fns::workflows::{DiscardWorkflow, RetryWorkflow};
+use crate::model::{RunStatus, StepStatus, WorkflowKind, WorkflowRun, WorkflowStep};
 use leptos::prelude::*;
 use std::time::Duration;
+
+const REFRESH: Duration = Duration::from_secs(2);
 
 /// A signal that ticks every `every` while `active` is true (browser only), for
 /// resources that should refresh on their own.
@@ -95,7 +99,7 @@ pub fn RunCard(
     let title = format!("{} of {}", run.kind.label(), run.tenant_name);
     let heading = if show_tenant {
         view! {
-            <a href=format!("/tenants/{}?tab=workflows", run.tenant_slug)>{title}</a>
+            <a href=format!("/tenants/{}/workflows", run.tenant_slug)>{title}</a>
         }
         .into_any()
     } else {
@@ -139,7 +143,7 @@ pub fn RunCard(
                 <div class="alert alert-error" role="alert">
                     <strong>{format!("Failed at {}: ", run.failed_step.map(|s| s.label()).unwrap_or("a step"))}</strong>
                     {e}
-                    {(run.kind == crate::model::WorkflowKind::Provision).then_some(" Everything it had created was removed.")}
+                    {(run.kind == WorkflowKind::Provision).then_some(" Everything it had created was removed.")}
                 </div>
             })}
             <footer class="run-foot">
@@ -150,5 +154,93 @@ pub fn RunCard(
                 {actions}
             </footer>
         </article>
+    }
+}
+
+/// Retry and discard for a failed run (platform admins only).
+#[component]
+fn RunActions(
+    run: WorkflowRun,
+    retry: ServerAction<RetryWorkflow>,
+    discard: ServerAction<DiscardWorkflow>,
+) -> impl IntoView {
+    let id = run.id;
+    let failed = run.status == RunStatus::Failed;
+    let can_discard = failed && run.kind == WorkflowKind::Provision;
+    let busy = move || retry.pending().get() || discard.pending().get();
+    failed.then(|| {
+        view! {
+            <div class="run-actions">
+                <button class="btn btn-sm btn-primary" type="button" disabled=busy
+                    on:click=move |_| { retry.dispatch(RetryWorkflow { id }); }>
+                    {move || retry.pending().get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                    "Retry"
+                </button>
+                {can_discard.then(|| view! {
+                    <button class="btn btn-sm btn-danger" type="button" disabled=busy
+                        on:click=move |_| { discard.dispatch(DiscardWorkflow { id }); }>
+                        "Discard tenant"
+                    </button>
+                })}
+            </div>
+        }
+    })
+}
+
+/// A list of runs from `load`, refreshed every 2 s while one is unfinished.
+#[component]
+pub fn RunList<F, Fut>(load: F, show_tenant: bool, admin: bool, empty: &'static str) -> impl IntoView
+where
+    F: Fn() -> Fut + Send + Sync + Clone + 'static,
+    Fut: std::future::Future<Output = Result<Vec<WorkflowRun>, crate::error::AppError>> + Send + 'static,
+{
+    let retry = ServerAction::<RetryWorkflow>::new();
+    let discard = ServerAction::<DiscardWorkflow>::new();
+    let refresh = Refresh::new();
+    let live = RwSignal::new(false);
+    let tick = use_live(live.into(), REFRESH);
+    let runs = Resource::new(move || (tick.get(), refresh.track()), move |_| load());
+    // When the last unfinished run finishes, the page around the list (the tenant's
+    // header and status) is reloaded once. The run may also have finished between the
+    // server reading the tenant and reading its runs: then the first list is already
+    // settled while the header still shows a status in transition, and it reloads too.
+    let settled = use_tenant_refresh();
+    Effect::new(move |was_open: Option<bool>| {
+        let Some(Ok(list)) = runs.get() else { return was_open.unwrap_or(false) };
+        let open = list.iter().any(|r| r.status.is_open());
+        live.set(open);
+        if let Some(t) = settled {
+            let finished = was_open == Some(true) && !open;
+            let stale = was_open.is_none() && !open && t.in_transition.get_untracked() && !t.rechecked.get_untracked();
+            if stale {
+                t.rechecked.set(true);
+            }
+            if finished || stale {
+                t.refresh.bump();
+            }
+        }
+        open
+    });
+    after(retry)
+        .refresh(refresh)
+        .toast(|r| format!("{} of {} restarted: {}.", r.kind.label(), r.tenant_name, r.status.as_str()).into());
+    after(discard).refresh(refresh).toast(|r| format!("{} was discarded and terminated.", r.tenant_name).into());
+    view! {
+        <Transition fallback=|| view! { <Loading text="Loading workflows…"/> }>
+            {move || Suspend::new(async move {
+                match runs.await {
+                    Ok(list) if list.is_empty() => view! { <Empty title=empty text="Provisioning, suspension and termination show up here as they run."/> }.into_any(),
+                    Ok(list) => view! {
+                        <div class="run-list" aria-live="polite">
+                            {list.into_iter().map(|run| {
+                                let actions = admin.then(|| view! { <RunActions run=run.clone() retry discard/> }.into_any());
+                                view! { <RunCard run show_tenant actions=actions.unwrap_or_else(|| ().into_any())/> }
+                            }).collect_view()}
+                        </div>
+                    }.into_any(),
+                    Err(e) => view! { <ErrorAlert error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }

@@ -88,7 +88,7 @@ pub fn Dashboard() -> impl IntoView {
                             Ok(page) if page.items.is_empty() => view! {
                                 <Empty title="No activity yet" text="Changes to tenants appear here."/>
                             }.into_any(),
-                            Ok(page) => view! { <crate::pages::audit::Timeline events=page.items show_tenant=true/> }.into_any(),
+                            Ok(page) => view! { <Timeline events=page.items show_tenant=true/> }.into_any(),
                             Err(e) => view! { <ErrorAlert error=e/> }.into_any(),
                         }
                     })}

@@ -11,8 +11,6 @@ pub mod plans;
 pub mod status;
 pub mod template;
 pub mod tenant;
-pub mod tenant_keys;
-pub mod tenant_members;
 pub mod tenants;
 pub mod users;
 pub mod wizard;

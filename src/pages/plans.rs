@@ -2,14 +2,12 @@
 //! them (the same rules run here and on the server). A change applies to tenants
 //! provisioned afterwards.
 
-use crate::components::format::number;
 use crate::components::*;
 use crate::error::FieldErrors;
 use crate::fns::tenants::get_catalog;
 use crate::fns::workflows::UpdatePlan;
 use crate::model::plan::{plan_allocations, resource_label};
 use crate::model::{Isolation, Plan};
-use crate::pages::tenant::TextField;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -59,30 +57,6 @@ pub fn PlansPage() -> impl IntoView {
                 }
             })}
         </Suspense>
-    }
-}
-
-/// A plan as a card: price, isolation, limits and features. Used here and in the wizard.
-#[component]
-pub fn PlanCard(plan: Plan, #[prop(default = None)] action: Option<AnyView>) -> impl IntoView {
-    view! {
-        <article class="card plan-card" aria-label=format!("{} plan", plan.name)>
-            <header class="plan-head">
-                <h3>{plan.name.clone()}</h3>
-                <span class="plan-price">{plan.price_label()}</span>
-            </header>
-            <p class="muted">{plan.description.clone()}</p>
-            <p><IsolationBadge isolation=plan.default_isolation/></p>
-            <dl class="plan-limits">
-                {plan_allocations(&plan).into_iter().map(|(r, n)| view! {
-                    <div><dt>{resource_label(r)}</dt><dd>{number(n)}</dd></div>
-                }).collect_view()}
-            </dl>
-            <ul class="features">
-                {plan.features.iter().map(|f| view! { <li>{f.replace('_', " ")}</li> }).collect_view()}
-            </ul>
-            {action}
-        </article>
     }
 }
 

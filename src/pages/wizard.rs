@@ -13,8 +13,6 @@ use crate::model::plan::{plan_allocations, resource_label};
 use crate::model::validate::slugify;
 use crate::model::wizard::{REVIEW, STEPS};
 use crate::model::{Catalog, Isolation, Plan, WizardData, WizardDraft};
-use crate::pages::plans::PlanCard;
-use crate::pages::tenant::TextField;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
@@ -163,7 +161,7 @@ fn Wizard(catalog: Catalog, draft: WizardDraft) -> impl IntoView {
             match outcome {
                 Ok(slug) => {
                     toasts.success("Provisioning started.");
-                    navigate(&format!("/tenants/{slug}?tab=workflows"), Default::default());
+                    navigate(&format!("/tenants/{slug}/workflows"), Default::default());
                 }
                 Err(e) if !e.fields().is_empty() => {
                     let fields = e.fields();

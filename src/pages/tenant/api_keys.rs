@@ -1,52 +1,47 @@
 //! A tenant's API keys tab (PRODUCT.md A5): create with a name and scopes (the secret is
 //! shown once), see prefixes and last use, revoke (confirmed in a server-rendered dialog,
-//! `?tab=api-keys&revoke=<id>`).
+//! `/tenants/<slug>/api-keys?revoke=<id>`).
 
 use crate::components::format::{opt_time, time};
 use crate::components::*;
 use crate::fns::api_keys::{list_api_keys, CreateApiKey, RevokeApiKey};
 use crate::model::*;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
+use super::tab;
+
 #[component]
-pub fn TenantKeys(t: Tenant) -> impl IntoView {
+pub fn ApiKeysTab() -> impl IntoView {
+    tab("api-keys", |t, _| view! { <TenantKeys t/> })
+}
+
+#[component]
+fn TenantKeys(t: Tenant) -> impl IntoView {
     let tenant = t.id;
-    let base = format!("/tenants/{}?tab=api-keys", t.slug);
+    let base = format!("/tenants/{}/api-keys", t.slug);
     let query = use_query_map();
     let revoke_id = Memo::new(move |_| query.read().get("revoke").and_then(|v| Uuid::parse_str(&v).ok()));
-    let refresh = RwSignal::new(0u32);
-    let keys = Resource::new(move || refresh.get(), move |_| list_api_keys(tenant));
+    let refresh = Refresh::new();
+    let keys = Resource::new(move || refresh.track(), move |_| list_api_keys(tenant));
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
-    let toasts = use_toasts();
-    let navigate = use_navigate();
     let name = RwSignal::new(String::new());
     let scopes = RwSignal::new(vec![Scope::TenantsRead]);
     let local_error = RwSignal::new(None::<String>);
-    // The new key, until the person says they have it.
+    // The new key, until the person says they have it: the page shows it, no toast.
     let created = RwSignal::new(None::<CreatedApiKey>);
-    Effect::new(move |_| match create.value().get() {
-        Some(Ok(k)) => {
-            created.set(Some(k));
-            name.set(String::new());
-            scopes.set(vec![Scope::TenantsRead]);
-            refresh.update(|n| *n += 1);
-        }
-        Some(Err(e)) if e.fields().is_empty() => toasts.error(e.to_string()),
-        _ => {}
+    after(create).refresh(refresh).fields_in_form().toast(move |k| {
+        created.set(Some(k));
+        name.set(String::new());
+        scopes.set(vec![Scope::TenantsRead]);
+        Said::Nothing
     });
-    let back = base.clone();
-    Effect::new(move |_| match revoke.value().get() {
-        Some(Ok(k)) => {
-            toasts.success(format!("Revoked \u{201c}{}\u{201d}. Calls with it are refused from now on.", k.name));
-            refresh.update(|n| *n += 1);
-            navigate(&back, Default::default());
-        }
-        Some(Err(e)) => toasts.error(e.to_string()),
-        None => {}
-    });
+    after(revoke)
+        .refresh(refresh)
+        .close_to(base.clone())
+        .toast(|k| format!("Revoked \u{201c}{}\u{201d}. Calls with it are refused from now on.", k.name).into());
     let field = move |f: &'static str| {
         Signal::derive(move || {
             let local = match f {
@@ -199,7 +194,7 @@ fn KeyRow(k: ApiKey, base: String) -> impl IntoView {
     let live = k.revoked_at.is_none();
     let action = if live {
         view! {
-            <a class="btn btn-sm btn-ghost" href=format!("{base}&revoke={}", k.id) aria-label=format!("Revoke {}", k.name)>"Revoke"</a>
+            <a class="btn btn-sm btn-ghost" href=format!("{base}?revoke={}", k.id) aria-label=format!("Revoke {}", k.name)>"Revoke"</a>
         }
         .into_any()
     } else {

@@ -1,16 +1,18 @@
 //! A tenant's Members tab (PRODUCT.md A3): members with their roles, pending invitations
 //! and the invite form. Controls appear only for people who may use them; the server's
 //! guard refuses the rest anyway. Removing someone and revoking an invitation ask first,
-//! in a server-rendered dialog (`?tab=members&remove=<user>`, `&revoke=<invitation>`), so
-//! everything here works without JavaScript too.
+//! in a server-rendered dialog (`/tenants/<slug>/members?remove=<user>`,
+//! `?revoke=<invitation>`), so everything here works without JavaScript too.
 
 use crate::components::format::{date, time};
 use crate::components::*;
 use crate::fns::members::*;
 use crate::model::*;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
+
+use super::tab;
 
 /// Why a member's role can't be changed by the person looking, if it can't.
 fn locked_reason(m: &Member, owners: usize, i_am_owner: bool) -> Option<&'static str> {
@@ -26,10 +28,15 @@ fn locked_reason(m: &Member, owners: usize, i_am_owner: bool) -> Option<&'static
 }
 
 #[component]
-pub fn TenantMembers(t: Tenant, me: Option<Me>) -> impl IntoView {
+pub fn MembersTab() -> impl IntoView {
+    tab("members", |t, me| view! { <TenantMembers t me/> })
+}
+
+#[component]
+fn TenantMembers(t: Tenant, me: Option<Me>) -> impl IntoView {
     let tenant = t.id;
     let tenant_name = t.name.clone();
-    let base = format!("/tenants/{}?tab=members", t.slug);
+    let base = format!("/tenants/{}/members", t.slug);
     let query = use_query_map();
     let param =
         move |name: &'static str| Memo::new(move |_| query.read().get(name).and_then(|v| Uuid::parse_str(&v).ok()));
@@ -40,10 +47,10 @@ pub fn TenantMembers(t: Tenant, me: Option<Me>) -> impl IntoView {
         me.as_ref().is_some_and(|m| m.is_platform_admin || m.membership(tenant).is_some_and(|x| x.role == Role::Owner));
     let my_id = me.as_ref().map(|m| m.id);
 
-    let refresh = RwSignal::new(0u32);
-    let members = Resource::new(move || refresh.get(), move |_| list_members(tenant));
+    let refresh = Refresh::new();
+    let members = Resource::new(move || refresh.track(), move |_| list_members(tenant));
     let invitations = Resource::new(
-        move || refresh.get(),
+        move || refresh.track(),
         move |_| async move {
             if can_manage {
                 list_invitations(tenant).await
@@ -57,63 +64,26 @@ pub fn TenantMembers(t: Tenant, me: Option<Me>) -> impl IntoView {
     let invite = ServerAction::<InviteMember>::new();
     let resend = ServerAction::<ResendInvitation>::new();
     let revoke = ServerAction::<RevokeInvitation>::new();
-    let toasts = use_toasts();
-    let navigate = use_navigate();
-    let back = base.clone();
-    // After a confirmed action: close the dialog (drop its query parameter), reload.
-    let done = move |msg: String, close: bool| {
-        toasts.success(msg);
-        refresh.update(|n| *n += 1);
-        if close {
-            navigate(&back, Default::default());
-        }
-    };
-    let done2 = done.clone();
-    let done3 = done.clone();
-    let done4 = done.clone();
-    Effect::new(move |_| match change.value().get() {
-        Some(Ok(m)) => done(format!("{} is now {}.", m.name, m.role.label().to_lowercase()), false),
-        Some(Err(e)) => toasts.error(e.to_string()),
-        None => {}
-    });
-    Effect::new(move |_| match remove.value().get() {
-        Some(Ok(())) => done2("Removed from the tenant.".into(), true),
-        Some(Err(e)) => toasts.error(e.to_string()),
-        None => {}
-    });
+    // A confirmed action closes its dialog (drops its query parameter).
+    after(change).refresh(refresh).toast(|m| format!("{} is now {}.", m.name, m.role.label().to_lowercase()).into());
+    after(remove).refresh(refresh).close_to(base.clone()).toast(|()| "Removed from the tenant.".into());
+    after(revoke)
+        .refresh(refresh)
+        .close_to(base.clone())
+        .toast(|i| format!("Withdrew the invitation to {}.", i.email).into());
     let invite_form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |_| match invite.value().get() {
-        Some(Ok(i)) => {
-            if let Some(f) = invite_form.get_untracked() {
-                f.reset();
-            }
-            match &i.last_error {
-                None => done3(format!("Invitation sent to {}.", i.email), false),
-                Some(err) => {
-                    toasts.error(format!("The invitation to {} was saved but not sent: {err}", i.email));
-                    refresh.update(|n| *n += 1);
-                }
-            }
+    after(invite).refresh(refresh).fields_in_form().toast(move |i| {
+        if let Some(f) = invite_form.get_untracked() {
+            f.reset();
         }
-        Some(Err(e)) if e.fields().is_empty() => toasts.error(e.to_string()),
-        _ => {}
+        match i.last_error {
+            None => format!("Invitation sent to {}.", i.email).into(),
+            Some(err) => Said::Problem(format!("The invitation to {} was saved but not sent: {err}", i.email)),
+        }
     });
-    Effect::new(move |_| match resend.value().get() {
-        Some(Ok(i)) if i.last_error.is_none() => {
-            toasts.success(format!("Sent a new link to {}. The old link no longer works.", i.email));
-            refresh.update(|n| *n += 1);
-        }
-        Some(Ok(i)) => {
-            toasts.error(format!("Could not send to {}: {}", i.email, i.last_error.unwrap_or_default()));
-            refresh.update(|n| *n += 1);
-        }
-        Some(Err(e)) => toasts.error(e.to_string()),
-        None => {}
-    });
-    Effect::new(move |_| match revoke.value().get() {
-        Some(Ok(i)) => done4(format!("Withdrew the invitation to {}.", i.email), true),
-        Some(Err(e)) => toasts.error(e.to_string()),
-        None => {}
+    after(resend).refresh(refresh).toast(|i| match i.last_error {
+        None => format!("Sent a new link to {}. The old link no longer works.", i.email).into(),
+        Some(err) => Said::Problem(format!("Could not send to {}: {err}", i.email)),
     });
 
     let invite_error = move |f: &'static str| {
@@ -207,7 +177,7 @@ pub fn TenantMembers(t: Tenant, me: Option<Me>) -> impl IntoView {
                                                     aria-describedby=why_id.clone()>"Remove"</button>
                                             }.into_any(),
                                             None => view! {
-                                                <a class="btn btn-sm btn-ghost" href=format!("{base}&remove={}", m.user_id)
+                                                <a class="btn btn-sm btn-ghost" href=format!("{base}?remove={}", m.user_id)
                                                     aria-label=label>"Remove"</a>
                                             }.into_any(),
                                         }
@@ -415,7 +385,7 @@ fn InvitationRow(i: Invitation, base: String, resend: ServerAction<ResendInvitat
                         <input type="hidden" name="invitation" value=i.id.to_string()/>
                         <button class="btn btn-sm" type="submit" aria-label=resend_label>"Resend"</button>
                     </ActionForm>
-                    <a class="btn btn-sm btn-ghost" href=format!("{base}&revoke={}", i.id) aria-label=revoke_label>"Revoke"</a>
+                    <a class="btn btn-sm btn-ghost" href=format!("{base}?revoke={}", i.id) aria-label=revoke_label>"Revoke"</a>
                 </div>
             </td>
         </tr>

@@ -1,0 +1,140 @@
+//! A tenant's Settings tab: name, description, plan, domain, features, branding and
+//! metadata, with per-field messages (checked here as on the server).
+
+use super::tab;
+use crate::components::*;
+use crate::fns::tenants::{get_catalog, UpdateTenant};
+use crate::model::*;
+use leptos::prelude::*;
+
+/// The Settings tab, for people who may edit the tenant.
+#[component]
+pub fn SettingsTab() -> impl IntoView {
+    tab("settings", |t, _| view! { <EditTenant t/> })
+}
+
+/// The form; built again with the saved tenant after each save (the layout reloads it), so
+/// the next save sends the new version. A refused save reloads nothing and keeps what was
+/// typed.
+#[component]
+fn EditTenant(t: Tenant) -> impl IntoView {
+    let save = ServerAction::<UpdateTenant>::new();
+    if let Some(tenant) = use_tenant_refresh() {
+        after(save).refresh(tenant.refresh).fields_in_form().toast(|t| format!("Saved changes to {}.", t.name).into());
+    }
+    let editable = t.status.is_live();
+    let name = RwSignal::new(t.name.clone());
+    let description = RwSignal::new(t.description.clone());
+    let plan = RwSignal::new(t.plan.clone());
+    let domain = RwSignal::new(t.domain.clone().unwrap_or_default());
+    let features = RwSignal::new(t.features.join(", "));
+    let logo = RwSignal::new(t.branding.logo_url.clone().unwrap_or_default());
+    let primary = RwSignal::new(t.branding.primary_color.clone().unwrap_or_default());
+    let secondary = RwSignal::new(t.branding.secondary_color.clone().unwrap_or_default());
+    let metadata = RwSignal::new(serde_json::to_string_pretty(&t.metadata).unwrap_or_default());
+    let local_errors = RwSignal::new(crate::error::FieldErrors::new());
+    let catalog = Resource::new(|| (), |_| get_catalog());
+    let (id, version) = (t.id, t.version);
+
+    let error = field_errors(local_errors, move || match save.value().get() {
+        Some(Err(e)) => Some(e),
+        _ => None,
+    });
+    let opt = |s: String| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let mut errs = crate::error::FieldErrors::new();
+        let meta = match serde_json::from_str::<serde_json::Value>(&metadata.get_untracked()) {
+            Ok(v) => Some(v),
+            Err(_) => {
+                errs.insert("metadata".into(), "Enter valid JSON, e.g. {\"team\": \"sales\"}.".into());
+                None
+            }
+        };
+        let change = TenantUpdate {
+            name: Some(name.get_untracked()),
+            description: Some(description.get_untracked()),
+            plan: Some(plan.get_untracked()),
+            domain: Some(domain.get_untracked()),
+            features: Some(
+                features.get_untracked().split(',').map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect(),
+            ),
+            branding: Some(Branding {
+                logo_url: opt(logo.get_untracked()),
+                primary_color: opt(primary.get_untracked()),
+                secondary_color: opt(secondary.get_untracked()),
+            }),
+            settings: None,
+            metadata: meta,
+            expected_version: Some(version),
+        };
+        if let Err(e) = change.validate() {
+            errs.extend(e.fields());
+        }
+        local_errors.set(errs.clone());
+        if errs.is_empty() {
+            save.dispatch(UpdateTenant { id, change });
+        }
+    };
+    let pending = save.pending();
+
+    view! {
+        <section class="card">
+            {(!editable).then(|| view! { <div class="alert alert-info">"A terminated tenant can no longer be edited."</div> })}
+            <form class="form" on:submit=submit novalidate>
+                <fieldset disabled=!editable>
+                    <div class="field-row">
+                        <TextField label="Name" id="name" value=name error=error("name") required=true/>
+                        <div class="field" class:invalid=move || error("plan").get().is_some()>
+                            <label for="plan">"Plan"</label>
+                            <Transition fallback=|| ()>
+                                {move || Suspend::new(async move {
+                                    let plans = catalog.await.map(|c| c.plans).unwrap_or_default();
+                                    view! {
+                                        <select id="plan" on:change=move |ev| plan.set(event_target_value(&ev))>
+                                            {plans.into_iter().map(|p| {
+                                                let sel = p.id == plan.get_untracked();
+                                                view! { <option value=p.id.clone() selected=sel>{format!("{} · {}", p.name, p.price_label())}</option> }
+                                            }).collect_view()}
+                                        </select>
+                                    }
+                                })}
+                            </Transition>
+                            <FieldError message=error("plan") id="plan-error"/>
+                        </div>
+                    </div>
+                    <div class="field" class:invalid=move || error("description").get().is_some()>
+                        <label for="description">"Description"</label>
+                        <textarea id="description" rows="2" prop:value=move || description.get()
+                            on:input=move |ev| description.set(event_target_value(&ev))>{description.get_untracked()}</textarea>
+                        <FieldError message=error("description") id="description-error"/>
+                    </div>
+                    <div class="field-row">
+                        <TextField label="Custom domain" id="domain" value=domain error=error("domain") hint="e.g. app.example.com; leave empty for none"/>
+                        <TextField label="Features" id="features" value=features error=error("features") hint="Comma-separated feature keys"/>
+                    </div>
+                    <fieldset>
+                        <legend>"Branding"</legend>
+                        <TextField label="Logo URL" id="logo" value=logo error=error("branding.logo_url") hint="https://…"/>
+                        <div class="field-row">
+                            <TextField label="Primary colour" id="primary" value=primary error=error("branding.primary_color") hint="#4f46e5"/>
+                            <TextField label="Secondary colour" id="secondary" value=secondary error=error("branding.secondary_color") hint="#0ea5e9"/>
+                        </div>
+                    </fieldset>
+                    <div class="field" class:invalid=move || error("metadata").get().is_some()>
+                        <label for="metadata">"Metadata (JSON)"</label>
+                        <textarea id="metadata" class="mono" rows="4" prop:value=move || metadata.get()
+                            on:input=move |ev| metadata.set(event_target_value(&ev))>{metadata.get_untracked()}</textarea>
+                        <FieldError message=error("metadata") id="metadata-error"/>
+                    </div>
+                    <div class="form-actions">
+                        <button class="btn btn-primary" type="submit" disabled=move || pending.get()>
+                            {move || pending.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                            "Save changes"
+                        </button>
+                    </div>
+                </fieldset>
+            </form>
+        </section>
+    }
+}
