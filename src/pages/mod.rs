@@ -9,7 +9,6 @@ pub mod login;
 pub mod not_found;
 pub mod plans;
 pub mod status;
-pub mod template;
 pub mod tenant;
 pub mod tenants;
 pub mod users;

@@ -3,6 +3,8 @@
 //! `components::RunList`, shared with a tenant's Workflows tab); the tenant template's
 //! versions and roll-outs.
 
+mod template;
+
 use crate::components::*;
 use crate::fns::workflows::list_workflows;
 use leptos::prelude::*;
@@ -36,7 +38,7 @@ pub fn WorkflowsPage() -> impl IntoView {
                 let filter = (s != "all").then_some(s);
                 view! {
                     <RunList load=move || list_workflows(filter.clone()) show_tenant=true admin empty="No workflows match."/>
-                    {admin.then(|| view! { <crate::pages::template::TemplatePanel/> })}
+                    {admin.then(|| view! { <template::TemplatePanel/> })}
                 }.into_any()
             })}
         </Suspense>
