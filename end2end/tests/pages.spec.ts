@@ -23,6 +23,15 @@ test.describe('pages', () => {
     await gotoHydrated(page, '/status');
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('System status');
     await expect(page.getByText('All systems operational')).toBeVisible();
+    // Every background worker of this instance, beating (H1, O3).
+    const workers = page.getByRole('region', { name: 'Background workers' });
+    for (const name of ['workflow-listener', 'workflow-1', 'template-rollout', 'session-cleanup', 'export-purge']) {
+      const row = workers.getByRole('row').filter({ hasText: name });
+      await expect(row).toContainText('(this one)');
+      // The listener's first round lasts until a notification or its poll interval.
+      await expect(row).toContainText(/Running|Starting/);
+      await expect(row).not.toContainText(/Stopped|Failing/);
+    }
   });
 
   test('the sidebar navigates between pages in the client', async ({ page }) => {
