@@ -30,6 +30,8 @@ pub struct WorkerInfo {
     pub lag_ms: Option<i64>,
     pub last_error: Option<String>,
     pub beat_at: chrono::DateTime<chrono::Utc>,
+    /// Seconds since the last beat, as the server saw it when answering.
+    pub age_secs: i64,
     pub stale: bool,
     pub this_instance: bool,
 }
@@ -57,6 +59,7 @@ pub async fn system_status() -> Result<PortalHealth, AppError> {
                         status: w.status,
                         lag_ms: w.lag_ms,
                         last_error: w.last_error,
+                        age_secs: (chrono::Utc::now() - w.beat_at).num_seconds().max(0),
                         beat_at: w.beat_at,
                         stale: w.stale,
                         this_instance: w.this_instance,

@@ -67,7 +67,9 @@ pub fn StatusPage() -> impl IntoView {
 
 /// Every instance's background workers with their last heartbeat and lag (H1, O3).
 #[component]
-fn Workers(workers: Vec<WorkerInfo>) -> impl IntoView {
+fn Workers(mut workers: Vec<WorkerInfo>) -> impl IntoView {
+    // This instance first, then the others; each instance's workers by name.
+    workers.sort_by(|a, b| (!a.this_instance, &a.host, &a.worker).cmp(&(!b.this_instance, &b.host, &b.worker)));
     let instances = workers.iter().map(|w| w.host.as_str()).collect::<std::collections::BTreeSet<_>>().len();
     let summary = match instances {
         0 => "No worker has reported yet.".to_string(),
@@ -113,9 +115,18 @@ fn WorkerRow(w: WorkerInfo) -> impl IntoView {
                 {w.host}{w.this_instance.then(|| view! { <span class="muted small">" (this one)"</span> })}
             </td>
             <td data-label="State"><span class=class>{label}</span></td>
-            <td class="nowrap" data-label="Last beat">{time(&w.beat_at)}</td>
+            <td class="nowrap" data-label="Last beat" title=time(&w.beat_at)>{ago(w.age_secs)}</td>
             <td class="num nowrap" data-label="Lag">{lag}</td>
         </tr>
+    }
+}
+
+fn ago(secs: i64) -> String {
+    match secs {
+        ..=1 => "just now".into(),
+        2..=119 => format!("{secs} s ago"),
+        120..=7199 => format!("{} min ago", secs / 60),
+        _ => format!("{} h ago", secs / 3600),
     }
 }
 
@@ -124,5 +135,21 @@ fn lag_text(ms: i64) -> String {
         ..=999 => format!("{ms} ms"),
         1000..=119_999 => format!("{:.1} s", ms as f64 / 1000.0),
         _ => format!("{} min", ms / 60_000),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn beats_and_lag_read_as_people_say_them() {
+        assert_eq!(ago(0), "just now");
+        assert_eq!(ago(42), "42 s ago");
+        assert_eq!(ago(600), "10 min ago");
+        assert_eq!(ago(3 * 3600), "3 h ago");
+        assert_eq!(lag_text(250), "250 ms");
+        assert_eq!(lag_text(2_500), "2.5 s");
+        assert_eq!(lag_text(600_000), "10 min");
     }
 }
