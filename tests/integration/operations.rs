@@ -75,14 +75,15 @@ async fn a_panicking_worker_is_restarted_and_says_so(pool: sqlx::PgPool) {
     let running = workers::start(app.state.clone(), vec![flaky]);
     let id = app.state.instance.id;
     wait_until("the panic is recorded", 5, || async {
-        heartbeat(&pool, id, "flaky").await.is_some_and(|(s, e)| {
-            s == "restarting" && e.as_deref() == Some("first round blows up") || s == "running"
-        })
+        heartbeat(&pool, id, "flaky")
+            .await
+            .is_some_and(|(s, e)| s == "restarting" && e.as_deref() == Some("first round blows up") || s == "running")
     })
     .await;
     // Back-off after one panic is two seconds; then it runs again and clears the error.
     wait_until("the worker runs again", 10, || async {
-        rounds.load(Ordering::SeqCst) >= 3 && heartbeat(&pool, id, "flaky").await.is_some_and(|(s, e)| s == "running" && e.is_none())
+        rounds.load(Ordering::SeqCst) >= 3
+            && heartbeat(&pool, id, "flaky").await.is_some_and(|(s, e)| s == "running" && e.is_none())
     })
     .await;
     running.shutdown(Duration::from_secs(5)).await;

@@ -91,7 +91,6 @@ where
     panic!("timed out waiting for {what}");
 }
 
-
 /// A PostgreSQL cluster of the test's own (initdb in a temporary directory, its own port),
 /// for tests that stop the database without disturbing the other tests.
 pub struct Cluster {

@@ -498,7 +498,11 @@ async fn suspend_resume_and_terminate_run_as_workflows_with_an_export(pool: PgPo
 async fn provisioning_without_an_invitation_is_one_transaction(pool: PgPool) {
     let app = TestApp::new(pool.clone()).await;
     let (s, t) = app
-        .call("POST", "/api/v1/tenants", Some(json!({ "name": "Quiet Co", "plan": "enterprise", "region": "eu-west-1" })))
+        .call(
+            "POST",
+            "/api/v1/tenants",
+            Some(json!({ "name": "Quiet Co", "plan": "enterprise", "region": "eu-west-1" })),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{t}");
     assert_eq!(app.drain().await, 1);

@@ -162,8 +162,7 @@ pub async fn preview(pool: &PgPool, token: &str) -> Result<InvitationPreview, Ap
     let row = db::invitations::by_token(pool, &auth::sha256(token.trim()))
         .await?
         .ok_or_else(|| AppError::not_found(INVALID_LINK))?;
-    let tenant_name: String =
-        db::tenants::name(pool, row.tenant_id).await?;
+    let tenant_name: String = db::tenants::name(pool, row.tenant_id).await?;
     let existing_user = db::users::credentials_by_email(pool, &row.email).await?.is_some();
     Ok(InvitationPreview {
         tenant_name,
