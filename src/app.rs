@@ -93,11 +93,13 @@ fn Layout() -> impl IntoView {
                         <Route path=path!("api-keys") view={Lazy::<TenantKeysRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("workflows") view={Lazy::<TenantWorkflowsRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("audit") view={Lazy::<TenantAuditRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("usage") view={Lazy::<TenantUsageRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("settings") view={Lazy::<TenantSettingsRoute>::new()} ssr=SsrMode::Async/>
                     </ParentRoute>
                     <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/workflows") view={Lazy::<WorkflowsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/plans") view={Lazy::<PlansRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/usage") view={Lazy::<UsageRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/api-docs") view={Lazy::<ApiDocsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/status") view={Lazy::<StatusRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
@@ -142,7 +144,9 @@ lazy_page! {
     TenantKeysRoute => pages::tenant::api_keys::ApiKeysTab,
     TenantWorkflowsRoute => pages::tenant::workflows::WorkflowsTab,
     TenantAuditRoute => pages::tenant::audit::AuditTab,
+    TenantUsageRoute => pages::tenant::usage::UsageTab,
     TenantSettingsRoute => pages::tenant::settings::SettingsTab,
+    UsageRoute => pages::usage::UsagePage,
     AuditRoute => pages::audit::AuditPage,
     WorkflowsRoute => pages::workflows::WorkflowsPage,
     PlansRoute => pages::plans::PlansPage,
@@ -170,6 +174,7 @@ fn Sidebar() -> impl IntoView {
                                 <li><A href="/" exact=true><Icon name="dashboard"/><span>"Dashboard"</span></A></li>
                                 <li><A href="/tenants"><Icon name="tenants"/><span>"Tenants"</span></A></li>
                                 <li><A href="/workflows"><Icon name="workflows"/><span>"Workflows"</span></A></li>
+                                {admin.then(|| view! { <li><A href="/usage"><Icon name="usage"/><span>"Usage"</span></A></li> })}
                                 {admin.then(|| view! { <li><A href="/plans"><Icon name="plans"/><span>"Plans"</span></A></li> })}
                                 {audit.then(|| view! { <li><A href="/audit"><Icon name="audit"/><span>"Audit log"</span></A></li> })}
                                 {admin.then(|| view! { <li><A href="/users"><Icon name="users"/><span>"Users"</span></A></li> })}

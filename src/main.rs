@@ -11,7 +11,9 @@ use tenantry::server::{self, auth, config::Config, demo, state::AppState, teleme
 /// Errors end the process with one line on stderr (the whole cause chain, no backtrace):
 /// a person starting the server should read what is wrong and which setting fixes it.
 fn main() -> std::process::ExitCode {
-    let runtime = match tokio::runtime::Runtime::new() {
+    // 8 MiB stacks: rendering walks the route tree and view types recursively, and debug
+    // builds need far more stack for it than the 2 MiB tokio gives its threads by default.
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().thread_stack_size(8 << 20).build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -77,6 +79,7 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
     }
     if config.demo.load_when_empty && demo::load_if_empty(&pool, config.demo.tenants as usize).await? {
         tracing::info!(tenants = config.demo.tenants, "loaded demo data into the empty database");
+        server::metering::history::demo(&pool).await?;
     }
     let addr = config.server.site_addr;
     let metrics_listen = config.metrics.listen.trim().to_string();

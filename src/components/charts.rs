@@ -65,6 +65,151 @@ pub fn BarChart(
     }
 }
 
+/// Bars of a metered series (one per day or bucket) with an optional reference line (an
+/// allocation), a readout of the bar under the pointer or keyboard focus (arrow keys move
+/// it), and a screen-reader summary. `hover` belongs to the caller, so the readout stays
+/// where it was when fresh data replaces the chart.
+#[component]
+pub fn SeriesChart(
+    /// (label, value), oldest first.
+    points: Vec<(String, f64)>,
+    /// A level to compare with, and what it is ("allocation").
+    #[prop(default = None)]
+    reference: Option<(f64, String)>,
+    /// Formats a value with its unit.
+    format: fn(f64) -> String,
+    #[prop(into)] caption: String,
+    hover: RwSignal<Option<usize>>,
+    /// Ghost bars for the buckets before (same count), for comparison.
+    #[prop(default = None)]
+    previous: Option<Vec<f64>>,
+) -> impl IntoView {
+    let (w, h, pad_l, pad_b, pad_t) = (600.0_f64, 160.0_f64, 44.0_f64, 22.0_f64, 10.0_f64);
+    let max = points.iter().map(|p| p.1).fold(0.0, f64::max);
+    let max =
+        max.max(reference.as_ref().map_or(0.0, |r| r.0)).max(previous.iter().flatten().copied().fold(0.0, f64::max));
+    let top = nice_ceiling_f(max);
+    let n = points.len().max(1) as f64;
+    let slot = (w - pad_l) / n;
+    let bar_w = (slot * 0.7).max(2.0);
+    let plot_h = h - pad_b - pad_t;
+    let y_of = move |v: f64| pad_t + plot_h * (1.0 - (v / top).clamp(0.0, 1.0));
+    let last_label = points.last().map(|p| p.0.clone()).unwrap_or_default();
+    let latest = points.last().map_or(0.0, |p| p.1);
+    let summary = format!("{caption}: {} on {last_label}.", format(latest))
+        + &reference.as_ref().map(|(v, what)| format!(" {} {}.", title(what), format(*v))).unwrap_or_default();
+    let grid = [0.0, 0.5, 1.0]
+        .into_iter()
+        .map(|f| {
+            let y = pad_t + plot_h * (1.0 - f);
+            view! {
+                <line class="grid-line" x1=pad_l x2=w y1=y y2=y></line>
+                <text class="axis" x=pad_l - 6.0 y=y + 4.0 text-anchor="end">{short(top * f)}</text>
+            }
+        })
+        .collect_view();
+    let ghosts = previous.map(|prev| {
+        prev.into_iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let x = pad_l + slot * i as f64 + (slot - bar_w) / 2.0;
+                view! { <rect class="bar-ghost" x=x - 2.0 y=y_of(v) width=bar_w height=(plot_h + pad_t - y_of(v)).max(0.0) rx="2"></rect> }
+            })
+            .collect_view()
+    });
+    let count = points.len();
+    let last = count.saturating_sub(1);
+    let labels: Vec<String> = points.iter().map(|p| p.0.clone()).collect();
+    let values: Vec<f64> = points.iter().map(|p| p.1).collect();
+    let bars = points
+        .into_iter()
+        .enumerate()
+        .map(|(i, (label, v))| {
+            let x = pad_l + slot * i as f64 + (slot - bar_w) / 2.0;
+            let y = y_of(v);
+            let tick = ((i % 7 == 0 && last - i >= 3) || i == last).then(|| {
+                view! { <text class="axis" x=x + bar_w / 2.0 y=h - 6.0 text-anchor="middle">{label.clone()}</text> }
+            });
+            view! {
+                <rect class="bar" class:active=move || hover.get() == Some(i) x=x y=y width=bar_w
+                    height=(pad_t + plot_h - y).max(if v > 0.0 { 1.5 } else { 0.0 }) rx="2"
+                    on:mouseenter=move |_| hover.set(Some(i))></rect>
+                // A full-height target, so thin bars are easy to point at.
+                <rect class="bar-hit" x=pad_l + slot * i as f64 y=pad_t width=slot height=plot_h
+                    on:mouseenter=move |_| hover.set(Some(i))></rect>
+                {tick}
+            }
+        })
+        .collect_view();
+    let reference_line = reference.as_ref().map(|(v, what)| {
+        let y = y_of(*v);
+        view! {
+            <line class="ref-line" x1=pad_l x2=w y1=y y2=y></line>
+            <text class="ref-label" x=w y=y - 4.0 text-anchor="end">{format!("{} {}", title(what), format(*v))}</text>
+        }
+    });
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let cur = hover.get_untracked().unwrap_or(last);
+        let next = match ev.key().as_str() {
+            "ArrowLeft" => cur.saturating_sub(1),
+            "ArrowRight" => (cur + 1).min(last),
+            "Home" => 0,
+            "End" => last,
+            _ => return,
+        };
+        ev.prevent_default();
+        hover.set(Some(next));
+    };
+    let readout = move || {
+        let i = hover.get().filter(|i| *i < count).unwrap_or(last);
+        labels.get(i).map(|l| format!("{l}: {}", format(values.get(i).copied().unwrap_or(0.0))))
+    };
+    view! {
+        <figure class="chart-figure">
+            <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" aria-label=summary.clone() tabindex="0"
+                on:keydown=on_key on:mouseleave=move |_| hover.set(None)>
+                {grid}
+                {ghosts}
+                {bars}
+                {reference_line}
+            </svg>
+            <figcaption class="chart-readout" aria-live="polite">{readout}</figcaption>
+        </figure>
+    }
+}
+
+fn title(s: &str) -> String {
+    crate::components::format::title_case(s)
+}
+
+/// An axis label: 1200 → "1.2k", 3500000 → "3.5M", small values with decimals.
+fn short(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1e9 {
+        format!("{:.1}G", v / 1e9)
+    } else if a >= 1e6 {
+        format!("{:.1}M", v / 1e6)
+    } else if a >= 1e4 {
+        format!("{:.0}k", v / 1e3)
+    } else if a >= 1e3 {
+        format!("{:.1}k", v / 1e3)
+    } else if a >= 10.0 || v == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// A round top for a scale of real values.
+fn nice_ceiling_f(max: f64) -> f64 {
+    if !(max > 0.0) || !max.is_finite() {
+        return 1.0;
+    }
+    let mag = 10f64.powf(max.log10().floor());
+    let steps = [1.0, 2.0, 2.5, 5.0, 10.0];
+    steps.iter().map(|s| s * mag).find(|t| *t >= max).unwrap_or(10.0 * mag)
+}
+
 fn nice_ceiling(max: i64) -> i64 {
     let mut step = 1;
     while step * 10 < max {
@@ -114,5 +259,22 @@ mod tests {
         assert_eq!(super::nice_ceiling(7), 7);
         assert_eq!(super::nice_ceiling(13), 20);
         assert_eq!(super::nice_ceiling(250), 300);
+    }
+
+    #[test]
+    fn real_scales_round_up_to_1_2_2_5_5() {
+        assert_eq!(super::nice_ceiling_f(0.0), 1.0);
+        assert_eq!(super::nice_ceiling_f(0.03), 0.05);
+        assert_eq!(super::nice_ceiling_f(7.0), 10.0);
+        assert_eq!(super::nice_ceiling_f(2100.0), 2500.0);
+        assert_eq!(super::nice_ceiling_f(f64::NAN), 1.0);
+    }
+
+    #[test]
+    fn axis_labels_are_short() {
+        assert_eq!(super::short(1200.0), "1.2k");
+        assert_eq!(super::short(25000.0), "25k");
+        assert_eq!(super::short(3_500_000.0), "3.5M");
+        assert_eq!(super::short(0.25), "0.25");
     }
 }

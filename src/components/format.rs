@@ -15,20 +15,20 @@ pub fn opt_time(t: &Option<DateTime<Utc>>) -> String {
     t.as_ref().map(time).unwrap_or_else(|| "—".into())
 }
 
-/// 12345 → "12,345".
-pub fn number(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
+pub use crate::model::units::{amount, money, number};
+
+/// A formatter for amounts of a metric's unit (charts take a plain function).
+pub fn amount_in(unit: &str) -> fn(f64) -> String {
+    match unit {
+        "calls" => |v| amount(v, "calls"),
+        "GB" => |v| amount(v, "GB"),
+        "bytes" => |v| amount(v, "bytes"),
+        "people" => |v| amount(v, "people"),
+        "domains" => |v| amount(v, "domains"),
+        "projects" => |v| amount(v, "projects"),
+        "connections" => |v| amount(v, "connections"),
+        _ => |v| amount(v, ""),
     }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 pub fn title_case(s: &str) -> String {
@@ -36,16 +36,5 @@ pub fn title_case(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
         None => String::new(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn numbers_get_thousands_separators() {
-        assert_eq!(super::number(0), "0");
-        assert_eq!(super::number(999), "999");
-        assert_eq!(super::number(1000), "1,000");
-        assert_eq!(super::number(-1234567), "-1,234,567");
     }
 }

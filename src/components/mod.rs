@@ -1,6 +1,7 @@
 //! Reusable view pieces, so every page looks and behaves alike.
 
 pub mod action;
+pub mod autorefresh;
 pub mod badge;
 pub mod charts;
 pub mod confirm;
@@ -16,8 +17,9 @@ pub mod toast;
 pub mod workflow;
 
 pub use action::{after, Said};
+pub use autorefresh::{use_auto_refresh, AutoRefresh, RefreshControl};
 pub use badge::{IsolationBadge, PlanBadge, StatusBadge};
-pub use charts::{BarChart, HBars};
+pub use charts::{BarChart, HBars, SeriesChart};
 pub use confirm::{ConfirmButtons, ConfirmDialog};
 pub use feedback::{field_errors, Empty, ErrorAlert, FieldError, Loading};
 pub use field::TextField;

@@ -145,3 +145,15 @@ pub async fn touch(db: impl PgExecutor<'_>, id: Uuid) -> Result<(), AppError> {
     .await?;
     Ok(())
 }
+
+/// Revokes the tenant's live keys with this name (the demo traffic's own keys).
+pub async fn revoke_named(db: impl PgExecutor<'_>, tenant: Uuid, name: &str) -> Result<u64, AppError> {
+    Ok(sqlx::query!(
+        "update api_keys set revoked_at = now() where tenant_id = $1 and name = $2 and revoked_at is null",
+        tenant,
+        name
+    )
+    .execute(db)
+    .await?
+    .rows_affected())
+}

@@ -4,6 +4,7 @@
 pub mod allocations;
 pub mod api_keys;
 pub mod audit;
+pub mod billing;
 pub mod catalog;
 pub mod drafts;
 pub mod exports;
@@ -16,6 +17,7 @@ pub mod sessions;
 pub mod sign_ins;
 pub mod stats;
 pub mod tenants;
+pub mod usage;
 pub mod users;
 pub mod workers;
 pub mod workflows;

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod members;
 pub mod system;
 pub mod tenants;
+pub mod usage;
 pub mod users;
 pub mod workflows;
 

@@ -48,7 +48,7 @@ impl Role {
     pub fn allows(self, p: Permission) -> bool {
         use Permission::*;
         match p {
-            TenantRead | MembersRead => true,
+            TenantRead | MembersRead | UsageRead => true,
             AuditRead => self <= Role::Member,
             TenantEdit | MembersManage | ApiKeysManage => self <= Role::Admin,
             QuotaRead | UsageWrite => false,
@@ -81,13 +81,15 @@ pub enum Permission {
     MembersManage,
     ApiKeysManage,
     AuditRead,
+    /// Read usage, cost and invoices.
+    UsageRead,
     /// Machine permissions, granted to API keys by scope.
     UsageWrite,
     QuotaRead,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 13] = [
         Permission::TenantsCreate,
         Permission::TenantLifecycle,
         Permission::UsersManage,
@@ -98,6 +100,7 @@ impl Permission {
         Permission::MembersManage,
         Permission::ApiKeysManage,
         Permission::AuditRead,
+        Permission::UsageRead,
         Permission::UsageWrite,
         Permission::QuotaRead,
     ];
@@ -117,7 +120,11 @@ impl Permission {
     pub fn is_write(self) -> bool {
         !matches!(
             self,
-            Permission::TenantRead | Permission::MembersRead | Permission::AuditRead | Permission::QuotaRead
+            Permission::TenantRead
+                | Permission::MembersRead
+                | Permission::AuditRead
+                | Permission::UsageRead
+                | Permission::QuotaRead
         )
     }
 
@@ -134,6 +141,7 @@ impl Permission {
             Permission::MembersManage => "manage members and invitations",
             Permission::ApiKeysManage => "manage API keys",
             Permission::AuditRead => "read this tenant's audit trail",
+            Permission::UsageRead => "see this tenant's usage and invoices",
             Permission::UsageWrite => "report usage",
             Permission::QuotaRead => "check quotas",
         }
@@ -150,6 +158,7 @@ impl Permission {
             Permission::MembersManage => ("Members", "invite, resend, revoke, change role, remove"),
             Permission::ApiKeysManage => ("API keys", "list, create, revoke"),
             Permission::AuditRead => ("Audit", "read, export"),
+            Permission::UsageRead => ("Usage", "see usage, cost and invoices"),
             Permission::UsersManage => ("Users", "list, disable, re-enable (platform)"),
             Permission::PlatformManage => {
                 ("Platform", "edit plans, roll out the tenant template, retry or discard workflows")
@@ -172,6 +181,8 @@ pub enum Scope {
     MembersRead,
     #[serde(rename = "audit:read")]
     AuditRead,
+    #[serde(rename = "usage:read")]
+    UsageRead,
     #[serde(rename = "usage:write")]
     UsageWrite,
     #[serde(rename = "quota:read")]
@@ -179,11 +190,12 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 6] = [
+    pub const ALL: [Scope; 7] = [
         Scope::TenantsRead,
         Scope::TenantsWrite,
         Scope::MembersRead,
         Scope::AuditRead,
+        Scope::UsageRead,
         Scope::UsageWrite,
         Scope::QuotaRead,
     ];
@@ -194,6 +206,7 @@ impl Scope {
             Scope::TenantsWrite => "tenants:write",
             Scope::MembersRead => "members:read",
             Scope::AuditRead => "audit:read",
+            Scope::UsageRead => "usage:read",
             Scope::UsageWrite => "usage:write",
             Scope::QuotaRead => "quota:read",
         }
@@ -209,6 +222,7 @@ impl Scope {
             Scope::TenantsWrite => "Change the tenant's settings and branding",
             Scope::MembersRead => "List the tenant's members",
             Scope::AuditRead => "Read the tenant's audit trail",
+            Scope::UsageRead => "Read usage, cost and invoices",
             Scope::UsageWrite => "Report usage",
             Scope::QuotaRead => "Check quotas",
         }
@@ -221,6 +235,7 @@ impl Scope {
             Scope::TenantsWrite => Permission::TenantEdit,
             Scope::MembersRead => Permission::MembersRead,
             Scope::AuditRead => Permission::AuditRead,
+            Scope::UsageRead => Permission::UsageRead,
             Scope::UsageWrite => Permission::UsageWrite,
             Scope::QuotaRead => Permission::QuotaRead,
         }
@@ -295,6 +310,7 @@ pub fn role_table_markdown() -> String {
         Permission::MembersManage,
         Permission::ApiKeysManage,
         Permission::AuditRead,
+        Permission::UsageRead,
         Permission::UsersManage,
         Permission::PlatformManage,
         Permission::UsageWrite,

@@ -34,6 +34,8 @@ pub mod query;
 pub mod stats;
 pub mod status;
 pub mod tenant;
+pub mod units;
+pub mod usage;
 pub mod validate;
 pub mod whole;
 pub mod wizard;

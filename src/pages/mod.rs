@@ -11,6 +11,7 @@ pub mod plans;
 pub mod status;
 pub mod tenant;
 pub mod tenants;
+pub mod usage;
 pub mod users;
 pub mod wizard;
 pub mod workflows;

@@ -6,7 +6,7 @@
 use crate::db;
 use crate::server::state::AppState;
 use crate::server::workers::{Round, Worker};
-use crate::server::{export, rollout, workflow};
+use crate::server::{export, metering, rollout, workflow};
 use std::time::Duration;
 use tower_sessions::session_store::ExpiredDeletion;
 
@@ -14,6 +14,7 @@ use tower_sessions::session_store::ExpiredDeletion;
 pub fn workers(state: &AppState) -> Vec<Worker> {
     let mut all = workflow::workers(state);
     all.push(rollout::worker());
+    all.extend(metering::workers(state));
     all.push(Worker::new(
         "session-cleanup",
         "Deletes expired sessions",

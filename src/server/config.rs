@@ -18,6 +18,40 @@ pub struct Config {
     pub tenancy: TenancyConfig,
     pub workflows: WorkflowsConfig,
     pub metrics: MetricsConfig,
+    pub usage: UsageConfig,
+}
+
+/// Usage metering (PRODUCT.md U1-U4).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UsageConfig {
+    /// Largest `POST /api/v1/usage` body (bytes); bigger batches are answered 413.
+    pub max_batch_bytes: usize,
+    /// Raw events are kept this many days (their day partitions are then dropped); the
+    /// rollups stay. At least 36, so the 35-day deduplication window is always covered.
+    pub retention_days: u32,
+    /// Day partitions made ahead of today.
+    pub partitions_ahead_days: u32,
+    /// How often the rollup worker adds new events to the rollups (milliseconds).
+    pub rollup_interval_ms: u64,
+    /// How often the sampler measures every active tenant (seconds).
+    pub sample_interval_secs: u64,
+    /// With demo data on: report demo usage for this many active demo tenants every few
+    /// seconds, through the REST API with their own keys (0: off).
+    pub demo_traffic_tenants: u32,
+}
+
+impl Default for UsageConfig {
+    fn default() -> Self {
+        Self {
+            max_batch_bytes: 1024 * 1024,
+            retention_days: 40,
+            partitions_ahead_days: 3,
+            rollup_interval_ms: 1000,
+            sample_interval_secs: 60,
+            demo_traffic_tenants: 12,
+        }
+    }
 }
 
 /// `/metrics` (Prometheus): served on its own listener (`listen`, e.g. 127.0.0.1:9464,

@@ -26,6 +26,16 @@ pub struct InvitationMail<'a> {
     pub expires: chrono::DateTime<chrono::Utc>,
 }
 
+/// What a cost alert email says.
+pub struct CostAlertMail<'a> {
+    pub to: &'a str,
+    pub tenant: &'a str,
+    pub tenant_id: uuid::Uuid,
+    pub cost: &'a str,
+    pub threshold: &'a str,
+    pub period: &'a str,
+}
+
 impl Mailer {
     pub fn new(cfg: &MailConfig) -> Self {
         let built = AsyncSmtpTransport::<Tokio1Executor>::from_url(&cfg.smtp_url)
@@ -60,6 +70,29 @@ impl Mailer {
             inviter = escape(m.inviter),
             tenant = escape(m.tenant),
             role = escape(m.role),
+        );
+        self.send(m.to, &subject, text, html).await
+    }
+
+    /// Tells an owner that the tenant's cost this period passed its alert threshold.
+    pub async fn send_cost_alert(&self, m: &CostAlertMail<'_>) -> Result<(), String> {
+        let link = format!("{}/tenants/{}/usage", self.public_url, m.tenant_id);
+        let subject = format!("{}: {} cost passed {}", m.tenant, m.period, m.threshold);
+        let text = format!(
+            "Hello,\r\n\r\n{tenant}'s cost for {period} is {cost} so far, past the alert threshold of {threshold}.\r\n\r\nSee the usage behind it:\r\n{link}\r\n\r\nYou get this once per billing period; change the threshold on the Usage tab.\r\n",
+            tenant = m.tenant,
+            period = m.period,
+            cost = m.cost,
+            threshold = m.threshold,
+        );
+        let html = format!(
+            "<p>Hello,</p><p><strong>{tenant}</strong>'s cost for {period} is {cost} so far, past the alert threshold of {threshold}.</p>\
+             <p><a href=\"{link}\">See the usage behind it</a></p>\
+             <p>You get this once per billing period; change the threshold on the Usage tab.</p>",
+            tenant = escape(m.tenant),
+            period = escape(m.period),
+            cost = escape(m.cost),
+            threshold = escape(m.threshold),
         );
         self.send(m.to, &subject, text, html).await
     }

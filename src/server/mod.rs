@@ -9,6 +9,7 @@ pub mod demo;
 pub mod export;
 pub mod mail;
 pub mod mail_sink;
+pub mod metering;
 pub mod metrics;
 pub mod rest;
 pub mod rollout;
@@ -64,7 +65,7 @@ pub fn app(state: AppState) -> Router {
     // unknown /api/v1 paths still reach the REST fallback. Static files and health probes
     // stay outside, so they never touch the session store.
     let dynamic = Router::new()
-        .merge(rest::router(max_body))
+        .merge(rest::router(max_body, state.config.usage.max_batch_bytes))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -98,7 +99,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(crate::app::shell))
         .layer(axum::middleware::map_response(server_fn_status))
         // A backstop for bodies far over the limit; the REST API answers 413 itself in JSON.
-        .layer(RequestBodyLimitLayer::new(max_body * 4))
+        .layer(RequestBodyLimitLayer::new((max_body * 4).max(state.config.usage.max_batch_bytes + 64 * 1024)))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

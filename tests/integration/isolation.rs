@@ -47,6 +47,7 @@ struct Fixture {
     key_prefix: String,
     run: Uuid,
     export: Uuid,
+    invoice: Uuid,
 }
 
 impl Fixture {
@@ -90,9 +91,19 @@ impl Fixture {
         .fetch_one(&admin.pool)
         .await
         .unwrap();
+        // Last month's invoice of A (lines and number name the tenant's plan and slug).
+        let this_month = tenantry::server::services::usage::periods::month_bounds(chrono::Utc::now().date_naive()).0;
+        let last_month =
+            tenantry::server::services::usage::periods::step(tenantry::model::usage::Period::Month, this_month, -1);
+        let invoice =
+            tenantry::server::services::usage::billing::issue_one(&admin.pool, tenant, last_month, this_month)
+                .await
+                .unwrap()
+                .unwrap();
         Self {
             run,
             export,
+            invoice,
             slug: t["slug"].as_str().unwrap().to_string(),
             a,
             name,
@@ -127,6 +138,7 @@ impl Fixture {
             .replace("{key_id}", &self.key.to_string())
             .replace("{run_id}", &self.run.to_string())
             .replace("{export_id}", &self.export.to_string())
+            .replace("{invoice_id}", &self.invoice.to_string())
     }
 }
 
@@ -315,6 +327,35 @@ fn rest_cases() -> Vec<((&'static str, &'static str), Case)> {
             c("GET", "/api/v1/tenants/{id}/exports/{export_id}", None, STEER_A),
         ),
         (("PUT", "/api/v1/plans/{plan_id}"), c("PUT", "/api/v1/plans/starter", Some(starter_plan()), PLATFORM)),
+        // Usage: reporting is a machine's job (or a platform admin naming the tenant).
+        (
+            ("POST", "/api/v1/usage"),
+            c(
+                "POST",
+                "/api/v1/usage",
+                Some(json!({ "tenant": "{id}", "events": [
+                    { "metric": "api_calls", "value": 3, "time": chrono::Utc::now(), "idempotency_key": "iso-1" }
+                ] })),
+                MANAGE,
+            ),
+        ),
+        (("GET", "/api/v1/usage/metrics"), c("GET", "/api/v1/usage/metrics", None, [Unauthorized, Ok, Ok, Ok, Ok])),
+        (("GET", "/api/v1/usage/top"), c("GET", "/api/v1/usage/top?metric=api_calls", None, PLATFORM)),
+        (("GET", "/api/v1/tenants/{id}/usage"), c("GET", "/api/v1/tenants/{id}/usage", None, READ_A)),
+        (("GET", "/api/v1/tenants/{id}/usage/daily"), c("GET", "/api/v1/tenants/{id}/usage/daily", None, READ_A)),
+        (
+            ("GET", "/api/v1/tenants/{id}/usage/trends"),
+            c("GET", "/api/v1/tenants/{id}/usage/trends?metric=api_calls&period=week", None, READ_A),
+        ),
+        (
+            ("PUT", "/api/v1/tenants/{id}/usage/cost-alert"),
+            c("PUT", "/api/v1/tenants/{id}/usage/cost-alert", Some(json!({ "threshold_cents": 5000 })), MANAGE),
+        ),
+        (("GET", "/api/v1/tenants/{id}/invoices"), c("GET", "/api/v1/tenants/{id}/invoices", None, READ_A)),
+        (
+            ("GET", "/api/v1/tenants/{id}/invoices/{invoice_id}"),
+            c("GET", "/api/v1/tenants/{id}/invoices/{invoice_id}?format=csv", None, READ_A),
+        ),
         (("GET", "/api/v1/template"), c("GET", "/api/v1/template", None, PLATFORM)),
         (("POST", "/api/v1/template/rollouts"), c("POST", "/api/v1/template/rollouts", None, PLATFORM)),
     ]
@@ -428,6 +469,9 @@ fn fn_cases() -> Vec<(&'static str, FnCase)> {
         ("discard_workflow", f(Enc::Form, json!({ "id": "{run_id}" }), STEER_A)),
         ("list_exports", f(Enc::Form, json!({ "tenant": "{id}" }), STEER_A)),
         ("update_plan", f(Enc::Json, json!({ "plan": starter_plan() }), PLATFORM)),
+        ("get_tenant_usage", f(Enc::Form, json!({ "tenant": "{id}" }), READ_A)),
+        ("get_platform_usage", f(Enc::Form, json!({ "metric": "api_calls", "period": "week" }), PLATFORM)),
+        ("set_cost_alert", f(Enc::Form, json!({ "tenant": "{id}", "threshold": "50" }), MANAGE)),
         ("get_template_status", f(Enc::Form, json!({}), PLATFORM)),
         ("start_template_rollout", f(Enc::Form, json!({}), PLATFORM)),
         // The wizard's draft belongs to the person creating tenants (platform admins).
@@ -521,7 +565,7 @@ async fn every_rest_route_is_guarded(pool: sqlx::PgPool) {
         let fx = Fixture::new(&world.admin, n).await;
         let uri = fx.fill(case.uri);
         for (who, caller) in world.callers(&fx).iter().enumerate() {
-            let body = case.body.clone();
+            let body = case.body.as_ref().map(|v| serde_json::from_str::<Value>(&fx.fill(&v.to_string())).unwrap());
             let mut req = Request::builder().method(Method::from_bytes(case.method.as_bytes()).unwrap()).uri(&uri);
             let body = match body {
                 Some(v) => {

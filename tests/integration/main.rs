@@ -18,4 +18,5 @@ mod real_server;
 mod server_fns;
 mod sessions;
 mod tenants;
+mod usage;
 mod workflows;

@@ -10,6 +10,7 @@
 //! | `/tenants/:id/api-keys` | `api_keys` |
 //! | `/tenants/:id/workflows` | `workflows` |
 //! | `/tenants/:id/audit` | `audit` |
+//! | `/tenants/:id/usage` | `usage` |
 //! | `/tenants/:id/settings` | `settings` |
 //!
 //! A new tab is a module here (its view wrapped in `tab(path, …)`), a line in `TABS` and a
@@ -22,6 +23,7 @@ pub mod audit;
 pub mod members;
 pub mod overview;
 pub mod settings;
+pub mod usage;
 pub mod workflows;
 
 use crate::components::*;
@@ -38,12 +40,13 @@ use leptos_router::NavigateOptions;
 
 /// The tabs in the order they are shown: (path below the tenant's address, label, the
 /// permission that shows it).
-const TABS: [(&str, &str, Option<Permission>); 6] = [
+const TABS: [(&str, &str, Option<Permission>); 7] = [
     ("", "Overview", None),
     ("members", "Members", Some(Permission::MembersRead)),
     ("api-keys", "API keys", Some(Permission::ApiKeysManage)),
     ("workflows", "Workflows", None),
     ("audit", "Audit", Some(Permission::AuditRead)),
+    ("usage", "Usage", Some(Permission::UsageRead)),
     ("settings", "Settings", Some(Permission::TenantEdit)),
 ];
 

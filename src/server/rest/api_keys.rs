@@ -24,7 +24,7 @@ pub async fn list(
 }
 
 #[utoipa::path(post, path = "/api/v1/tenants/{id}/api-keys", tag = "api keys", request_body = NewApiKey,
-    description = "Creates a key; `secret` is in this answer only. Scopes: tenants:read, tenants:write, members:read, audit:read, usage:write, quota:read.",
+    description = "Creates a key; `secret` is in this answer only. Scopes: tenants:read, tenants:write, members:read, audit:read, usage:read, usage:write, quota:read.",
     params(("id" = String, Path, description = "Tenant id or slug")),
     responses((status = 201, body = CreatedApiKey), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(

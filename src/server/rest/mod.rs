@@ -9,6 +9,7 @@ pub mod health;
 pub mod json;
 pub mod members;
 pub mod tenants;
+pub mod usage;
 pub mod users;
 pub mod workflows;
 
@@ -46,9 +47,10 @@ pub struct ErrorDetail {
     info(title = "Tenantry API", version = "1", description = "Manage tenants, their lifecycle and the audit trail."),
     // The /api/v1 paths come from `api()`, which registers each handler in the router
     // and in this document at once.
-    paths(health::healthz, health::readyz),
+    // POST /api/v1/usage is routed in `router` (it has its own body limit).
+    paths(health::healthz, health::readyz, usage::report),
     components(schemas(ErrorBody, ErrorDetail, tenants::ReasonBody)),
-    tags((name = "tenants"), (name = "members"), (name = "api keys"), (name = "users"), (name = "workflows"), (name = "audit"), (name = "catalog"), (name = "health"))
+    tags((name = "tenants"), (name = "members"), (name = "api keys"), (name = "users"), (name = "workflows"), (name = "audit"), (name = "usage"), (name = "catalog"), (name = "health"))
 )]
 pub struct ApiDoc;
 
@@ -90,6 +92,14 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(workflows::update_plan))
         .routes(routes!(workflows::template))
         .routes(routes!(workflows::start_rollout))
+        .routes(routes!(usage::metrics))
+        .routes(routes!(usage::current))
+        .routes(routes!(usage::daily))
+        .routes(routes!(usage::trends))
+        .routes(routes!(usage::top))
+        .routes(routes!(usage::invoices))
+        .routes(routes!(usage::invoice))
+        .routes(routes!(usage::set_cost_alert))
         .split_for_parts()
 }
 
@@ -167,9 +177,10 @@ async fn json_errors(res: Response) -> Response {
     }
 }
 
-pub fn router(max_body_bytes: usize) -> Router<AppState> {
+pub fn router(max_body_bytes: usize, max_batch_bytes: usize) -> Router<AppState> {
     api()
         .0
+        .route("/api/v1/usage", axum::routing::post(usage::report).layer(DefaultBodyLimit::max(max_batch_bytes)))
         .route("/api/v1/{*rest}", any(not_found))
         .layer(axum::middleware::from_fn(signed_in_only))
         .layer(axum::middleware::map_response(json_errors))

@@ -12,5 +12,6 @@ pub mod privacy;
 pub mod session;
 pub mod system;
 pub mod tenants;
+pub mod usage;
 pub mod users;
 pub mod workflows;

@@ -1,0 +1,262 @@
+//! Usage metering tables (PRODUCT.md U1, U2): the metric catalog, reported events with
+//! their deduplication records, the rollups and the day partitions of `usage_events`.
+//! What the dashboards read is in `reads`.
+
+pub mod reads;
+
+use crate::error::AppError;
+use crate::model::usage::{Aggregation, Metric, MetricSource};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+pub async fn metrics(db: impl PgExecutor<'_>) -> Result<Vec<Metric>, AppError> {
+    Ok(sqlx::query_as!(
+        Metric,
+        r#"select id, name, unit, aggregation as "aggregation: Aggregation", source as "source: MetricSource", resource
+           from usage_metrics order by sort_order, id"#
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// Records the idempotency keys of a batch (first occurrences only) and returns those
+/// that were new: their events are the ones to write. Keys seen before stay as they were.
+pub async fn claim_keys(
+    db: &mut PgConnection,
+    tenant: Uuid,
+    keys: &[String],
+    fingerprints: &[Vec<u8>],
+) -> Result<Vec<String>, AppError> {
+    Ok(sqlx::query_scalar!(
+        "insert into usage_dedup (tenant_id, idempotency_key, fingerprint)
+         select $1, k, f from unnest($2::text[], $3::bytea[]) as t (k, f)
+         on conflict do nothing
+         returning idempotency_key",
+        tenant,
+        keys,
+        fingerprints
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// The fingerprints recorded for keys seen before.
+pub async fn fingerprints(
+    db: &mut PgConnection,
+    tenant: Uuid,
+    keys: &[String],
+) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+    let rows = sqlx::query!(
+        "select idempotency_key, fingerprint from usage_dedup where tenant_id = $1 and idempotency_key = any($2)",
+        tenant,
+        keys
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.idempotency_key, r.fingerprint)).collect())
+}
+
+/// Columns of the events to write, one entry per event.
+#[derive(Debug, Default)]
+pub struct EventColumns {
+    pub metrics: Vec<String>,
+    pub times: Vec<DateTime<Utc>>,
+    pub values: Vec<f64>,
+    pub keys: Vec<String>,
+    pub dimensions: Vec<Option<serde_json::Value>>,
+}
+
+/// The advisory lock that fences batches in flight from the rollup (see `roll_up`).
+const FENCE: i64 = 0x7573_6167_6500; // "usage"
+
+/// Writes a batch's events under one batch number. The batch holds the fence (shared)
+/// until it commits, so the rollup can wait for every numbered batch to be visible.
+pub async fn insert_events(db: &mut PgConnection, tenant: Uuid, ev: &EventColumns) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query!(
+        "insert into usage_events (tenant_id, metric, at, value, idempotency_key, dimensions, batch)
+         select $1, m, a, v, k, d, b.n
+         from unnest($2::text[], $3::timestamptz[], $4::float8[], $5::text[], $6::jsonb[]) as t (m, a, v, k, d)
+         cross join (select nextval('usage_batches') as n
+                     from (select pg_advisory_xact_lock_shared($7)) as fence) as b",
+        tenant,
+        &ev.metrics,
+        &ev.times,
+        &ev.values,
+        &ev.keys,
+        &ev.dimensions as &[Option<serde_json::Value>],
+        FENCE,
+    )
+    .execute(db)
+    .await?
+    .rows_affected())
+}
+
+/// The last batch number given out, once every batch numbered so far has committed (or
+/// rolled back): takes the fence exclusively, which waits for the batches holding it, and
+/// lets go at once. Batches that start later get higher numbers.
+pub async fn settled_batch(pool: &sqlx::PgPool) -> Result<i64, AppError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query!("select pg_advisory_xact_lock($1)", FENCE).execute(&mut *tx).await?;
+    let last =
+        sqlx::query_scalar!(r#"select case when is_called then last_value else 0 end as "n!" from usage_batches"#)
+            .fetch_one(&mut *tx)
+            .await?;
+    tx.commit().await?;
+    Ok(last)
+}
+
+/// Makes the day partitions of `usage_events` for [first, last] that are missing.
+pub async fn ensure_partitions(db: impl PgExecutor<'_>, first: NaiveDate, last: NaiveDate) -> Result<i32, AppError> {
+    Ok(sqlx::query_scalar!(r#"select usage_ensure_partitions($1, $2) as "made!""#, first, last).fetch_one(db).await?)
+}
+
+/// The day partitions there are, oldest first.
+pub async fn partitions(db: impl PgExecutor<'_>) -> Result<Vec<String>, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"select c.relname::text as "name!" from pg_inherits i
+           join pg_class c on c.oid = i.inhrelid
+           where i.inhparent = 'usage_events'::regclass order by c.relname"#
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// Drops one partition (its name comes from `partitions`, so it is one of ours).
+pub async fn drop_partition(db: &mut PgConnection, name: &str) -> Result<(), AppError> {
+    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+    sqlx::query(&format!("drop table if exists {quoted}")).execute(db).await?;
+    Ok(())
+}
+
+/// Forgets idempotency keys older than the window, a slice at a time.
+pub async fn purge_dedup(db: impl PgExecutor<'_>, before: DateTime<Utc>, limit: i64) -> Result<u64, AppError> {
+    Ok(sqlx::query!(
+        "delete from usage_dedup where ctid = any(array(
+             select ctid from usage_dedup where received_at < $1 limit $2))",
+        before,
+        limit
+    )
+    .execute(db)
+    .await?
+    .rows_affected())
+}
+
+/// What one rollup round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RolledUp {
+    pub rows: u64,
+    pub upto: i64,
+}
+
+/// Adds the events of batches (from, upto] into the hourly and daily rollups, in the
+/// caller's transaction, and moves the mark to `upto` with them; `upto` comes from
+/// `settled_batch`, so every batch up to it is visible. The mark's row lock orders two
+/// rollers: the second sees the first's mark and adds only what is left, so each event is
+/// counted exactly once.
+pub async fn roll_up(db: &mut PgConnection, upto: i64) -> Result<RolledUp, AppError> {
+    let from = sqlx::query_scalar!("select upto from usage_rollup_state for update").fetch_one(&mut *db).await?;
+    if upto <= from {
+        return Ok(RolledUp { rows: 0, upto: from });
+    }
+    let rows = sqlx::query!(
+        r#"with ev as (
+               select tenant_id, metric, date_trunc('hour', at, 'UTC') as hour, sum(value) as total,
+                      max(value) as peak, (array_agg(value order by at desc))[1] as last,
+                      max(at) as last_at, count(*) as events
+               from usage_events where batch > $1 and batch <= $2
+               group by 1, 2, 3
+           ), hourly as (
+               insert into usage_hourly as u (tenant_id, metric, hour, total, peak, last, last_at, events)
+               select tenant_id, metric, hour, total, peak, last, last_at, events from ev
+               on conflict (tenant_id, metric, hour) do update set
+                   total = u.total + excluded.total,
+                   peak = greatest(u.peak, excluded.peak),
+                   last = case when excluded.last_at >= u.last_at then excluded.last else u.last end,
+                   last_at = greatest(u.last_at, excluded.last_at),
+                   events = u.events + excluded.events
+               returning 1
+           )
+           insert into usage_daily as u (tenant_id, metric, day, total, peak, last, last_at, events)
+           select tenant_id, metric, (hour at time zone 'UTC')::date, sum(total), max(peak),
+                  (array_agg(last order by last_at desc))[1], max(last_at), sum(events)::bigint
+           from ev group by 1, 2, 3
+           on conflict (tenant_id, metric, day) do update set
+               total = u.total + excluded.total,
+               peak = greatest(u.peak, excluded.peak),
+               last = case when excluded.last_at >= u.last_at then excluded.last else u.last end,
+               last_at = greatest(u.last_at, excluded.last_at),
+               events = u.events + excluded.events"#,
+        from,
+        upto
+    )
+    .execute(&mut *db)
+    .await?
+    .rows_affected();
+    sqlx::query!("update usage_rollup_state set upto = $1, rolled_at = now()", upto).execute(&mut *db).await?;
+    Ok(RolledUp { rows, upto })
+}
+
+/// One rollup round: wait for the batches in flight, then add them.
+pub async fn roll_up_settled(pool: &sqlx::PgPool) -> Result<RolledUp, AppError> {
+    let upto = settled_batch(pool).await?;
+    let mut tx = pool.begin().await?;
+    let done = roll_up(&mut tx, upto).await?;
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// One measured value per tenant and metric, added to the rollups directly (samples are
+/// many and small; the event log is for what tenants report).
+#[derive(Debug, Default)]
+pub struct Samples {
+    pub tenants: Vec<Uuid>,
+    pub metrics: Vec<String>,
+    pub values: Vec<f64>,
+}
+
+pub async fn record_samples(db: &mut PgConnection, at: DateTime<Utc>, s: &Samples) -> Result<u64, AppError> {
+    Ok(sqlx::query!(
+        r#"with ev as (
+               select t, m, v from unnest($1::uuid[], $2::text[], $3::float8[]) as x (t, m, v)
+           ), hourly as (
+               insert into usage_hourly as u (tenant_id, metric, hour, total, peak, last, last_at, events)
+               select t, m, date_trunc('hour', $4::timestamptz, 'UTC'), v, v, v, $4, 1 from ev
+               on conflict (tenant_id, metric, hour) do update set
+                   total = u.total + excluded.total, peak = greatest(u.peak, excluded.peak),
+                   last = case when excluded.last_at >= u.last_at then excluded.last else u.last end,
+                   last_at = greatest(u.last_at, excluded.last_at), events = u.events + 1
+               returning 1
+           )
+           insert into usage_daily as u (tenant_id, metric, day, total, peak, last, last_at, events)
+           select t, m, ($4::timestamptz at time zone 'UTC')::date, v, v, v, $4, 1 from ev
+           on conflict (tenant_id, metric, day) do update set
+               total = u.total + excluded.total, peak = greatest(u.peak, excluded.peak),
+               last = case when excluded.last_at >= u.last_at then excluded.last else u.last end,
+               last_at = greatest(u.last_at, excluded.last_at), events = u.events + 1"#,
+        &s.tenants,
+        &s.metrics,
+        &s.values,
+        at
+    )
+    .execute(db)
+    .await?
+    .rows_affected())
+}
+
+/// How old the oldest reported event not yet rolled up is, in seconds (0 when none waits).
+pub async fn rollup_lag(db: impl PgExecutor<'_>) -> Result<f64, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"select coalesce(extract(epoch from now() - min(e.received_at))::float8, 0) as "lag!"
+           from usage_events e where e.batch > (select upto from usage_rollup_state)"#
+    )
+    .fetch_one(db)
+    .await?)
+}
+
+/// The first `n` active tenants by name (the demo traffic's senders).
+pub async fn demo_tenants(db: impl PgExecutor<'_>, n: i64) -> Result<Vec<Uuid>, AppError> {
+    Ok(sqlx::query_scalar!("select id from tenants where status = 'active' order by name limit $1", n)
+        .fetch_all(db)
+        .await?)
+}

@@ -1,0 +1,319 @@
+//! Reported usage (PRODUCT.md U1): a batch of up to 1,000 events checked one by one and
+//! written exactly once. Each event's idempotency key is recorded in `usage_dedup` in the
+//! same transaction as the event, so a batch sent again (after a timeout, or a crash on
+//! either side) counts nothing twice: a key seen with the same payload is a duplicate, with
+//! a different one a conflict.
+
+use crate::db;
+use crate::error::AppError;
+use crate::model::usage::*;
+use crate::model::Permission;
+use crate::server::access::Caller;
+use crate::server::services::tenants;
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+use std::collections::HashMap;
+
+/// The body of `POST /api/v1/usage`. Events are read one by one, so one bad event is
+/// reported as that event's outcome instead of refusing the batch.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Batch {
+    /// The tenant reported for (id or slug): only a platform administrator names one; an
+    /// API key reports for its own tenant.
+    #[serde(default)]
+    pub tenant: Option<String>,
+    pub events: Vec<Box<RawValue>>,
+}
+
+/// One event as sent, before it is checked.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Sent {
+    metric: Option<Value>,
+    value: Option<Box<RawValue>>,
+    time: Option<Value>,
+    idempotency_key: Option<Value>,
+    dimensions: Option<Value>,
+}
+
+struct Invalid {
+    field: &'static str,
+    error: String,
+}
+
+fn invalid(field: &'static str, error: impl Into<String>) -> Invalid {
+    Invalid { field, error: error.into() }
+}
+
+/// Checks one event against the catalog and the clock.
+fn check(raw: &RawValue, catalog: &HashMap<String, Metric>, now: DateTime<Utc>) -> Result<UsageEvent, Invalid> {
+    let sent: Sent = serde_json::from_str(raw.get()).map_err(|e| {
+        let msg = e.to_string();
+        match msg.split_once("unknown field `") {
+            Some((_, rest)) => {
+                let name = rest.split('`').next().unwrap_or_default();
+                invalid("event", format!("An event has no field \u{201c}{name}\u{201d}; it has metric, value, time, idempotency_key and dimensions."))
+            }
+            None => invalid("event", "Each event must be an object with metric, value, time and idempotency_key."),
+        }
+    })?;
+    let key = match sent.idempotency_key {
+        Some(Value::String(k)) => k,
+        Some(_) => return Err(invalid("idempotency_key", "idempotency_key must be a string.")),
+        None => return Err(invalid("idempotency_key", "idempotency_key is required.")),
+    };
+    if key.is_empty() || key.chars().count() > KEY_MAX || key.chars().any(char::is_control) {
+        return Err(invalid(
+            "idempotency_key",
+            format!("idempotency_key must be 1 to {KEY_MAX} characters, without control characters."),
+        ));
+    }
+    let metric = match sent.metric {
+        Some(Value::String(m)) => m,
+        Some(_) => return Err(invalid("metric", "metric must be a string.")),
+        None => return Err(invalid("metric", "metric is required.")),
+    };
+    match catalog.get(&metric) {
+        None => {
+            return Err(invalid("metric", format!("There is no metric called \u{201c}{}\u{201d}.", short(&metric))))
+        }
+        Some(m) if m.source == MetricSource::Measured => {
+            return Err(invalid("metric", format!("{} is measured by the portal itself and can't be reported.", m.id)))
+        }
+        Some(_) => {}
+    }
+    let value = match sent.value {
+        None => return Err(invalid("value", "value is required.")),
+        Some(raw) => match serde_json::from_str::<Value>(raw.get()) {
+            Ok(Value::Number(n)) => n.as_f64().filter(|v| v.is_finite()),
+            Err(_) => None,
+            Ok(_) => return Err(invalid("value", "value must be a number.")),
+        }
+        .ok_or_else(|| invalid("value", "value must be a finite number."))?,
+    };
+    if value < 0.0 {
+        return Err(invalid("value", "value must not be negative."));
+    }
+    let time = match sent.time {
+        Some(Value::String(t)) => DateTime::parse_from_rfc3339(&t)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| invalid("time", "time must be an RFC 3339 time, e.g. 2026-12-03T10:15:00Z."))?,
+        Some(_) => return Err(invalid("time", "time must be an RFC 3339 time string.")),
+        None => return Err(invalid("time", "time is required.")),
+    };
+    if time < now - Duration::days(DEDUP_WINDOW_DAYS) {
+        return Err(invalid(
+            "time",
+            format!("time is more than {DEDUP_WINDOW_DAYS} days ago; usage that old can't be reported."),
+        ));
+    }
+    if time > now + Duration::seconds(MAX_AHEAD_SECS) {
+        return Err(invalid("time", "time is more than 5 minutes in the future; check the sender's clock."));
+    }
+    let dimensions = match sent.dimensions {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(map)) => Some(check_dimensions(map)?),
+        Some(_) => return Err(invalid("dimensions", "dimensions must be an object of names to values.")),
+    };
+    // -0.0 and 0.0 are the same amount (and must fingerprint the same).
+    let value = if value == 0.0 { 0.0 } else { value };
+    Ok(UsageEvent { metric, value, time, idempotency_key: key, dimensions })
+}
+
+fn check_dimensions(map: Map<String, Value>) -> Result<Map<String, Value>, Invalid> {
+    if map.len() > DIMENSIONS_MAX {
+        return Err(invalid("dimensions", format!("An event may have at most {DIMENSIONS_MAX} dimensions.")));
+    }
+    for (k, v) in &map {
+        if k.is_empty() || k.chars().count() > 64 || k.chars().any(char::is_control) {
+            return Err(invalid("dimensions", "Dimension names must be 1 to 64 characters."));
+        }
+        let ok = match v {
+            Value::String(s) => s.chars().count() <= DIMENSION_TEXT_MAX,
+            Value::Number(_) | Value::Bool(_) => true,
+            _ => false,
+        };
+        if !ok {
+            return Err(invalid(
+                "dimensions",
+                format!(
+                    "Dimension values must be numbers, true/false or text of at most {DIMENSION_TEXT_MAX} characters."
+                ),
+            ));
+        }
+    }
+    Ok(map)
+}
+
+fn short(s: &str) -> String {
+    s.chars().take(40).collect()
+}
+
+/// What identifies an event's payload: equal for a resend, different for another event
+/// under the same key. Dimensions are a sorted map, so their order does not matter.
+pub fn fingerprint(e: &UsageEvent) -> Vec<u8> {
+    let mut h = Sha256::new();
+    h.update(e.metric.as_bytes());
+    h.update([0]);
+    h.update(e.value.to_bits().to_be_bytes());
+    h.update(e.time.timestamp_micros().to_be_bytes());
+    if let Some(d) = &e.dimensions {
+        h.update(serde_json::to_vec(d).unwrap_or_default());
+    }
+    h.finalize()[..16].to_vec()
+}
+
+/// The tenant a batch is for: an API key's own, or the one a platform admin names.
+async fn tenant_of(pool: &PgPool, caller: &Caller, named: Option<&str>) -> Result<uuid::Uuid, AppError> {
+    let tenant = match named.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(t) => tenants::resolve(pool, t).await?,
+        None => caller.tenant().ok_or_else(|| {
+            AppError::invalid("tenant", "Name the tenant this usage is for (its id or slug) in \u{201c}tenant\u{201d}.")
+        })?,
+    };
+    caller.require_on(tenant, Permission::UsageWrite)?;
+    Ok(tenant)
+}
+
+/// Checks and records a batch; answers each event's outcome in the order sent.
+pub async fn ingest(pool: &PgPool, caller: &Caller, batch: Batch) -> Result<BatchResult, AppError> {
+    let tenant = tenant_of(pool, caller, batch.tenant.as_deref()).await?;
+    if batch.events.len() > MAX_BATCH_EVENTS {
+        return Err(AppError::PayloadTooLarge(format!(
+            "A batch holds at most {MAX_BATCH_EVENTS} events; this one has {}. Send it in parts.",
+            batch.events.len()
+        )));
+    }
+    if batch.events.is_empty() {
+        return Err(AppError::invalid("events", "Send at least one event."));
+    }
+    let catalog: HashMap<String, Metric> =
+        db::usage::metrics(pool).await?.into_iter().map(|m| (m.id.clone(), m)).collect();
+    let now = Utc::now();
+    let mut result = BatchResult { tenant_id: tenant, ..Default::default() };
+    // Index of each valid event, its fingerprint, and the first index per key.
+    let mut valid: Vec<(usize, UsageEvent, Vec<u8>)> = Vec::with_capacity(batch.events.len());
+    let mut first: HashMap<String, usize> = HashMap::new();
+    for (index, raw) in batch.events.iter().enumerate() {
+        match check(raw, &catalog, now) {
+            Ok(e) => {
+                let fp = fingerprint(&e);
+                first.entry(e.idempotency_key.clone()).or_insert(valid.len());
+                valid.push((index, e, fp));
+            }
+            Err(bad) => result.results.push(EventResult {
+                index,
+                idempotency_key: key_of(raw),
+                outcome: Outcome::Invalid,
+                field: Some(bad.field.into()),
+                error: Some(bad.error),
+            }),
+        }
+    }
+    let outcomes = match record(pool, tenant, &valid, &first).await? {
+        Some(outcomes) => outcomes,
+        None => {
+            // A day without a partition (the worker makes them ahead; this is a backstop).
+            let (lo, hi) = valid.iter().fold((now, now), |(lo, hi), (_, e, _)| (lo.min(e.time), hi.max(e.time)));
+            db::usage::ensure_partitions(pool, lo.date_naive(), hi.date_naive()).await?;
+            record(pool, tenant, &valid, &first).await?.ok_or_else(|| AppError::internal("usage", "no partition"))?
+        }
+    };
+    for ((index, e, _), outcome) in valid.iter().zip(outcomes) {
+        result.results.push(EventResult {
+            index: *index,
+            idempotency_key: Some(e.idempotency_key.clone()),
+            outcome,
+            field: None,
+            error: (outcome == Outcome::Conflict)
+                .then(|| "This idempotency_key was used before for a different event; it was not counted.".to_string()),
+        });
+    }
+    result.results.sort_by_key(|r| r.index);
+    for r in &result.results {
+        match r.outcome {
+            Outcome::Accepted => result.accepted += 1,
+            Outcome::Duplicate => result.duplicates += 1,
+            Outcome::Conflict => result.conflicts += 1,
+            Outcome::Invalid => result.invalid += 1,
+        }
+    }
+    metrics::counter!("tenantry_usage_events_total", "outcome" => "accepted").increment(result.accepted as u64);
+    metrics::counter!("tenantry_usage_events_total", "outcome" => "duplicate").increment(result.duplicates as u64);
+    Ok(result)
+}
+
+fn key_of(raw: &RawValue) -> Option<String> {
+    #[derive(Deserialize)]
+    struct K {
+        idempotency_key: Option<Value>,
+    }
+    serde_json::from_str::<K>(raw.get()).ok()?.idempotency_key?.as_str().map(short)
+}
+
+/// Writes the batch's new events and their keys in one transaction and returns each valid
+/// event's outcome; `None` when an event's day has no partition yet.
+async fn record(
+    pool: &PgPool,
+    tenant: uuid::Uuid,
+    valid: &[(usize, UsageEvent, Vec<u8>)],
+    first: &HashMap<String, usize>,
+) -> Result<Option<Vec<Outcome>>, AppError> {
+    if valid.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    // Keys in sorted order: two batches sharing keys then wait for each other in the same
+    // order instead of deadlocking.
+    let mut firsts: Vec<(&String, &Vec<u8>)> = valid
+        .iter()
+        .enumerate()
+        .filter(|(i, (_, e, _))| first.get(&e.idempotency_key) == Some(i))
+        .map(|(_, (_, e, fp))| (&e.idempotency_key, fp))
+        .collect();
+    firsts.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let keys: Vec<String> = firsts.iter().map(|(k, _)| (*k).clone()).collect();
+    let fps: Vec<Vec<u8>> = firsts.iter().map(|(_, f)| (*f).clone()).collect();
+    let mut tx = pool.begin().await?;
+    let claimed: std::collections::HashSet<String> =
+        db::usage::claim_keys(&mut tx, tenant, &keys, &fps).await?.into_iter().collect();
+    let seen: Vec<String> = keys.iter().filter(|k| !claimed.contains(*k)).cloned().collect();
+    let mut stored: HashMap<String, Vec<u8>> = if seen.is_empty() {
+        HashMap::new()
+    } else {
+        db::usage::fingerprints(&mut tx, tenant, &seen).await?.into_iter().collect()
+    };
+    let mut columns = db::usage::EventColumns::default();
+    let mut outcomes = Vec::with_capacity(valid.len());
+    for (i, (_, e, fp)) in valid.iter().enumerate() {
+        let is_first = first.get(&e.idempotency_key) == Some(&i);
+        let outcome = if is_first && claimed.contains(&e.idempotency_key) {
+            stored.insert(e.idempotency_key.clone(), fp.clone());
+            columns.metrics.push(e.metric.clone());
+            columns.times.push(e.time);
+            columns.values.push(e.value);
+            columns.keys.push(e.idempotency_key.clone());
+            columns.dimensions.push(e.dimensions.clone().map(Value::Object));
+            Outcome::Accepted
+        } else if stored.get(&e.idempotency_key) == Some(fp) {
+            Outcome::Duplicate
+        } else {
+            Outcome::Conflict
+        };
+        outcomes.push(outcome);
+    }
+    if !columns.keys.is_empty() {
+        match db::usage::insert_events(&mut tx, tenant, &columns).await {
+            Ok(_) => {}
+            // 23514: no partition of usage_events for an event's day.
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23514") => return Ok(None),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    tx.commit().await?;
+    Ok(Some(outcomes))
+}

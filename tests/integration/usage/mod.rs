@@ -1,0 +1,98 @@
+//! Usage metering (issue 11, U1-U4) on a real database, and helpers the parts share.
+
+mod billing;
+mod crash;
+mod ingest;
+mod reads;
+mod rollups;
+
+use crate::helpers::*;
+use chrono::Utc;
+use http::StatusCode;
+use serde_json::{json, Value};
+use tenantry::model::Scope;
+use uuid::Uuid;
+
+/// A live key of `tenant` with `scopes`: its secret.
+pub async fn new_key(app: &TestApp, tenant: &str, scopes: &[Scope]) -> String {
+    let t = Uuid::parse_str(tenant).unwrap();
+    let prefix = format!("tnt_{}", &Uuid::new_v4().simple().to_string()[..8]);
+    let secret = format!("{prefix}_{}", tenantry::server::auth::random_token(32));
+    let hash = tenantry::server::auth::sha256(&secret);
+    tenantry::db::api_keys::insert(&app.pool, t, "usage test", &prefix, &hash, scopes, None).await.unwrap();
+    secret
+}
+
+/// A client calling with a new key of `tenant`.
+pub async fn key_for(app: &TestApp, tenant: &str, scopes: &[Scope]) -> TestApp {
+    app.with_key(&new_key(app, tenant, scopes).await)
+}
+
+/// An active tenant (no storage needed for reported usage).
+pub async fn active_tenant(app: &TestApp, name: &str, plan: &str) -> String {
+    let t = app.create(name, plan, "eu-west-1").await;
+    let id = t["id"].as_str().unwrap().to_string();
+    let (s, _) = app.call("POST", &format!("/api/v1/tenants/{id}/activate"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    id
+}
+
+pub fn event(metric: &str, value: Value, key: &str) -> Value {
+    json!({ "metric": metric, "value": value, "time": Utc::now(), "idempotency_key": key })
+}
+
+pub async fn report(app: &TestApp, body: Value) -> (StatusCode, Value) {
+    app.call("POST", "/api/v1/usage", Some(body)).await
+}
+
+pub fn outcomes(body: &Value) -> Vec<String> {
+    body["results"].as_array().unwrap().iter().map(|r| r["outcome"].as_str().unwrap().to_string()).collect()
+}
+
+pub async fn count(app: &TestApp, sql: &str, tenant: &str) -> i64 {
+    sqlx::query_scalar(sql).bind(Uuid::parse_str(tenant).unwrap()).fetch_one(&app.pool).await.unwrap()
+}
+
+/// Raw events summed per tenant, metric and hour, against the hourly rollups; and per day
+/// against the daily ones (reported metrics: measured ones have no events).
+pub async fn assert_rollups_match(pool: &sqlx::PgPool) {
+    let diff: Vec<String> = sqlx::query_scalar(
+        "with raw as (
+             select tenant_id, metric, date_trunc('hour', at, 'UTC') as hour, sum(value) as total,
+                    max(value) as peak, count(*) as n
+             from usage_events group by 1, 2, 3)
+         select format('%s %s raw %s/%s/%s rolled %s/%s/%s', metric, hour, raw.total, raw.peak, raw.n,
+                       h.total, h.peak, h.events)
+         from raw full join (select * from usage_hourly
+                             where metric in (select id from usage_metrics where source = 'reported')) h
+              using (tenant_id, metric, hour)
+         where raw.total is distinct from h.total or raw.n is distinct from h.events
+            or raw.peak is distinct from h.peak",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert!(
+        diff.is_empty(),
+        "hourly rollups differ from the raw events: {} rows, e.g. {:?}",
+        diff.len(),
+        &diff[..diff.len().min(3)]
+    );
+    let diff: i64 = sqlx::query_scalar(
+        "with raw as (
+             select tenant_id, metric, (at at time zone 'UTC')::date as day, sum(value) as total, count(*) as n
+             from usage_events group by 1, 2, 3)
+         select count(*) from raw full join (select * from usage_daily
+                   where metric in (select id from usage_metrics where source = 'reported')) d
+              using (tenant_id, metric, day)
+         where abs(raw.total - d.total) > 1e-6 or raw.n is distinct from d.events or raw.total is null or d.total is null",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(diff, 0, "daily rollups differ from the raw events");
+}
+
+pub async fn roll(pool: &sqlx::PgPool) {
+    tenantry::db::usage::roll_up_settled(pool).await.unwrap();
+}
