@@ -13,6 +13,7 @@ const TABS: { path: string; name: string; shows: (page: Page) => ReturnType<Page
   { path: '/api-keys', name: 'API keys', shows: (p) => p.getByRole('heading', { name: 'Create an API key' }) },
   { path: '/workflows', name: 'Workflows', shows: (p) => p.locator('.run-card').first() },
   { path: '/audit', name: 'Audit', shows: (p) => p.locator('ol.timeline') },
+  { path: '/usage', name: 'Usage', shows: (p) => p.getByRole('heading', { name: 'Usage this month' }) },
   { path: '/settings', name: 'Settings', shows: (p) => p.getByRole('button', { name: 'Save changes' }) },
 ];
 
@@ -76,7 +77,7 @@ test.describe('tenant tabs', () => {
     await gotoHydrated(page, `/tenants/${t.slug}?tab=members`);
     await expectOnTab(page, t, TABS[1]);
     await gotoHydrated(page, `/tenants/${t.slug}?tab=edit`);
-    await expectOnTab(page, t, TABS[5]);
+    await expectOnTab(page, t, TABS[6]);
     await gotoHydrated(page, `/tenants/${t.slug}?tab=overview`);
     await expectOnTab(page, t, TABS[0]);
     const id = '00000000-0000-4000-8000-000000000000';
@@ -109,7 +110,7 @@ test.describe('tenant tabs', () => {
     test('the tabs scroll sideways instead of widening the page', async ({ page, request }) => {
       const t = await createTenant(request, { name: `E2E Tabs Phone ${uniqueToken('tp')}` });
       await gotoHydrated(page, `/tenants/${t.slug}/settings`);
-      await expectOnTab(page, t, TABS[5]);
+      await expectOnTab(page, t, TABS[6]);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow).toBeLessThanOrEqual(0);
       // The current tab is scrolled into view.

@@ -81,15 +81,10 @@ fn store(v: u32) {
     }
 }
 
-/// The interval picker, pause button and "Updated 12:04:31 UTC" line. `updated` is the
-/// shown data's time (from the server, so the first render matches on both sides);
-/// `loading` is true while a refresh is on its way.
+/// The interval picker and pause button, with a dot that is green while refreshing runs
+/// and pulses while a refresh is on its way (`loading`).
 #[component]
-pub fn RefreshControl(
-    auto: AutoRefresh,
-    #[prop(into)] updated: Signal<Option<String>>,
-    #[prop(into)] loading: Signal<bool>,
-) -> impl IntoView {
+pub fn RefreshControl(auto: AutoRefresh, #[prop(into)] loading: Signal<bool>) -> impl IntoView {
     let options = CHOICES
         .iter()
         .map(|(v, label)| view! { <option value=v.to_string() selected=move || auto.every.get() == *v>{*label}</option> })
@@ -110,11 +105,20 @@ pub fn RefreshControl(
             <button type="button" class="btn btn-sm" aria-pressed=move || auto.paused.get().to_string()
                 disabled=move || auto.every.get() == 0
                 on:click=move |_| auto.paused.update(|p| *p = !*p)>{pause_label}</button>
-            <span class="refresh-status" aria-live="polite">
-                <span class="refresh-dot" class:live=move || auto.running() class:busy=move || loading.get() aria-hidden="true"></span>
-                {move || updated.get().map(|t| format!("Updated {t}"))}
-                {move || (auto.paused.get() && auto.every.get() > 0).then_some(" · paused")}
-            </span>
+            <span class="refresh-dot" class:live=move || auto.running() class:busy=move || loading.get()
+                title=move || if auto.running() { "Refreshing on its own" } else { "Not refreshing" }></span>
         </div>
+    }
+}
+
+/// "Updated 12:04:31 UTC": when the shown data was read (the server's clock, so the first
+/// render matches on both sides). Rendered with the data, inside its `<Transition>`.
+#[component]
+pub fn UpdatedAt(auto: AutoRefresh, at: chrono::DateTime<chrono::Utc>) -> impl IntoView {
+    view! {
+        <p class="refresh-status" aria-live="polite">
+            {format!("Updated {}", at.format("%H:%M:%S UTC"))}
+            {move || (auto.paused.get() && auto.every.get() > 0).then_some(" · paused")}
+        </p>
     }
 }

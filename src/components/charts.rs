@@ -65,14 +65,15 @@ pub fn BarChart(
     }
 }
 
-/// Bars of a metered series (one per day or bucket) with an optional reference line (an
-/// allocation), a readout of the bar under the pointer or keyboard focus (arrow keys move
-/// it), and a screen-reader summary. `hover` belongs to the caller, so the readout stays
-/// where it was when fresh data replaces the chart.
+/// Bars of a metered series (one per day or bucket; `None` where nothing was measured)
+/// with an optional reference line (an allocation) and ghost bars for the buckets before,
+/// a readout of the bar under the pointer or keyboard focus (arrow keys, Home, End), a
+/// legend, and a screen-reader summary. `hover` belongs to the caller, so the readout
+/// stays where it was when fresh data replaces the chart.
 #[component]
 pub fn SeriesChart(
     /// (label, value), oldest first.
-    points: Vec<(String, f64)>,
+    points: Vec<(String, Option<f64>)>,
     /// A level to compare with, and what it is ("allocation").
     #[prop(default = None)]
     reference: Option<(f64, String)>,
@@ -80,24 +81,35 @@ pub fn SeriesChart(
     format: fn(f64) -> String,
     #[prop(into)] caption: String,
     hover: RwSignal<Option<usize>>,
-    /// Ghost bars for the buckets before (same count), for comparison.
+    /// The buckets just before, one per point, drawn as pale bars beside them.
     #[prop(default = None)]
     previous: Option<Vec<f64>>,
+    /// The drawing's width in its own units: smaller for charts in narrow cards, so the
+    /// labels keep a readable size.
+    #[prop(default = 600.0)]
+    width: f64,
 ) -> impl IntoView {
-    let (w, h, pad_l, pad_b, pad_t) = (600.0_f64, 160.0_f64, 44.0_f64, 22.0_f64, 10.0_f64);
-    let max = points.iter().map(|p| p.1).fold(0.0, f64::max);
+    let (w, h, pad_l, pad_b, pad_t) = (width, 150.0_f64, 40.0_f64, 20.0_f64, 8.0_f64);
+    let values: Vec<Option<f64>> = points.iter().map(|p| p.1).collect();
+    let max = values.iter().flatten().copied().fold(0.0, f64::max);
     let max =
         max.max(reference.as_ref().map_or(0.0, |r| r.0)).max(previous.iter().flatten().copied().fold(0.0, f64::max));
     let top = nice_ceiling_f(max);
     let n = points.len().max(1) as f64;
     let slot = (w - pad_l) / n;
-    let bar_w = (slot * 0.7).max(2.0);
+    let ghosts = previous.is_some();
+    let bar_w = if ghosts { (slot * 0.4).max(1.5) } else { (slot * 0.7).max(2.0) };
     let plot_h = h - pad_b - pad_t;
     let y_of = move |v: f64| pad_t + plot_h * (1.0 - (v / top).clamp(0.0, 1.0));
-    let last_label = points.last().map(|p| p.0.clone()).unwrap_or_default();
-    let latest = points.last().map_or(0.0, |p| p.1);
-    let summary = format!("{caption}: {} on {last_label}.", format(latest))
-        + &reference.as_ref().map(|(v, what)| format!(" {} {}.", title(what), format(*v))).unwrap_or_default();
+    let count = points.len();
+    let last = count.saturating_sub(1);
+    let latest = values.iter().rev().flatten().next().copied();
+    let summary = format!(
+        "{caption}, {} bars. Latest: {}.{}",
+        count,
+        latest.map(format).unwrap_or_else(|| "no data".into()),
+        reference.as_ref().map(|(v, what)| format!(" {} {}.", title(what), format(*v))).unwrap_or_default()
+    );
     let grid = [0.0, 0.5, 1.0]
         .into_iter()
         .map(|f| {
@@ -108,32 +120,36 @@ pub fn SeriesChart(
             }
         })
         .collect_view();
-    let ghosts = previous.map(|prev| {
+    let ghost_bars = previous.map(|prev| {
         prev.into_iter()
+            .take(count)
             .enumerate()
             .map(|(i, v)| {
-                let x = pad_l + slot * i as f64 + (slot - bar_w) / 2.0;
-                view! { <rect class="bar-ghost" x=x - 2.0 y=y_of(v) width=bar_w height=(plot_h + pad_t - y_of(v)).max(0.0) rx="2"></rect> }
+                let x = pad_l + slot * i as f64 + slot / 2.0 - bar_w;
+                view! { <rect class="bar-ghost" x=x y=y_of(v) width=bar_w height=(pad_t + plot_h - y_of(v)).max(0.0) rx="1.5"></rect> }
             })
             .collect_view()
     });
-    let count = points.len();
-    let last = count.saturating_sub(1);
+    // Tick labels: about six, the last always, none crowding it.
+    let every = (count / 6).max(1);
     let labels: Vec<String> = points.iter().map(|p| p.0.clone()).collect();
-    let values: Vec<f64> = points.iter().map(|p| p.1).collect();
     let bars = points
         .into_iter()
         .enumerate()
         .map(|(i, (label, v))| {
-            let x = pad_l + slot * i as f64 + (slot - bar_w) / 2.0;
-            let y = y_of(v);
-            let tick = ((i % 7 == 0 && last - i >= 3) || i == last).then(|| {
-                view! { <text class="axis" x=x + bar_w / 2.0 y=h - 6.0 text-anchor="middle">{label.clone()}</text> }
+            let x = if ghosts { pad_l + slot * i as f64 + slot / 2.0 } else { pad_l + slot * i as f64 + (slot - bar_w) / 2.0 };
+            let bar = v.map(|v| {
+                let y = y_of(v);
+                view! {
+                    <rect class="bar" class:active=move || hover.get() == Some(i) x=x y=y width=bar_w
+                        height=(pad_t + plot_h - y).max(if v > 0.0 { 1.5 } else { 0.0 }) rx="1.5"></rect>
+                }
+            });
+            let tick = ((i % every == 0 && last - i >= every / 2 + 1) || i == last).then(|| {
+                view! { <text class="axis" x=pad_l + slot * (i as f64 + 0.5) y=h - 5.0 text-anchor="middle">{label.clone()}</text> }
             });
             view! {
-                <rect class="bar" class:active=move || hover.get() == Some(i) x=x y=y width=bar_w
-                    height=(pad_t + plot_h - y).max(if v > 0.0 { 1.5 } else { 0.0 }) rx="2"
-                    on:mouseenter=move |_| hover.set(Some(i))></rect>
+                {bar}
                 // A full-height target, so thin bars are easy to point at.
                 <rect class="bar-hit" x=pad_l + slot * i as f64 y=pad_t width=slot height=plot_h
                     on:mouseenter=move |_| hover.set(Some(i))></rect>
@@ -141,12 +157,12 @@ pub fn SeriesChart(
             }
         })
         .collect_view();
-    let reference_line = reference.as_ref().map(|(v, what)| {
+    let reference_line = reference.as_ref().map(|(v, _)| {
         let y = y_of(*v);
-        view! {
-            <line class="ref-line" x1=pad_l x2=w y1=y y2=y></line>
-            <text class="ref-label" x=w y=y - 4.0 text-anchor="end">{format!("{} {}", title(what), format(*v))}</text>
-        }
+        view! { <line class="ref-line" x1=pad_l x2=w y1=y y2=y></line> }
+    });
+    let legend = reference.map(|(v, what)| {
+        view! { <span class="legend-ref"><span class="legend-swatch" aria-hidden="true"></span>{format!("{} {}", title(&what), format(v))}</span> }
     });
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         let cur = hover.get_untracked().unwrap_or(last);
@@ -162,18 +178,22 @@ pub fn SeriesChart(
     };
     let readout = move || {
         let i = hover.get().filter(|i| *i < count).unwrap_or(last);
-        labels.get(i).map(|l| format!("{l}: {}", format(values.get(i).copied().unwrap_or(0.0))))
+        let value = values.get(i).copied().flatten().map(format).unwrap_or_else(|| "no data".into());
+        labels.get(i).map(|l| format!("{l}: {value}"))
     };
     view! {
         <figure class="chart-figure">
-            <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" aria-label=summary.clone() tabindex="0"
+            <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" aria-label=summary tabindex="0"
                 on:keydown=on_key on:mouseleave=move |_| hover.set(None)>
                 {grid}
-                {ghosts}
+                {ghost_bars}
                 {bars}
                 {reference_line}
             </svg>
-            <figcaption class="chart-readout" aria-live="polite">{readout}</figcaption>
+            <figcaption class="chart-foot">
+                <span class="chart-readout" aria-live="polite">{readout}</span>
+                {legend}
+            </figcaption>
         </figure>
     }
 }

@@ -17,7 +17,7 @@ pub mod toast;
 pub mod workflow;
 
 pub use action::{after, Said};
-pub use autorefresh::{use_auto_refresh, AutoRefresh, RefreshControl};
+pub use autorefresh::{use_auto_refresh, AutoRefresh, RefreshControl, UpdatedAt};
 pub use badge::{IsolationBadge, PlanBadge, StatusBadge};
 pub use charts::{BarChart, HBars, SeriesChart};
 pub use confirm::{ConfirmButtons, ConfirmDialog};

@@ -301,6 +301,11 @@ pub fn overage_cents(used: f64, included: f64, per_units: i64, price_cents: i64)
     (blocks.min(i64::MAX as f64 / price_cents.max(1) as f64) as i64).saturating_mul(price_cents)
 }
 
+/// The first instant of a day (UTC).
+pub fn day_start(d: NaiveDate) -> DateTime<Utc> {
+    d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+}
+
 /// A dollar amount typed by a person ("250", "$1,200.50") in cents; empty is None.
 pub fn parse_dollars(s: &str) -> Result<Option<i64>, String> {
     let t: String = s.trim().trim_start_matches('$').chars().filter(|c| *c != ',').collect();

@@ -19,8 +19,6 @@ pub fn UsagePage() -> impl IntoView {
     let auto = use_auto_refresh(15);
     let data = Resource::new(move || (metric.get(), period.get(), auto.track()), |(m, p, _)| get_platform_usage(m, p));
     let hover = RwSignal::new(None::<usize>);
-    let updated =
-        Signal::derive(move || data.get().and_then(Result::ok).map(|u| u.as_of.format("%H:%M:%S UTC").to_string()));
     let (pending, set_pending) = signal(false);
     let loading = Signal::from(pending);
     view! {
@@ -30,12 +28,12 @@ pub fn UsagePage() -> impl IntoView {
                 <h1>"Usage"</h1>
                 <p class="subtitle">"What every tenant reports and the portal measures, from the hourly and daily rollups."</p>
             </div>
-            <RefreshControl auto updated loading/>
+            <RefreshControl auto loading/>
         </header>
         <Transition fallback=|| view! { <Loading text="Loading usage…"/> } set_pending>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(u) => view! { <UsageView u hover/> }.into_any(),
+                    Ok(u) => view! { <UsageView u hover auto/> }.into_any(),
                     Err(e) => view! { <ErrorAlert error=e/> }.into_any(),
                 }
             })}
@@ -48,7 +46,7 @@ fn href(metric: &str, period: Period) -> String {
 }
 
 #[component]
-fn UsageView(u: PlatformUsage, hover: RwSignal<Option<usize>>) -> impl IntoView {
+fn UsageView(u: PlatformUsage, hover: RwSignal<Option<usize>>, auto: AutoRefresh) -> impl IntoView {
     let m = u.metric.clone();
     let period = u.trend.period;
     let unit = m.unit.clone();
@@ -78,7 +76,7 @@ fn UsageView(u: PlatformUsage, hover: RwSignal<Option<usize>>) -> impl IntoView 
         Period::Week => at.format("wk %b %-d").to_string(),
         Period::Month => at.format("%b %Y").to_string(),
     };
-    let points: Vec<(String, f64)> = t.points.iter().map(|p| (label(&p.at), p.value)).collect();
+    let points: Vec<(String, Option<f64>)> = t.points.iter().map(|p| (label(&p.at), Some(p.value))).collect();
     let previous: Vec<f64> = t.previous.iter().map(|p| p.value).collect();
     let fmt = amount_in(&unit);
     let change = t
@@ -91,7 +89,10 @@ fn UsageView(u: PlatformUsage, hover: RwSignal<Option<usize>>) -> impl IntoView 
     };
     let caption = format!("{} per {}", m.name, period.as_str());
     view! {
-        <nav class="status-tabs" aria-label="Metric">{metric_tabs}</nav>
+        <div class="usage-nav">
+            <nav class="status-tabs" aria-label="Metric">{metric_tabs}</nav>
+            <UpdatedAt auto at=u.as_of/>
+        </div>
         <div class="grid grid-3">
             <div class="card stat">
                 <span class="stat-label">{format!("{} · {} {}s", m.name, t.points.len(), period.as_str())}</span>
@@ -115,12 +116,20 @@ fn UsageView(u: PlatformUsage, hover: RwSignal<Option<usize>>) -> impl IntoView 
                 <nav class="segmented" aria-label="Period">{period_tabs}</nav>
             </div>
             <SeriesChart points previous=Some(previous) format=fmt caption hover/>
-            <p class="hint">"Pale bars: the same number of periods just before."</p>
+            <p class="hint">{format!("Pale bars: the {} {}s just before.", t.points.len(), period.as_str())}</p>
         </section>
         <div class="grid grid-2">
-            <TopList title=format!("Top tenants this {}", period.as_str()) rows=u.top.top fmt/>
+            <TopList title=format!("Top tenants {}", this_period(period)) rows=u.top.top fmt/>
             <TopList title="Growing fastest".to_string() rows=u.top.growing fmt/>
         </div>
+    }
+}
+
+fn this_period(p: Period) -> &'static str {
+    match p {
+        Period::Day => "today",
+        Period::Week => "this week",
+        Period::Month => "this month",
     }
 }
 

@@ -30,21 +30,18 @@ fn TenantUsagePanel(t: Tenant, me: Option<Me>) -> impl IntoView {
         });
         hovers.with_value(|h| h[metric])
     };
-    let updated = Signal::derive(move || {
-        data.get().and_then(Result::ok).map(|v| v.usage.as_of.format("%H:%M:%S UTC").to_string())
-    });
     let (pending, set_pending) = signal(false);
     let loading = Signal::from(pending);
     view! {
         <section class="stack-lg" aria-label="Usage">
             <div class="toolbar">
                 <h2 class="section-title">"Usage this month"</h2>
-                <RefreshControl auto updated loading/>
+                <RefreshControl auto loading/>
             </div>
             <Transition fallback=|| view! { <Loading text="Loading usage…"/> } set_pending>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(v) => view! { <UsageBody v can_edit saved hover_of/> }.into_any(),
+                        Ok(v) => view! { <UsageBody v can_edit saved hover_of auto/> }.into_any(),
                         Err(e) => view! { <ErrorAlert error=e/> }.into_any(),
                     }
                 })}
@@ -59,6 +56,7 @@ fn UsageBody(
     can_edit: bool,
     saved: Refresh,
     hover_of: impl Fn(&str) -> RwSignal<Option<usize>> + Copy + 'static,
+    auto: AutoRefresh,
 ) -> impl IntoView {
     let u = v.usage;
     let overage: i64 = u.metrics.iter().map(|m| m.overage_cents).sum();
@@ -69,15 +67,17 @@ fn UsageBody(
         (u.period_end - chrono::Duration::days(1)).format("%b %-d, %Y")
     );
     let lag = (u.rollup_lag_seconds >= 1.0).then(|| format!("Newest usage is {:.0} s behind.", u.rollup_lag_seconds));
+    let today = u.as_of.date_naive();
     let cards = u
         .metrics
         .iter()
         .map(|m| {
             let series = v.series.iter().find(|(id, _)| *id == m.metric).map(|(_, p)| p.clone()).unwrap_or_default();
-            view! { <MetricCard m=m.clone() series hover=hover_of(&m.metric)/> }
+            view! { <MetricCard m=m.clone() series today hover=hover_of(&m.metric)/> }
         })
         .collect_view();
     view! {
+        <UpdatedAt auto at=u.as_of/>
         <div class="grid grid-4 usage-kpis">
             <div class="card stat">
                 <span class="stat-label">"Cost so far"</span>
@@ -104,7 +104,12 @@ fn UsageBody(
 
 /// One metric: this month against the allocation (a meter), and its last 30 days.
 #[component]
-fn MetricCard(m: MetricUsage, series: Vec<Point>, hover: RwSignal<Option<usize>>) -> impl IntoView {
+fn MetricCard(
+    m: MetricUsage,
+    series: Vec<Point>,
+    today: chrono::NaiveDate,
+    hover: RwSignal<Option<usize>>,
+) -> impl IntoView {
     let fmt = amount_in(&m.unit);
     let share = m.allocated.filter(|a| *a > 0.0).map(|a| (m.used / a * 100.0).min(999.0));
     let level = match share {
@@ -117,7 +122,15 @@ fn MetricCard(m: MetricUsage, series: Vec<Point>, hover: RwSignal<Option<usize>>
         Aggregation::Sum => (a / 30.0, "daily share of allocation".to_string()),
         _ => (a, "allocation".to_string()),
     });
-    let points: Vec<(String, f64)> = series.iter().map(|p| (p.at.format("%b %-d").to_string(), p.value)).collect();
+    // Every day of the 30, so a metric measured for a few days yet still reads as a month.
+    let start = crate::model::usage::day_start(today) - chrono::Duration::days(29);
+    let points: Vec<(String, Option<f64>)> = (0..30)
+        .map(|d| {
+            let at = start + chrono::Duration::days(d);
+            let v = series.iter().find(|p| p.at == at).map(|p| p.value);
+            (at.format("%b %-d").to_string(), v)
+        })
+        .collect();
     let used_label = match m.aggregation {
         Aggregation::Sum => "used this month",
         Aggregation::Max => "peak this month",
@@ -142,7 +155,7 @@ fn MetricCard(m: MetricUsage, series: Vec<Point>, hover: RwSignal<Option<usize>>
                 </div>
             })}
             {(m.overage_cents > 0).then(|| view! { <p class="overage">{format!("Overage so far: {}", money(m.overage_cents))}</p> })}
-            <SeriesChart points reference format=fmt caption=m.name.clone() hover/>
+            <SeriesChart points reference format=fmt caption=format!("{}, last 30 days", m.name) hover width=340.0/>
         </article>
     }
 }

@@ -40,6 +40,7 @@ pub struct UsageBatch {
 #[utoipa::path(post, path = "/api/v1/usage", tag = "usage", request_body = UsageBatch,
     description = "Reports usage events, counted exactly once per idempotency key (kept 35 days). Needs an API key with usage:write (or a platform administrator naming `tenant`). The body may be at most [usage].max_batch_bytes (1 MiB by default).",
     responses((status = 200, body = BatchResult, description = "Each event's outcome: accepted, duplicate, conflict or invalid."),
+              (status = 404, body = ErrorBody, description = "The named tenant does not exist, or the caller may not see it."),
               (status = 413, body = ErrorBody, description = "More than 1,000 events, or a body over the size limit."),
               (status = 422, body = ErrorBody, description = "No events, or no tenant named where one is needed.")))]
 pub async fn report(

@@ -163,7 +163,15 @@ pub fn fingerprint(e: &UsageEvent) -> Vec<u8> {
     h.update(e.value.to_bits().to_be_bytes());
     h.update(e.time.timestamp_micros().to_be_bytes());
     if let Some(d) = &e.dimensions {
-        h.update(serde_json::to_vec(d).unwrap_or_default());
+        // Sorted here, whatever order the map keeps (a crate may switch on preserve_order).
+        let mut pairs: Vec<(&String, &Value)> = d.iter().collect();
+        pairs.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        for (k, v) in pairs {
+            h.update([1]);
+            h.update(k.as_bytes());
+            h.update([0]);
+            h.update(v.to_string().as_bytes());
+        }
     }
     h.finalize()[..16].to_vec()
 }
@@ -316,4 +324,66 @@ async fn record(
     }
     tx.commit().await?;
     Ok(Some(outcomes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(metric: &str, value: f64, dims: Option<Value>) -> UsageEvent {
+        UsageEvent {
+            metric: metric.into(),
+            value,
+            time: DateTime::parse_from_rfc3339("2026-12-03T10:00:00Z").unwrap().with_timezone(&Utc),
+            idempotency_key: "k".into(),
+            dimensions: dims.and_then(|d| d.as_object().cloned()),
+        }
+    }
+
+    #[test]
+    fn a_resend_fingerprints_the_same_and_another_event_does_not() {
+        let a = ev("api_calls", 5.0, Some(serde_json::json!({ "region": "eu", "path": "/x" })));
+        let same = ev("api_calls", 5.0, Some(serde_json::json!({ "path": "/x", "region": "eu" })));
+        assert_eq!(fingerprint(&a), fingerprint(&same));
+        assert_ne!(fingerprint(&a), fingerprint(&ev("api_calls", 6.0, None)));
+        assert_ne!(fingerprint(&a), fingerprint(&ev("bandwidth_gb", 5.0, None)));
+        assert_ne!(fingerprint(&ev("api_calls", 5.0, None)), fingerprint(&a));
+        let other_dims = ev("api_calls", 5.0, Some(serde_json::json!({ "region": "us", "path": "/x" })));
+        assert_ne!(fingerprint(&a), fingerprint(&other_dims));
+    }
+
+    #[test]
+    fn events_are_checked_against_the_catalog_and_the_clock() {
+        let catalog: HashMap<String, Metric> =
+            [("api_calls", MetricSource::Reported), ("members", MetricSource::Measured)]
+                .into_iter()
+                .map(|(id, source)| {
+                    let m = Metric {
+                        id: id.into(),
+                        name: id.into(),
+                        unit: "x".into(),
+                        aggregation: Aggregation::Sum,
+                        source,
+                        resource: None,
+                    };
+                    (id.to_string(), m)
+                })
+                .collect();
+        let now = Utc::now();
+        let raw = |s: String| RawValue::from_string(s).unwrap();
+        let ok = raw(format!(
+            r#"{{"metric":"api_calls","value":-0.0,"time":"{}","idempotency_key":"a"}}"#,
+            now.to_rfc3339()
+        ));
+        let e = check(&ok, &catalog, now).map_err(|e| e.error).unwrap();
+        assert_eq!(e.value.to_bits(), 0.0f64.to_bits(), "-0 is stored as 0");
+        let measured =
+            raw(format!(r#"{{"metric":"members","value":1,"time":"{}","idempotency_key":"a"}}"#, now.to_rfc3339()));
+        assert_eq!(check(&measured, &catalog, now).err().map(|e| e.field), Some("metric"));
+        let huge = raw(format!(
+            r#"{{"metric":"api_calls","value":1e999,"time":"{}","idempotency_key":"a"}}"#,
+            now.to_rfc3339()
+        ));
+        assert_eq!(check(&huge, &catalog, now).err().map(|e| e.field), Some("value"));
+    }
 }

@@ -9,7 +9,7 @@ pub mod periods;
 use crate::db;
 use crate::error::AppError;
 use crate::model::usage::*;
-use crate::model::{messages, Permission};
+use crate::model::Permission;
 use crate::server::access::Caller;
 use chrono::{Duration, NaiveDate, Utc};
 use periods::{align, bucket_starts, month_bounds, step};
@@ -218,9 +218,4 @@ pub async fn tenant_view(pool: &PgPool, caller: &Caller, tenant: Uuid) -> Result
     let series = daily(pool, caller, tenant, None, from, to).await?.into_iter().map(|(m, p)| (m.id, p)).collect();
     let invoices = billing::invoices(pool, caller, tenant).await?;
     Ok(TenantUsageView { usage, series, invoices })
-}
-
-/// Shown when a tenant id names nothing the caller may see.
-pub fn no_tenant() -> AppError {
-    AppError::not_found(messages::NO_TENANT)
 }

@@ -2,7 +2,7 @@
 //! calendar months (the billing period).
 
 use crate::model::usage::Period;
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{Datelike, Duration, NaiveDate};
 
 /// The start of the bucket `d` falls in.
 pub fn align(p: Period, d: NaiveDate) -> NaiveDate {
@@ -42,9 +42,7 @@ pub fn month_bounds(d: NaiveDate) -> (NaiveDate, NaiveDate) {
     (start, step(Period::Month, start, 1))
 }
 
-pub fn midnight(d: NaiveDate) -> DateTime<Utc> {
-    d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
-}
+pub use crate::model::usage::day_start as midnight;
 
 #[cfg(test)]
 mod tests {
