@@ -38,6 +38,12 @@ pub fn i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     d.deserialize_any(Whole)
 }
 
+/// A whole number or null.
+pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let v: Option<serde_json::Number> = serde::Deserialize::deserialize(d)?;
+    v.map(|n| i64(n).map_err(de::Error::custom)).transpose()
+}
+
 pub fn opt_i32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error> {
     struct W;
     impl<'de> Visitor<'de> for W {
@@ -63,10 +69,6 @@ pub fn opt_i32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error>
 pub fn opt_map<'de, D: Deserializer<'de>>(d: D) -> Result<Option<BTreeMap<String, i64>>, D::Error> {
     #[derive(serde::Deserialize)]
     struct Amount(#[serde(deserialize_with = "opt_i64")] Option<i64>);
-    fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-        let v: Option<serde_json::Number> = serde::Deserialize::deserialize(d)?;
-        v.map(|n| i64(n).map_err(de::Error::custom)).transpose()
-    }
     // A null amount is one not given: the plan's amount applies.
     let m: Option<BTreeMap<String, Amount>> = serde::Deserialize::deserialize(d)?;
     Ok(m.map(|m| m.into_iter().filter_map(|(k, Amount(v))| v.map(|v| (k, v))).collect()))

@@ -22,13 +22,22 @@ fn TenantUsagePanel(t: Tenant, me: Option<Me>) -> impl IntoView {
     let saved = Refresh::new();
     let data = Resource::new(move || (auto.track(), saved.track()), move |_| get_tenant_usage(id));
     let can_edit = me.as_ref().is_some_and(|m| m.can(Permission::TenantEdit, Some(id)));
-    // Which bar each chart points at, kept across refreshes (see SeriesChart).
+    // Which bar each chart points at, kept across refreshes (see SeriesChart). The signals
+    // belong to this panel, not to the content a refresh replaces.
     let hovers = StoredValue::new(std::collections::HashMap::<String, RwSignal<Option<usize>>>::new());
+    let panel = StoredValue::new(Owner::current());
     let hover_of = move |metric: &str| {
-        hovers.update_value(|h| {
-            h.entry(metric.to_string()).or_insert_with(|| RwSignal::new(None));
+        if let Some(h) = hovers.with_value(|h| h.get(metric).copied()) {
+            return h;
+        }
+        let h = panel.with_value(|owner| match owner {
+            Some(owner) => owner.with(|| RwSignal::new(None)),
+            None => RwSignal::new(None),
         });
-        hovers.with_value(|h| h[metric])
+        hovers.update_value(|all| {
+            all.insert(metric.to_string(), h);
+        });
+        h
     };
     let (pending, set_pending) = signal(false);
     let loading = Signal::from(pending);

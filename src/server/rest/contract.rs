@@ -82,8 +82,18 @@ pub fn complete(doc: &mut Value) {
     }
 }
 
-/// Lists the plans and regions a tenant may name (they are rows, not constants).
-pub fn catalog(doc: &mut Value, plans: &[String], regions: &[String]) {
+/// Lists the plans and regions a tenant may name, and the metrics a `metric` parameter may
+/// name (they are rows, not constants).
+pub fn catalog(doc: &mut Value, plans: &[String], regions: &[String], metrics: &[String]) {
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for op in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|i| i.values_mut()) {
+            for p in op.get_mut("parameters").and_then(Value::as_array_mut).into_iter().flatten() {
+                if p["name"] == "metric" && p["in"] == "query" {
+                    p["schema"] = json!({ "type": "string", "enum": metrics });
+                }
+            }
+        }
+    }
     let schemas = &mut doc["components"]["schemas"];
     for (schema, field, values) in
         [("NewTenant", "plan", plans), ("TenantUpdate", "plan", plans), ("NewTenant", "region", regions)]
@@ -192,6 +202,12 @@ fn free_form(schema: &mut Value) {
     if is_type(schema, "object") && schema.get("properties").is_none() {
         schema["propertyNames"] = json!({ "pattern": NUL_FREE });
         schema["additionalProperties"] = json!({ "$ref": "#/components/schemas/JsonValue" });
+    }
+    // A list of free-form objects (a usage batch's events): the same for each item.
+    if is_type(schema, "array") {
+        if let Some(items) = schema.get_mut("items") {
+            free_form(items);
+        }
     }
 }
 

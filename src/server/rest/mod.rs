@@ -124,7 +124,8 @@ async fn openapi(
     let mut doc = document();
     let plans: Vec<String> = crate::db::catalog::plans(&state.pool).await?.into_iter().map(|p| p.id).collect();
     let regions: Vec<String> = crate::db::catalog::regions(&state.pool).await?.into_iter().map(|r| r.id).collect();
-    contract::catalog(&mut doc, &plans, &regions);
+    let metrics: Vec<String> = crate::db::usage::metrics(&state.pool).await?.into_iter().map(|m| m.id).collect();
+    contract::catalog(&mut doc, &plans, &regions, &metrics);
     Ok(Json(doc))
 }
 

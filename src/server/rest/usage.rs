@@ -42,7 +42,8 @@ pub struct UsageBatch {
     responses((status = 200, body = BatchResult, description = "Each event's outcome: accepted, duplicate, conflict or invalid."),
               (status = 404, body = ErrorBody, description = "The named tenant does not exist, or the caller may not see it."),
               (status = 413, body = ErrorBody, description = "More than 1,000 events, or a body over the size limit."),
-              (status = 422, body = ErrorBody, description = "No events, or no tenant named where one is needed.")))]
+              (status = 403, body = ErrorBody, description = "The key lacks usage:write, the tenant is not active, or a person names no tenant and works in none."),
+              (status = 422, body = ErrorBody, description = "No events.")))]
 pub async fn report(
     State(state): State<AppState>,
     caller: Caller,
@@ -103,7 +104,7 @@ fn text<'a>(p: &'a HashMap<String, String>, k: &str) -> Option<&'a str> {
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{id}/usage/daily", tag = "usage",
-    description = "Daily values per metric in [from, to) (at most 400 days).",
+    description = "Daily values per metric in [from, to): at most 400 days (an earlier `from` is moved up; `from` after `to` answers no days). The answer's `from` and `to` are the range covered.",
     params(("id" = String, Path, description = "Tenant id or slug"),
            ("metric" = Option<String>, Query, description = "One metric (default: all)", max_length = 40),
            ("from" = Option<NaiveDate>, Query, description = "First day (default: 30 days before to)"),
@@ -116,7 +117,7 @@ pub async fn daily(
     Query(p): Query<HashMap<String, String>>,
 ) -> Result<Json<DailyUsage>, AppError> {
     let tenant = tenants::resolve(&state.pool, &id).await?;
-    let (from, to) = svc::day_range(date(&p, "from")?, date(&p, "to")?)?;
+    let (from, to) = svc::day_range(date(&p, "from")?, date(&p, "to")?);
     let series = svc::daily(&state.pool, &caller, tenant, text(&p, "metric"), from, to).await?;
     Ok(Json(DailyUsage {
         tenant_id: tenant,
@@ -141,7 +142,7 @@ fn metric_param(p: &HashMap<String, String>) -> Result<&str, AppError> {
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{id}/usage/trends", tag = "usage",
-    description = "A metric per day, week (from Monday) or month in [from, to), aligned to whole buckets, with the same number of buckets before it and the change in percent.",
+    description = "A metric per day, week (from Monday) or month in [from, to), aligned to whole buckets (at most 400; `from` after `to` answers none), with the same number of buckets before it and the change in percent.",
     params(("id" = String, Path, description = "Tenant id or slug"),
            ("metric" = String, Query, description = "The metric", min_length = 1, max_length = 40),
            ("period" = Option<Period>, Query, description = "day (default), week or month"),
@@ -222,8 +223,9 @@ pub async fn invoice(
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 pub struct CostAlertBody {
-    /// Email the owners once per month when the month's cost passes this (cents); null
-    /// removes the alert.
+    /// Email the owners once per month when the month's cost passes this (whole cents);
+    /// null (or leaving it out) removes the alert.
+    #[serde(default, deserialize_with = "crate::model::whole::opt_i64")]
     #[schema(minimum = 1, maximum = 100000000000_i64)]
     pub threshold_cents: Option<i64>,
 }

@@ -143,7 +143,8 @@ async fn whole_batches_are_refused_with_a_clear_status(pool: sqlx::PgPool) {
     assert_eq!(key.send(req).await.0, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     // A platform admin must say which tenant the usage is for.
     let (s, body) = report(&admin, json!({ "events": [event("api_calls", json!(1), "adm")] })).await;
-    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("name the tenant"));
     let (s, body) = report(&admin, json!({ "tenant": a, "events": [event("api_calls", json!(1), "adm")] })).await;
     assert_eq!((s, body["accepted"].as_u64()), (StatusCode::OK, Some(1)));
     assert_eq!(count(&admin, "select count(*) from usage_events where tenant_id = $1", &a).await, 1);

@@ -180,8 +180,9 @@ pub fn fingerprint(e: &UsageEvent) -> Vec<u8> {
 async fn tenant_of(pool: &PgPool, caller: &Caller, named: Option<&str>) -> Result<uuid::Uuid, AppError> {
     let tenant = match named.map(str::trim).filter(|s| !s.is_empty()) {
         Some(t) => tenants::resolve(pool, t).await?,
+        // Only a person without a tenant to work in gets here (a key always has its own).
         None => caller.tenant().ok_or_else(|| {
-            AppError::invalid("tenant", "Name the tenant this usage is for (its id or slug) in \u{201c}tenant\u{201d}.")
+            AppError::forbidden("You are not working in a tenant: name the tenant this usage is for (its id or slug) in \u{201c}tenant\u{201d}.")
         })?,
     };
     caller.require_on(tenant, Permission::UsageWrite)?;

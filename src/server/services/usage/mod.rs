@@ -16,7 +16,7 @@ use periods::{align, bucket_starts, month_bounds, step};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-/// Days a daily series may span.
+/// Days a daily series (or buckets a trend) may span.
 pub const MAX_RANGE_DAYS: i64 = 400;
 
 fn no_metric(id: &str) -> AppError {
@@ -30,8 +30,11 @@ pub async fn metric(pool: &PgPool, id: &str) -> Result<Metric, AppError> {
     db::usage::metrics(pool).await?.into_iter().find(|m| m.id == id.trim()).ok_or_else(|| no_metric(id))
 }
 
+/// The catalog: any caller may read it (a key that reports usage needs to know the names).
 pub async fn metrics(pool: &PgPool, caller: &Caller) -> Result<Vec<Metric>, AppError> {
-    caller.require(Permission::TenantRead)?;
+    if matches!(caller.principal, crate::server::access::Principal::Anonymous) {
+        return Err(AppError::unauthorized(crate::model::messages::SIGN_IN));
+    }
     db::usage::metrics(pool).await
 }
 
@@ -42,17 +45,13 @@ pub async fn current(pool: &PgPool, caller: &Caller, tenant: Uuid) -> Result<Ten
     billing::period_usage(pool, tenant, start, end).await
 }
 
-/// Checks a [from, to) day range (defaults: the 30 days to today).
-pub fn day_range(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<(NaiveDate, NaiveDate), AppError> {
+/// A [from, to) day range (defaults: the 30 days to today). At most `MAX_RANGE_DAYS`: an
+/// earlier `from` is moved up to that; a `from` after `to` is an empty range. Answers say
+/// which range they cover, so nothing is silently different from what they claim.
+pub fn day_range(from: Option<NaiveDate>, to: Option<NaiveDate>) -> (NaiveDate, NaiveDate) {
     let to = to.unwrap_or_else(|| Utc::now().date_naive() + Duration::days(1));
     let from = from.unwrap_or(to - Duration::days(30));
-    if from >= to {
-        return Err(AppError::bad_request("from must be before to."));
-    }
-    if (to - from).num_days() > MAX_RANGE_DAYS {
-        return Err(AppError::bad_request(format!("Ask for at most {MAX_RANGE_DAYS} days at a time.")));
-    }
-    Ok((from, to))
+    (from.clamp(to - Duration::days(MAX_RANGE_DAYS), to), to)
 }
 
 /// A metric's daily values for a tenant, every day in [from, to) present (days without
@@ -113,14 +112,10 @@ pub async fn trend(
         Period::Week => 12,
         Period::Month => 6,
     };
-    let from = align(period, from.unwrap_or_else(|| step(period, to, -default_buckets)));
-    if from >= to {
-        return Err(AppError::bad_request("from must be before to."));
-    }
+    // At most MAX_RANGE_DAYS buckets; a `from` after `to` is an empty range.
+    let earliest = step(period, to, -MAX_RANGE_DAYS);
+    let from = align(period, from.unwrap_or_else(|| step(period, to, -default_buckets))).clamp(earliest, to);
     let starts = bucket_starts(period, from, to);
-    if starts.len() as i64 > MAX_RANGE_DAYS {
-        return Err(AppError::bad_request(format!("Ask for at most {MAX_RANGE_DAYS} buckets at a time.")));
-    }
     let n = starts.len() as i64;
     let previous_from = step(period, from, -n);
     let rows = db::usage::reads::buckets(pool, tenant, &metric.id, period.as_str(), previous_from, to).await?;
@@ -214,7 +209,7 @@ pub async fn platform(
 /// The tenant Usage tab: the period, 30 days per metric, the invoices.
 pub async fn tenant_view(pool: &PgPool, caller: &Caller, tenant: Uuid) -> Result<TenantUsageView, AppError> {
     let usage = current(pool, caller, tenant).await?;
-    let (from, to) = day_range(None, None)?;
+    let (from, to) = day_range(None, None);
     let series = daily(pool, caller, tenant, None, from, to).await?.into_iter().map(|(m, p)| (m.id, p)).collect();
     let invoices = billing::invoices(pool, caller, tenant).await?;
     Ok(TenantUsageView { usage, series, invoices })

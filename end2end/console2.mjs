@@ -1,0 +1,16 @@
+import { chromium } from '@playwright/test';
+const base = 'http://127.0.0.1:3400';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+const page = await browser.newPage();
+page.on('console', (m) => { if (m.type() !== 'log') console.log('CONSOLE', m.type(), m.text().slice(0, 1500)); });
+page.on('pageerror', (e) => console.log('PAGEERROR', e.message));
+await page.goto(base + '/login');
+await page.fill('input[name=email]', 'admin@example.com');
+await page.fill('input[name=password]', 'admin password');
+await page.click('button[type=submit]');
+await page.waitForTimeout(1500);
+await page.goto(base + process.argv[2]);
+await page.waitForTimeout(2000);
+await page.getByLabel('Refresh every').selectOption('5');
+await page.waitForTimeout(12000);
+await browser.close();
