@@ -73,7 +73,8 @@ async fn current_period_trends_and_top_read_the_rollups(pool: sqlx::PgPool) {
         assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {body}");
     }
     // Ranges: too long is cut to 400 days, reversed is empty; the answer says which.
-    let (s, d) = key.get(&format!("/api/v1/tenants/{a}/usage/daily?metric=api_calls&from=2020-01-01&to=2026-01-01")).await;
+    let (s, d) =
+        key.get(&format!("/api/v1/tenants/{a}/usage/daily?metric=api_calls&from=2020-01-01&to=2026-01-01")).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!((d["from"].as_str(), d["to"].as_str()), (Some("2024-11-27"), Some("2026-01-01")));
     assert_eq!(d["metrics"][0]["points"].as_array().unwrap().len(), 400);
