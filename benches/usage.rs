@@ -146,7 +146,8 @@ async fn measure(pool: &PgPool, batches: usize) -> Result<()> {
                     // The first DUPLICATES events repeat the previous batch's (same key, same payload).
                     let (bb, ii) = if b > 0 && i < DUPLICATES { (b - 1, BATCH - DUPLICATES + i) } else { (b, i) };
                     let n = (c * 1_000_000 + bb * BATCH + ii) as i64;
-                    json!({ "metric": ["api_calls", "bandwidth_gb", "storage_gb"][(n % 3) as usize],
+                    let metric = ["api_calls", "bandwidth_gb", "storage_gb"][(n % 3) as usize];
+                    json!({ "metric": metric,
                             "value": (n % 97) as f64, "time": now - chrono::Duration::seconds(n % 7200),
                             "idempotency_key": format!("c{c}-{bb}-{ii}") })
                 })
