@@ -106,11 +106,11 @@ async fn load(pool: &PgPool) -> Result<Vec<Uuid>> {
          select tenant_id, metric, (hour at time zone 'UTC')::date, sum(total), max(peak),
                 (array_agg(last order by last_at desc))[1], max(last_at), sum(events)::bigint
          from usage_hourly where metric in ('members', 'projects', 'data_bytes') group by 1, 2, 3
-         on conflict do nothing;
-         vacuum analyze;",
+         on conflict do nothing;",
     )
     .execute(pool)
     .await?;
+    sqlx::raw_sql("vacuum analyze").execute(pool).await?;
     let rows: i64 = sqlx::query_scalar("select count(*) from usage_hourly").fetch_one(pool).await?;
     println!(
         "load: {TENANTS} tenants, {rows} hourly rows ({} from the history seed), {:.1} s",

@@ -166,7 +166,8 @@ pub struct TenantUsage {
     pub metrics: Vec<MetricUsage>,
     /// When this was read.
     pub as_of: DateTime<Utc>,
-    /// How old the oldest reported event not yet in the rollups is (0: none waiting).
+    /// How long the newest reported events may have waited for the rollups, in seconds (0:
+    /// none waiting); at most about one rollup interval while the worker keeps up.
     pub rollup_lag_seconds: f64,
 }
 

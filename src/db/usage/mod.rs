@@ -95,15 +95,18 @@ pub async fn insert_events(db: &mut PgConnection, tenant: Uuid, ev: &EventColumn
 /// The last batch number given out, once every batch numbered so far has committed (or
 /// rolled back): takes the fence exclusively, which waits for the batches holding it, and
 /// lets go at once. Batches that start later get higher numbers.
-pub async fn settled_batch(pool: &sqlx::PgPool) -> Result<i64, AppError> {
+/// Also answers when that was: every batch numbered later arrived after it.
+pub async fn settled_batch(pool: &sqlx::PgPool) -> Result<(i64, DateTime<Utc>), AppError> {
     let mut tx = pool.begin().await?;
     sqlx::query!("select pg_advisory_xact_lock($1)", FENCE).execute(&mut *tx).await?;
-    let last =
-        sqlx::query_scalar!(r#"select case when is_called then last_value else 0 end as "n!" from usage_batches"#)
-            .fetch_one(&mut *tx)
-            .await?;
+    let row = sqlx::query!(
+        r#"select case when is_called then last_value else 0 end as "n!", clock_timestamp() as "at!"
+           from usage_batches"#
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     tx.commit().await?;
-    Ok(last)
+    Ok((row.n, row.at))
 }
 
 /// Makes the day partitions of `usage_events` for [first, last] that are missing.
@@ -153,10 +156,14 @@ pub struct RolledUp {
 /// caller's transaction, and moves the mark to `upto` with them; `upto` comes from
 /// `settled_batch`, so every batch up to it is visible. The mark's row lock orders two
 /// rollers: the second sees the first's mark and adds only what is left, so each event is
-/// counted exactly once.
-pub async fn roll_up(db: &mut PgConnection, upto: i64) -> Result<RolledUp, AppError> {
+/// counted exactly once. `settled_at` (when `upto` was read) becomes the mark's time: every
+/// event not yet rolled up arrived after it, which is what `rollup_lag` reads.
+pub async fn roll_up(db: &mut PgConnection, upto: i64, settled_at: DateTime<Utc>) -> Result<RolledUp, AppError> {
     let from = sqlx::query_scalar!("select upto from usage_rollup_state for update").fetch_one(&mut *db).await?;
     if upto <= from {
+        sqlx::query!("update usage_rollup_state set rolled_at = $1 where rolled_at < $1", settled_at)
+            .execute(&mut *db)
+            .await?;
         return Ok(RolledUp { rows: 0, upto: from });
     }
     let rows = sqlx::query!(
@@ -193,15 +200,17 @@ pub async fn roll_up(db: &mut PgConnection, upto: i64) -> Result<RolledUp, AppEr
     .execute(&mut *db)
     .await?
     .rows_affected();
-    sqlx::query!("update usage_rollup_state set upto = $1, rolled_at = now()", upto).execute(&mut *db).await?;
+    sqlx::query!("update usage_rollup_state set upto = $1, rolled_at = greatest(rolled_at, $2)", upto, settled_at)
+        .execute(&mut *db)
+        .await?;
     Ok(RolledUp { rows, upto })
 }
 
 /// One rollup round: wait for the batches in flight, then add them.
 pub async fn roll_up_settled(pool: &sqlx::PgPool) -> Result<RolledUp, AppError> {
-    let upto = settled_batch(pool).await?;
+    let (upto, settled_at) = settled_batch(pool).await?;
     let mut tx = pool.begin().await?;
-    let done = roll_up(&mut tx, upto).await?;
+    let done = roll_up(&mut tx, upto, settled_at).await?;
     tx.commit().await?;
     Ok(done)
 }
@@ -244,11 +253,14 @@ pub async fn record_samples(db: &mut PgConnection, at: DateTime<Utc>, s: &Sample
     .rows_affected())
 }
 
-/// How old the oldest reported event not yet rolled up is, in seconds (0 when none waits).
+/// How long the newest events may have waited for the rollups, in seconds: 0 when every
+/// batch numbered so far is rolled up, else the time since the last round took its mark
+/// (every batch not yet in the rollups arrived after it). Two tiny reads, no scan.
 pub async fn rollup_lag(db: impl PgExecutor<'_>) -> Result<f64, AppError> {
     Ok(sqlx::query_scalar!(
-        r#"select coalesce(extract(epoch from now() - min(e.received_at))::float8, 0) as "lag!"
-           from usage_events e where e.batch > (select upto from usage_rollup_state)"#
+        r#"select case when (select case when is_called then last_value else 0 end from usage_batches) > s.upto
+                       then greatest(extract(epoch from now() - s.rolled_at)::float8, 0) else 0 end as "lag!"
+           from usage_rollup_state s"#
     )
     .fetch_one(db)
     .await?)
