@@ -88,7 +88,7 @@ pub fn SeriesChart(
     /// labels keep a readable size.
     #[prop(default = 600.0)]
     width: f64,
-) -> impl IntoView {
+) -> AnyView {
     let (w, h, pad_l, pad_b, pad_t) = (width, 150.0_f64, 40.0_f64, 20.0_f64, 8.0_f64);
     let values: Vec<Option<f64>> = points.iter().map(|p| p.1).collect();
     let max = values.iter().flatten().copied().fold(0.0, f64::max);
@@ -196,6 +196,7 @@ pub fn SeriesChart(
             </figcaption>
         </figure>
     }
+    .into_any()
 }
 
 fn title(s: &str) -> String {

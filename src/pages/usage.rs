@@ -46,7 +46,7 @@ fn href(metric: &str, period: Period) -> String {
 }
 
 #[component]
-fn UsageView(u: PlatformUsage, hover: RwSignal<Option<usize>>, auto: AutoRefresh) -> impl IntoView {
+fn UsageView(u: PlatformUsage, hover: RwSignal<Option<usize>>, auto: AutoRefresh) -> AnyView {
     let m = u.metric.clone();
     let period = u.trend.period;
     let unit = m.unit.clone();
@@ -123,6 +123,7 @@ fn UsageView(u: PlatformUsage, hover: RwSignal<Option<usize>>, auto: AutoRefresh
             <TopList title="Growing fastest".to_string() rows=u.top.growing fmt/>
         </div>
     }
+    .into_any()
 }
 
 fn this_period(p: Period) -> &'static str {
@@ -134,7 +135,7 @@ fn this_period(p: Period) -> &'static str {
 }
 
 #[component]
-fn TopList(title: String, rows: Vec<TopTenant>, fmt: fn(f64) -> String) -> impl IntoView {
+fn TopList(title: String, rows: Vec<TopTenant>, fmt: fn(f64) -> String) -> AnyView {
     let empty = rows.is_empty();
     let items = rows
         .into_iter()
@@ -166,4 +167,5 @@ fn TopList(title: String, rows: Vec<TopTenant>, fmt: fn(f64) -> String) -> impl 
             }}
         </section>
     }
+    .into_any()
 }

@@ -16,7 +16,7 @@ pub fn UsageTab() -> impl IntoView {
 }
 
 #[component]
-fn TenantUsagePanel(t: Tenant, me: Option<Me>) -> impl IntoView {
+fn TenantUsagePanel(t: Tenant, me: Option<Me>) -> AnyView {
     let id = t.id;
     let auto = use_auto_refresh(15);
     let saved = Refresh::new();
@@ -57,6 +57,7 @@ fn TenantUsagePanel(t: Tenant, me: Option<Me>) -> impl IntoView {
             </Transition>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -66,7 +67,7 @@ fn UsageBody(
     saved: Refresh,
     hover_of: impl Fn(&str) -> RwSignal<Option<usize>> + Copy + 'static,
     auto: AutoRefresh,
-) -> impl IntoView {
+) -> AnyView {
     let u = v.usage;
     let overage: i64 = u.metrics.iter().map(|m| m.overage_cents).sum();
     let over = overage > 0;
@@ -109,16 +110,12 @@ fn UsageBody(
         <div class="grid grid-2 usage-metrics">{cards}</div>
         <Invoices list=v.invoices tenant=u.tenant_id/>
     }
+    .into_any()
 }
 
 /// One metric: this month against the allocation (a meter), and its last 30 days.
 #[component]
-fn MetricCard(
-    m: MetricUsage,
-    series: Vec<Point>,
-    today: chrono::NaiveDate,
-    hover: RwSignal<Option<usize>>,
-) -> impl IntoView {
+fn MetricCard(m: MetricUsage, series: Vec<Point>, today: chrono::NaiveDate, hover: RwSignal<Option<usize>>) -> AnyView {
     let fmt = amount_in(&m.unit);
     let share = m.allocated.filter(|a| *a > 0.0).map(|a| (m.used / a * 100.0).min(999.0));
     let level = match share {
@@ -167,11 +164,12 @@ fn MetricCard(
             <SeriesChart points reference format=fmt caption=format!("{}, last 30 days", m.name) hover width=340.0/>
         </article>
     }
+    .into_any()
 }
 
 /// The monthly cost alert: a threshold the owners are emailed about, once per month.
 #[component]
-fn CostAlert(tenant: uuid::Uuid, current: Option<i64>, cost: i64, can_edit: bool, saved: Refresh) -> impl IntoView {
+fn CostAlert(tenant: uuid::Uuid, current: Option<i64>, cost: i64, can_edit: bool, saved: Refresh) -> AnyView {
     let set = ServerAction::<SetCostAlert>::new();
     after(set).refresh(saved).fields_in_form().toast(|_| "Cost alert saved.".into());
     let error = move || match set.value().get() {
@@ -201,10 +199,11 @@ fn CostAlert(tenant: uuid::Uuid, current: Option<i64>, cost: i64, can_edit: bool
             <span class="stat-hint">"Owners get one email per month when the cost passes it."</span>
         </div>
     }
+    .into_any()
 }
 
 #[component]
-fn Invoices(list: Vec<Invoice>, tenant: uuid::Uuid) -> impl IntoView {
+fn Invoices(list: Vec<Invoice>, tenant: uuid::Uuid) -> AnyView {
     let none = list.is_empty();
     let rows = list
         .into_iter()
@@ -236,4 +235,5 @@ fn Invoices(list: Vec<Invoice>, tenant: uuid::Uuid) -> impl IntoView {
             <p class="hint">"Issued on the first of each month for the month before; never changed afterwards."</p>
         </section>
     }
+    .into_any()
 }
