@@ -60,6 +60,8 @@ test.describe('usage tab', () => {
     await report(request, t.id, 42);
     await gotoHydrated(page, `/tenants/${t.slug}/usage`);
     const card = page.locator('article[data-metric="api_calls"]');
+    // The page may have loaded before the rollup took the event: refresh every 5 s.
+    await page.getByLabel('Refresh every').selectOption('5');
     await expect(card.locator('[data-testid="used"]')).toHaveText('42 calls', { timeout: 15_000 });
     const chart = card.locator('svg.chart');
     await chart.focus();
@@ -67,7 +69,6 @@ test.describe('usage tab', () => {
     const readout = card.locator('.chart-readout');
     const first = await readout.textContent();
     expect(first).toMatch(/: 0 calls$/);
-    await page.getByLabel('Refresh every').selectOption('5');
     await report(request, t.id, 8);
     await expect(card.locator('[data-testid="used"]')).toHaveText('50 calls', { timeout: 15_000 });
     await expect(readout).toHaveText(first!);
