@@ -20,76 +20,63 @@ pub async fn metrics(db: impl PgExecutor<'_>) -> Result<Vec<Metric>, AppError> {
     .await?)
 }
 
-/// Records the idempotency keys of a batch (first occurrences only) and returns those
-/// that were new: their events are the ones to write. Keys seen before stay as they were.
-pub async fn claim_keys(
-    db: &mut PgConnection,
-    tenant: Uuid,
-    keys: &[String],
-    fingerprints: &[Vec<u8>],
-) -> Result<Vec<String>, AppError> {
-    Ok(sqlx::query_scalar!(
-        "insert into usage_dedup (tenant_id, idempotency_key, fingerprint)
-         select $1, k, f from unnest($2::text[], $3::bytea[]) as t (k, f)
-         on conflict do nothing
-         returning idempotency_key",
-        tenant,
-        keys,
-        fingerprints
-    )
-    .fetch_all(db)
-    .await?)
-}
-
-/// The fingerprints recorded for keys seen before.
-pub async fn fingerprints(
-    db: &mut PgConnection,
-    tenant: Uuid,
-    keys: &[String],
-) -> Result<Vec<(String, Vec<u8>)>, AppError> {
-    let rows = sqlx::query!(
-        "select idempotency_key, fingerprint from usage_dedup where tenant_id = $1 and idempotency_key = any($2)",
-        tenant,
-        keys
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(rows.into_iter().map(|r| (r.idempotency_key, r.fingerprint)).collect())
-}
-
-/// Columns of the events to write, one entry per event.
-#[derive(Debug, Default)]
-pub struct EventColumns {
-    pub metrics: Vec<String>,
-    pub times: Vec<DateTime<Utc>>,
-    pub values: Vec<f64>,
-    pub keys: Vec<String>,
-    pub dimensions: Vec<Option<serde_json::Value>>,
-}
-
 /// The advisory lock that fences batches in flight from the rollup (see `roll_up`).
 const FENCE: i64 = 0x7573_6167_6500; // "usage"
 
-/// Writes a batch's events under one batch number. The batch holds the fence (shared)
-/// until it commits, so the rollup can wait for every numbered batch to be visible.
-pub async fn insert_events(db: &mut PgConnection, tenant: Uuid, ev: &EventColumns) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query!(
-        "insert into usage_events (tenant_id, metric, at, value, idempotency_key, dimensions, batch)
-         select $1, m, a, v, k, d, b.n
-         from unnest($2::text[], $3::timestamptz[], $4::float8[], $5::text[], $6::jsonb[]) as t (m, a, v, k, d)
-         cross join (select nextval('usage_batches') as n
-                     from (select pg_advisory_xact_lock_shared($7)) as fence) as b",
+/// A batch's events, one per idempotency key (its first occurrence), in key order.
+#[derive(Debug, Default)]
+pub struct KeyedEvents {
+    pub keys: Vec<String>,
+    pub fingerprints: Vec<Vec<u8>>,
+    pub metrics: Vec<String>,
+    pub times: Vec<DateTime<Utc>>,
+    pub values: Vec<f64>,
+    pub dimensions: Vec<Option<serde_json::Value>>,
+}
+
+/// Writes the events whose keys were not seen before, with their keys, in one statement
+/// (so in one transaction), and answers the keys that were seen before with their
+/// fingerprints. A key another batch writes at the same moment makes the statement fail
+/// (23505 from the keys' unique index, or 40P01) and the caller tries again; keys come
+/// in order, so such batches mostly wait for each other rather than deadlock.
+///
+/// The batch takes its number while holding the fence (shared) until it commits, so the
+/// rollup can wait for every numbered batch to be visible; the lock is taken before the
+/// number is given out (the subquery runs first).
+pub async fn write_new(
+    db: &mut PgConnection,
+    tenant: Uuid,
+    ev: &KeyedEvents,
+) -> Result<Vec<(String, Vec<u8>)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"with fence as materialized (
+               select nextval('usage_batches') as n from (select pg_advisory_xact_lock_shared($8)) as lock
+           ), seen as materialized (
+               select idempotency_key as k, fingerprint as f from usage_dedup
+               where tenant_id = $1 and idempotency_key = any($2)
+           ), new as materialized (
+               select t.* from unnest($2::text[], $3::bytea[], $4::text[], $5::timestamptz[], $6::float8[], $7::jsonb[])
+                   as t (k, f, m, a, v, d)
+               where not exists (select 1 from seen where seen.k = t.k)
+           ), keys as (
+               insert into usage_dedup (tenant_id, idempotency_key, fingerprint) select $1, k, f from new
+           ), events as (
+               insert into usage_events (tenant_id, metric, at, value, idempotency_key, dimensions, batch)
+               select $1, m, a, v, k, d, fence.n from new, fence
+           )
+           select k as "key!", f as "fingerprint!" from seen"#,
         tenant,
+        &ev.keys,
+        &ev.fingerprints,
         &ev.metrics,
         &ev.times,
         &ev.values,
-        &ev.keys,
         &ev.dimensions as &[Option<serde_json::Value>],
         FENCE,
     )
-    .execute(db)
-    .await?
-    .rows_affected())
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.key, r.fingerprint)).collect())
 }
 
 /// The last batch number given out, once every batch numbered so far has committed (or

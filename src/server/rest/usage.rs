@@ -43,7 +43,8 @@ pub struct UsageBatch {
               (status = 404, body = ErrorBody, description = "The named tenant does not exist, or the caller may not see it."),
               (status = 413, body = ErrorBody, description = "More than 1,000 events, or a body over the size limit."),
               (status = 403, body = ErrorBody, description = "The key lacks usage:write, the tenant is not active, or a person names no tenant and works in none."),
-              (status = 422, body = ErrorBody, description = "No events.")))]
+              (status = 422, body = ErrorBody, description = "No events."),
+              (status = 503, body = ErrorBody, description = "Other batches with the same idempotency keys kept being written at the same moment; send the batch again.")))]
 pub async fn report(
     State(state): State<AppState>,
     caller: Caller,

@@ -181,3 +181,40 @@ async fn a_key_reports_for_its_own_tenant_only(pool: sqlx::PgPool) {
         ["accepted"]
     );
 }
+
+/// Batches sharing keys, sent at the same moment: each key is accepted by exactly one of
+/// them (the others answer duplicate), every batch is answered 200, nothing counts twice.
+#[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
+async fn overlapping_batches_at_once_count_each_key_once(pool: sqlx::PgPool) {
+    let admin = TestApp::new(pool).await;
+    let a = active_tenant(&admin, "Acme Overlap", "professional").await;
+    let key = key_for(&admin, &a, &[Scope::UsageWrite]).await;
+    let time = Utc::now() - Duration::minutes(1);
+    // Eight batches; keys s0..s199 are in all of them (in different orders), u<b>-* in one.
+    let batches: Vec<Value> = (0..8)
+        .map(|b| {
+            let mut events: Vec<Value> = (0..200)
+                .map(|i| json!({ "metric": "api_calls", "value": 1, "time": time, "idempotency_key": format!("s{i}") }))
+                .collect();
+            events.rotate_left(b * 25);
+            events.extend((0..50).map(
+                |i| json!({ "metric": "api_calls", "value": 1, "time": time, "idempotency_key": format!("u{b}-{i}") }),
+            ));
+            json!({ "events": events })
+        })
+        .collect();
+    let answers = futures::future::join_all(batches.into_iter().map(|b| report(&key, b))).await;
+    let mut accepted = 0;
+    for (s, body) in &answers {
+        assert_eq!(*s, StatusCode::OK, "{body}");
+        assert_eq!(body["conflicts"], 0, "{body}");
+        assert_eq!(body["accepted"].as_u64().unwrap() + body["duplicates"].as_u64().unwrap(), 250, "{body}");
+        accepted += body["accepted"].as_u64().unwrap();
+    }
+    assert_eq!(accepted, 200 + 8 * 50);
+    assert_eq!(count(&admin, "select count(*) from usage_events where tenant_id = $1", &a).await, 600);
+    assert_eq!(
+        count(&admin, "select count(distinct idempotency_key) from usage_events where tenant_id = $1", &a).await,
+        600
+    );
+}

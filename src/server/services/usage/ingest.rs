@@ -265,6 +265,10 @@ fn key_of(raw: &RawValue) -> Option<String> {
     serde_json::from_str::<K>(raw.get()).ok()?.idempotency_key?.as_str().map(short)
 }
 
+/// How often a batch is written again when another batch wrote one of its keys meanwhile
+/// (each round sees that batch's keys, so the next one succeeds unless yet another races).
+const WRITE_ATTEMPTS: usize = 5;
+
 /// Writes the batch's new events and their keys in one transaction and returns each valid
 /// event's outcome; `None` when an event's day has no partition yet.
 async fn record(
@@ -276,54 +280,55 @@ async fn record(
     if valid.is_empty() {
         return Ok(Some(Vec::new()));
     }
-    // Keys in sorted order: two batches sharing keys then wait for each other in the same
-    // order instead of deadlocking.
-    let mut firsts: Vec<(&String, &Vec<u8>)> = valid
-        .iter()
-        .enumerate()
-        .filter(|(i, (_, e, _))| first.get(&e.idempotency_key) == Some(i))
-        .map(|(_, (_, e, fp))| (&e.idempotency_key, fp))
-        .collect();
-    firsts.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let keys: Vec<String> = firsts.iter().map(|(k, _)| (*k).clone()).collect();
-    let fps: Vec<Vec<u8>> = firsts.iter().map(|(_, f)| (*f).clone()).collect();
-    let mut tx = pool.begin().await?;
-    let claimed: std::collections::HashSet<String> =
-        db::usage::claim_keys(&mut tx, tenant, &keys, &fps).await?.into_iter().collect();
-    let seen: Vec<String> = keys.iter().filter(|k| !claimed.contains(*k)).cloned().collect();
-    let mut stored: HashMap<String, Vec<u8>> = if seen.is_empty() {
-        HashMap::new()
-    } else {
-        db::usage::fingerprints(&mut tx, tenant, &seen).await?.into_iter().collect()
-    };
-    let mut columns = db::usage::EventColumns::default();
-    let mut outcomes = Vec::with_capacity(valid.len());
-    for (i, (_, e, fp)) in valid.iter().enumerate() {
-        let is_first = first.get(&e.idempotency_key) == Some(&i);
-        let outcome = if is_first && claimed.contains(&e.idempotency_key) {
-            stored.insert(e.idempotency_key.clone(), fp.clone());
-            columns.metrics.push(e.metric.clone());
-            columns.times.push(e.time);
-            columns.values.push(e.value);
-            columns.keys.push(e.idempotency_key.clone());
-            columns.dimensions.push(e.dimensions.clone().map(Value::Object));
-            Outcome::Accepted
-        } else if stored.get(&e.idempotency_key) == Some(fp) {
-            Outcome::Duplicate
-        } else {
-            Outcome::Conflict
-        };
-        outcomes.push(outcome);
+    // Each key's first occurrence, in key order (see `write_new`).
+    let mut firsts: Vec<&(usize, UsageEvent, Vec<u8>)> = first.values().map(|&i| &valid[i]).collect();
+    firsts.sort_unstable_by(|a, b| a.1.idempotency_key.cmp(&b.1.idempotency_key));
+    let mut ev = db::usage::KeyedEvents::default();
+    for (_, e, fp) in firsts {
+        ev.keys.push(e.idempotency_key.clone());
+        ev.fingerprints.push(fp.clone());
+        ev.metrics.push(e.metric.clone());
+        ev.times.push(e.time);
+        ev.values.push(e.value);
+        ev.dimensions.push(e.dimensions.clone().map(Value::Object));
     }
-    if !columns.keys.is_empty() {
-        match db::usage::insert_events(&mut tx, tenant, &columns).await {
-            Ok(_) => {}
-            // 23514: no partition of usage_events for an event's day.
-            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23514") => return Ok(None),
+    let mut attempt = 0;
+    let seen: HashMap<String, Vec<u8>> = loop {
+        attempt += 1;
+        match db::usage::write_new(&mut *pool.acquire().await?, tenant, &ev).await {
+            Ok(seen) => break seen.into_iter().collect(),
+            Err(sqlx::Error::Database(e)) => match e.code().as_deref() {
+                // No partition of usage_events for an event's day.
+                Some("23514") => return Ok(None),
+                // Another batch wrote one of these keys at the same moment: read them again.
+                Some("23505" | "40P01") if attempt < WRITE_ATTEMPTS => continue,
+                Some("23505" | "40P01") => return Err(AppError::Unavailable(
+                    "Other batches with the same idempotency keys are being written right now; send this batch again."
+                        .into(),
+                )),
+                _ => return Err(sqlx::Error::Database(e).into()),
+            },
             Err(e) => return Err(e.into()),
         }
-    }
-    tx.commit().await?;
+    };
+    let outcomes = valid
+        .iter()
+        .enumerate()
+        .map(|(i, (_, e, fp))| {
+            let key = e.idempotency_key.as_str();
+            let earlier = match seen.get(key) {
+                Some(stored) => stored,
+                None if first.get(key) == Some(&i) => return Outcome::Accepted,
+                // Again within this batch: compare with its first occurrence.
+                None => &valid[first[key]].2,
+            };
+            if earlier == fp {
+                Outcome::Duplicate
+            } else {
+                Outcome::Conflict
+            }
+        })
+        .collect();
     Ok(Some(outcomes))
 }
 
