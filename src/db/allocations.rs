@@ -16,10 +16,14 @@ pub async fn get(db: impl PgExecutor<'_>, tenant: Uuid, resource: &str) -> Resul
     .await?)
 }
 
+/// Sets the allocation made at provisioning, with the default limits (soft 80 %, hard 100 %);
+/// later changes go through `db::resources::change`, which keeps their history.
 pub async fn set(db: impl PgExecutor<'_>, tenant: Uuid, resource: &str, amount: i64) -> Result<(), AppError> {
     sqlx::query!(
-        "insert into tenant_allocations (tenant_id, resource, amount) values ($1, $2, $3)
-         on conflict (tenant_id, resource) do update set amount = excluded.amount, updated_at = now()",
+        "insert into tenant_allocations (tenant_id, resource, amount, soft_limit, hard_limit)
+         values ($1, $2, $3::bigint, $3::bigint * 8 / 10, $3::bigint)
+         on conflict (tenant_id, resource) do update set amount = excluded.amount, soft_limit = excluded.soft_limit,
+             hard_limit = excluded.hard_limit, updated_at = now()",
         tenant,
         resource,
         amount,

@@ -12,6 +12,7 @@ pub mod health;
 pub mod invitations;
 pub mod memberships;
 pub mod outbox;
+pub mod resources;
 pub mod rollouts;
 pub mod sessions;
 pub mod sign_ins;

@@ -50,7 +50,7 @@ impl Role {
         match p {
             TenantRead | MembersRead | UsageRead => true,
             AuditRead => self <= Role::Member,
-            TenantEdit | MembersManage | ApiKeysManage => self <= Role::Admin,
+            TenantEdit | MembersManage | ApiKeysManage | ResourcesManage => self <= Role::Admin,
             QuotaRead | UsageWrite => false,
             TenantsCreate | TenantLifecycle | UsersManage | PlatformManage => false,
         }
@@ -86,10 +86,13 @@ pub enum Permission {
     /// Machine permissions, granted to API keys by scope.
     UsageWrite,
     QuotaRead,
+    /// Change a tenant's allocations and limits (within the plan; beyond it, platform
+    /// admins only).
+    ResourcesManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Permission::TenantsCreate,
         Permission::TenantLifecycle,
         Permission::UsersManage,
@@ -103,6 +106,7 @@ impl Permission {
         Permission::UsageRead,
         Permission::UsageWrite,
         Permission::QuotaRead,
+        Permission::ResourcesManage,
     ];
 
     /// Only platform admins hold it, whatever their tenant roles.
@@ -144,6 +148,7 @@ impl Permission {
             Permission::UsageRead => "see this tenant's usage and invoices",
             Permission::UsageWrite => "report usage",
             Permission::QuotaRead => "check quotas",
+            Permission::ResourcesManage => "change this tenant's allocations",
         }
     }
 
@@ -164,7 +169,8 @@ impl Permission {
                 ("Platform", "edit plans, roll out the tenant template, retry or discard workflows")
             }
             Permission::UsageWrite => ("Usage", "report usage (machines)"),
-            Permission::QuotaRead => ("Quotas", "check a quota (machines)"),
+            Permission::QuotaRead => ("Quotas", "check or consume a quota (machines)"),
+            Permission::ResourcesManage => ("Resources", "scale allocations and limits (within the plan)"),
         }
     }
 }
@@ -311,6 +317,7 @@ pub fn role_table_markdown() -> String {
         Permission::ApiKeysManage,
         Permission::AuditRead,
         Permission::UsageRead,
+        Permission::ResourcesManage,
         Permission::UsersManage,
         Permission::PlatformManage,
         Permission::UsageWrite,

@@ -31,6 +31,7 @@ pub mod identity;
 pub mod messages;
 pub mod plan;
 pub mod query;
+pub mod resources;
 pub mod stats;
 pub mod status;
 pub mod tenant;

@@ -15,6 +15,7 @@ mod outage;
 mod pages;
 mod processes;
 mod real_server;
+mod resources;
 mod server_fns;
 mod sessions;
 mod tenants;

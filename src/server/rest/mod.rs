@@ -8,6 +8,7 @@ pub mod contract;
 pub mod health;
 pub mod json;
 pub mod members;
+pub mod resources;
 pub mod tenants;
 pub mod usage;
 pub mod users;
@@ -50,7 +51,7 @@ pub struct ErrorDetail {
     // POST /api/v1/usage is routed in `router` (it has its own body limit).
     paths(health::healthz, health::readyz, usage::report),
     components(schemas(ErrorBody, ErrorDetail, tenants::ReasonBody)),
-    tags((name = "tenants"), (name = "members"), (name = "api keys"), (name = "users"), (name = "workflows"), (name = "audit"), (name = "usage"), (name = "catalog"), (name = "health"))
+    tags((name = "tenants"), (name = "members"), (name = "api keys"), (name = "users"), (name = "workflows"), (name = "audit"), (name = "usage"), (name = "resources"), (name = "catalog"), (name = "health"))
 )]
 pub struct ApiDoc;
 
@@ -100,6 +101,11 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(usage::invoices))
         .routes(routes!(usage::invoice))
         .routes(routes!(usage::set_cost_alert))
+        .routes(routes!(resources::list))
+        .routes(routes!(resources::scale))
+        .routes(routes!(resources::history))
+        .routes(routes!(resources::check))
+        .routes(routes!(resources::consume))
         .split_for_parts()
 }
 

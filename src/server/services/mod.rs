@@ -9,6 +9,7 @@ pub mod lifecycle;
 pub mod members;
 pub mod plans;
 pub mod privacy;
+pub mod resources;
 pub mod session;
 pub mod system;
 pub mod tenants;

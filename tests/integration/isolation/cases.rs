@@ -10,6 +10,8 @@ const MANAGE: Row = [Unauthorized, Forbidden, NotFound, NotFound, Ok];
 const READ_A: Row = [Unauthorized, Ok, NotFound, NotFound, Ok];
 /// Platform actions on A's objects (workflows, exports): A's viewer is refused.
 const STEER_A: Row = [Unauthorized, Forbidden, NotFound, NotFound, Ok];
+/// The caller's own tenant (quotas): B's key and a platform admin working in B see only B.
+const QUOTA: Row = [Unauthorized, Forbidden, Forbidden, Hidden, Hidden];
 /// Platform-wide administration.
 const PLATFORM: Row = [Unauthorized, Forbidden, Forbidden, Forbidden, Ok];
 
@@ -199,6 +201,29 @@ pub fn rest_cases() -> Vec<((&'static str, &'static str), Case)> {
         (
             ("GET", "/api/v1/tenants/{id}/invoices/{invoice_id}"),
             c("GET", "/api/v1/tenants/{id}/invoices/{invoice_id}?format=csv", None, READ_A),
+        ),
+        // Resources: owners and admins of A scale (A's viewer reads); quotas are a key's own.
+        (("GET", "/api/v1/tenants/{id}/resources"), c("GET", "/api/v1/tenants/{id}/resources", None, READ_A)),
+        (
+            ("PUT", "/api/v1/tenants/{id}/resources/{resource}"),
+            c(
+                "PUT",
+                "/api/v1/tenants/{id}/resources/users",
+                Some(json!({ "allocated": 3, "reason": "isolation test" })),
+                MANAGE,
+            ),
+        ),
+        (
+            ("GET", "/api/v1/tenants/{id}/resources/{resource}/history"),
+            c("GET", "/api/v1/tenants/{id}/resources/users/history", None, READ_A),
+        ),
+        (
+            ("POST", "/api/v1/quota/check"),
+            c("POST", "/api/v1/quota/check", Some(json!({ "resource": "users", "amount": 1 })), QUOTA),
+        ),
+        (
+            ("POST", "/api/v1/quota/consume"),
+            c("POST", "/api/v1/quota/consume", Some(json!({ "resource": "api_calls_per_month" })), QUOTA),
         ),
         (("GET", "/api/v1/template"), c("GET", "/api/v1/template", None, PLATFORM)),
         (("POST", "/api/v1/template/rollouts"), c("POST", "/api/v1/template/rollouts", None, PLATFORM)),

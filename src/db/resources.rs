@@ -1,0 +1,229 @@
+//! Resource types, a tenant's allocations with their limits, their history, and the quota
+//! ledger (PRODUCT.md R1-R3, R6).
+
+use crate::error::AppError;
+use crate::model::audit::Actor;
+use crate::model::resources::{AllocationChange, ChangeSource, Limits};
+use crate::model::usage::MetricSource;
+use chrono::NaiveDate;
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+/// A resource type with a tenant's allocation (if one was made) and this period's use.
+#[derive(Debug, Clone)]
+pub struct ResourceRow {
+    pub id: String,
+    pub name: String,
+    pub unit: String,
+    pub metric: Option<String>,
+    pub source: Option<MetricSource>,
+    pub per_period: bool,
+    pub default_amount: i64,
+    pub limits: Option<Limits>,
+    /// Metered use: the period's total (per-period resources) or the latest level.
+    pub metered: f64,
+    pub consumed: i64,
+}
+
+/// Every resource type, in display order, with the tenant's allocation and use in the
+/// period starting `period_start` (the month) — `level_since` bounds where the latest
+/// level of a non-period resource is looked for.
+pub async fn list(
+    db: impl PgExecutor<'_>,
+    tenant: Uuid,
+    period_start: NaiveDate,
+    level_since: NaiveDate,
+    only: Option<&str>,
+) -> Result<Vec<ResourceRow>, AppError> {
+    let rows = sqlx::query!(
+        r#"select r.id, r.name, r.unit, r.metric, m.source as "source?: MetricSource", r.per_period, r.default_amount,
+                  a.amount as "allocated?", a.soft_limit as "soft_limit?", a.hard_limit as "hard_limit?",
+                  coalesce((select case when r.per_period then sum(d.total)
+                                        when m.aggregation = 'max' then (array_agg(d.peak order by d.day desc))[1]
+                                        else (array_agg(d.last order by d.day desc))[1] end
+                            from usage_daily d
+                            where d.tenant_id = $1 and d.metric = r.metric
+                              and d.day >= case when r.per_period then $2 else $3 end), 0) as "metered!",
+                  coalesce(q.consumed, 0) as "consumed!"
+           from resource_types r
+           left join usage_metrics m on m.id = r.metric
+           left join tenant_allocations a on a.tenant_id = $1 and a.resource = r.id
+           left join quota_ledger q on q.tenant_id = $1 and q.resource = r.id and q.period_start = $2
+           where $4::text is null or r.id = $4
+           order by r.sort_order, r.id"#,
+        tenant,
+        period_start,
+        level_since,
+        only
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ResourceRow {
+            id: r.id,
+            name: r.name,
+            unit: r.unit,
+            metric: r.metric,
+            source: r.source,
+            per_period: r.per_period,
+            default_amount: r.default_amount,
+            limits: match (r.allocated, r.soft_limit, r.hard_limit) {
+                (Some(allocated), Some(soft_limit), Some(hard_limit)) => {
+                    Some(Limits { allocated, soft_limit, hard_limit })
+                }
+                _ => None,
+            },
+            metered: r.metered,
+            consumed: r.consumed,
+        })
+        .collect())
+}
+
+/// Locks the tenant's allocation of a resource for a change and answers it.
+pub async fn lock(db: &mut PgConnection, tenant: Uuid, resource: &str) -> Result<Option<Limits>, AppError> {
+    Ok(sqlx::query_as!(
+        Limits,
+        r#"select amount as allocated, soft_limit, hard_limit from tenant_allocations
+           where tenant_id = $1 and resource = $2 for update"#,
+        tenant,
+        resource
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Sets an allocation and records the change, in the caller's transaction.
+#[allow(clippy::too_many_arguments)]
+pub async fn change(
+    db: &mut PgConnection,
+    tenant: Uuid,
+    resource: &str,
+    before: Option<Limits>,
+    after: Limits,
+    source: ChangeSource,
+    actor: &Actor,
+    reason: &str,
+) -> Result<i64, AppError> {
+    sqlx::query!(
+        "insert into tenant_allocations (tenant_id, resource, amount, soft_limit, hard_limit) values ($1, $2, $3, $4, $5)
+         on conflict (tenant_id, resource) do update set amount = excluded.amount, soft_limit = excluded.soft_limit,
+             hard_limit = excluded.hard_limit, updated_at = now()",
+        tenant,
+        resource,
+        after.allocated,
+        after.soft_limit,
+        after.hard_limit
+    )
+    .execute(&mut *db)
+    .await?;
+    Ok(sqlx::query_scalar!(
+        "insert into allocation_changes (tenant_id, resource, before_allocated, before_soft, before_hard,
+             allocated, soft_limit, hard_limit, source, actor_kind, actor_id, actor_label, reason)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) returning id",
+        tenant,
+        resource,
+        before.map(|b| b.allocated),
+        before.map(|b| b.soft_limit),
+        before.map(|b| b.hard_limit),
+        after.allocated,
+        after.soft_limit,
+        after.hard_limit,
+        source as ChangeSource,
+        actor.kind.as_str(),
+        actor.id,
+        actor.label,
+        reason.trim()
+    )
+    .fetch_one(db)
+    .await?)
+}
+
+/// A resource's changes, newest first.
+pub async fn history(
+    db: impl PgExecutor<'_>,
+    tenant: Uuid,
+    resource: &str,
+    limit: i64,
+) -> Result<Vec<AllocationChange>, AppError> {
+    let rows = sqlx::query!(
+        r#"select id, resource, before_allocated, before_soft, before_hard, allocated, soft_limit, hard_limit,
+                  source as "source: ChangeSource", actor_label, reason, at
+           from allocation_changes where tenant_id = $1 and resource = $2
+           order by id desc limit $3"#,
+        tenant,
+        resource,
+        limit
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| AllocationChange {
+            id: r.id,
+            resource: r.resource,
+            before: match (r.before_allocated, r.before_soft, r.before_hard) {
+                (Some(allocated), Some(soft_limit), Some(hard_limit)) => {
+                    Some(Limits { allocated, soft_limit, hard_limit })
+                }
+                _ => None,
+            },
+            after: Limits { allocated: r.allocated, soft_limit: r.soft_limit, hard_limit: r.hard_limit },
+            source: r.source,
+            actor: r.actor_label,
+            reason: r.reason,
+            at: r.at,
+        })
+        .collect())
+}
+
+/// Takes `amount` from the period's ledger if `metered` plus what was consumed plus
+/// `amount` stays within `hard_limit`; answers the ledger's total after (taken or not).
+/// The ledger row's lock orders concurrent callers: a second caller waits, then checks
+/// against the first one's total, so the last unit is never given twice.
+pub async fn consume(
+    db: &mut PgConnection,
+    tenant: Uuid,
+    resource: &str,
+    period_start: NaiveDate,
+    metered: f64,
+    hard_limit: i64,
+    amount: i64,
+) -> Result<(bool, i64), AppError> {
+    sqlx::query!(
+        "insert into quota_ledger (tenant_id, resource, period_start) values ($1, $2, $3) on conflict do nothing",
+        tenant,
+        resource,
+        period_start
+    )
+    .execute(&mut *db)
+    .await?;
+    let taken = sqlx::query_scalar!(
+        "update quota_ledger set consumed = consumed + $4::bigint, updated_at = now()
+         where tenant_id = $1 and resource = $2 and period_start = $3
+           and $5::float8 + (consumed + $4::bigint) <= $6::float8
+         returning consumed",
+        tenant,
+        resource,
+        period_start,
+        amount,
+        metered,
+        hard_limit as f64
+    )
+    .fetch_optional(&mut *db)
+    .await?;
+    match taken {
+        Some(total) => Ok((true, total)),
+        None => {
+            let total = sqlx::query_scalar!(
+                "select consumed from quota_ledger where tenant_id = $1 and resource = $2 and period_start = $3",
+                tenant,
+                resource,
+                period_start
+            )
+            .fetch_one(db)
+            .await?;
+            Ok((false, total))
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! Resource allocations (PRODUCT.md R1-R3, R6): what a tenant is given of each resource
+//! type, its soft and hard limits, current use, the history of changes, and the quota
+//! answers services get.
+
+use super::usage::{MetricSource, Point};
+use super::validate::{check, check_reason};
+use crate::error::FieldErrors;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The largest allocation or limit accepted (a trillion units).
+pub const AMOUNT_MAX: i64 = 1_000_000_000_000;
+
+/// Where use stands against the limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// Below the soft limit.
+    Ok,
+    /// At or over the soft limit.
+    Soft,
+    /// At or over the hard limit.
+    Hard,
+}
+
+impl Level {
+    pub fn of(used: f64, soft: i64, hard: i64) -> Level {
+        if hard > 0 && used >= hard as f64 || hard == 0 && used > 0.0 {
+            Level::Hard
+        } else if soft > 0 && used >= soft as f64 {
+            Level::Soft
+        } else {
+            Level::Ok
+        }
+    }
+}
+
+/// An allocation and its limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Limits {
+    pub allocated: i64,
+    pub soft_limit: i64,
+    pub hard_limit: i64,
+}
+
+/// One resource of a tenant, as its panel shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Resource {
+    pub id: String,
+    pub name: String,
+    pub unit: String,
+    /// Whether use is reported by the tenant's services or measured by the portal.
+    pub source: Option<MetricSource>,
+    /// true: use adds up over the billing month; false: a level at the moment.
+    pub per_period: bool,
+    #[serde(flatten)]
+    pub limits: Limits,
+    /// What the plan includes: owners and admins may scale up to it, beyond it only a
+    /// platform administrator.
+    pub plan_amount: i64,
+    /// Current use: metered (this month for per-period resources, the latest level for the
+    /// others) plus what services consumed through the quota API this month.
+    pub used: f64,
+    /// The part of `used` consumed through `POST /api/v1/quota/consume` this month.
+    pub consumed: i64,
+    pub level: Level,
+    /// The last 30 days, one value per day (days without data are absent).
+    pub series: Vec<Point>,
+}
+
+/// A tenant's resources.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TenantResources {
+    pub tenant_id: Uuid,
+    pub period_start: NaiveDate,
+    /// The first day after the period.
+    pub period_end: NaiveDate,
+    pub resources: Vec<Resource>,
+    pub as_of: DateTime<Utc>,
+}
+
+/// `PUT /api/v1/tenants/{id}/resources/{resource}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ScaleRequest {
+    #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 1_000_000_000_000_i64))]
+    pub allocated: i64,
+    /// Defaults to 80 % of `allocated`. At most `hard_limit`.
+    #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 1_000_000_000_000_i64))]
+    #[serde(default)]
+    pub soft_limit: Option<i64>,
+    /// Defaults to `allocated`. At least `allocated`.
+    #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 1_000_000_000_000_i64))]
+    #[serde(default)]
+    pub hard_limit: Option<i64>,
+    /// Why (kept in the history and the audit trail).
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 500))]
+    pub reason: String,
+}
+
+impl ScaleRequest {
+    /// The limits asked for, with the defaults filled in, or per-field errors.
+    pub fn limits(&self) -> Result<Limits, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let amount = |v: i64| {
+            if (0..=AMOUNT_MAX).contains(&v) {
+                Ok(())
+            } else {
+                Err("Enter a whole number from 0 to 1,000,000,000,000.".to_string())
+            }
+        };
+        let limits = Limits {
+            allocated: self.allocated,
+            soft_limit: self.soft_limit.unwrap_or(self.allocated.saturating_mul(8) / 10),
+            hard_limit: self.hard_limit.unwrap_or(self.allocated),
+        };
+        check(&mut errors, "allocated", amount(limits.allocated));
+        check(&mut errors, "soft_limit", amount(limits.soft_limit));
+        check(&mut errors, "hard_limit", amount(limits.hard_limit));
+        if limits.soft_limit > limits.hard_limit {
+            check(&mut errors, "soft_limit", Err("The soft limit can't be above the hard limit.".into()));
+        }
+        if limits.allocated > limits.hard_limit {
+            check(&mut errors, "hard_limit", Err("The hard limit can't be below the allocation.".into()));
+        }
+        check(&mut errors, "reason", check_reason(&self.reason));
+        if errors.is_empty() {
+            Ok(limits)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// What made a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type, utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "text", rename_all = "snake_case"))]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeSource {
+    Manual,
+    Policy,
+    PlanChange,
+}
+
+/// One change of an allocation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AllocationChange {
+    pub id: i64,
+    pub resource: String,
+    /// None for the first allocation made through a change.
+    pub before: Option<Limits>,
+    pub after: Limits,
+    pub source: ChangeSource,
+    /// Who: a person's email, an API key's name, or "system".
+    pub actor: String,
+    pub reason: String,
+    pub at: DateTime<Utc>,
+}
+
+/// `POST /api/v1/quota/check` and `/quota/consume`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct QuotaRequest {
+    /// A resource type id (GET /api/v1/tenants/{id}/resources lists them).
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 40))]
+    pub resource: String,
+    /// Units wanted (1 when absent).
+    #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 1_000_000_000_000_i64))]
+    #[serde(default = "one")]
+    pub amount: i64,
+}
+
+fn one() -> i64 {
+    1
+}
+
+/// The answer to a quota check or consume.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct QuotaAnswer {
+    pub resource: String,
+    /// Whether `amount` fits under the hard limit (for consume: whether it was taken).
+    pub allowed: bool,
+    /// The hard limit left after current use (never below 0).
+    pub remaining: f64,
+    /// The hard limit.
+    pub limit: i64,
+    /// Current use, including what this call took.
+    pub used: f64,
+    pub as_of: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(allocated: i64, soft: Option<i64>, hard: Option<i64>, reason: &str) -> ScaleRequest {
+        ScaleRequest { allocated, soft_limit: soft, hard_limit: hard, reason: reason.into() }
+    }
+
+    #[test]
+    fn limits_default_from_the_allocation_and_must_be_ordered() {
+        let l = req(25, None, None, "growth").limits().unwrap();
+        assert_eq!((l.allocated, l.soft_limit, l.hard_limit), (25, 20, 25));
+        let l = req(1_000_000_000_000, None, None, "x").limits().unwrap();
+        assert_eq!(l.soft_limit, 800_000_000_000);
+        let e = req(10, Some(11), Some(10), "x").limits().unwrap_err();
+        assert!(e.contains_key("soft_limit"));
+        let e = req(10, None, Some(9), "x").limits().unwrap_err();
+        assert!(e.contains_key("hard_limit"));
+        let e = req(-1, None, None, " ").limits().unwrap_err();
+        assert!(e.contains_key("allocated") && e.contains_key("reason"));
+    }
+
+    #[test]
+    fn the_level_turns_at_the_limits() {
+        assert_eq!(Level::of(7.0, 8, 10), Level::Ok);
+        assert_eq!(Level::of(8.0, 8, 10), Level::Soft);
+        assert_eq!(Level::of(10.0, 8, 10), Level::Hard);
+        assert_eq!(Level::of(0.0, 0, 0), Level::Ok);
+        assert_eq!(Level::of(1.0, 0, 0), Level::Hard);
+    }
+}

@@ -1,0 +1,219 @@
+//! Resource allocations (PRODUCT.md R1-R3, R6): a tenant's resources with current use,
+//! scaling with a reason and its history, and the quota check and consume services call.
+
+use super::usage::{self as usage_svc, periods::month_bounds};
+use crate::db;
+use crate::db::audit::NewEvent;
+use crate::error::AppError;
+use crate::model::plan::{plan_allocations, Plan};
+use crate::model::resources::*;
+use crate::model::{Permission, TenantStatus};
+use crate::server::access::Caller;
+use chrono::{Duration, Utc};
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// How far back the latest level of a non-period resource (members, storage) is looked for.
+const LEVEL_DAYS: i64 = 7;
+/// History entries answered at most.
+const HISTORY_MAX: i64 = 200;
+
+fn no_resource(id: &str) -> AppError {
+    AppError::not_found(format!(
+        "There is no resource called \u{201c}{}\u{201d}.",
+        id.chars().take(40).collect::<String>()
+    ))
+}
+
+/// What the plan includes of a resource (the catalog's default when the plan has no
+/// column for it).
+fn plan_amount(plan: &Plan, row: &db::resources::ResourceRow) -> i64 {
+    plan_allocations(plan).into_iter().find(|(r, _)| *r == row.id).map(|(_, a)| a).unwrap_or(row.default_amount)
+}
+
+fn defaults(amount: i64) -> Limits {
+    Limits { allocated: amount, soft_limit: amount.saturating_mul(8) / 10, hard_limit: amount }
+}
+
+async fn plan_of(pool: &PgPool, tenant: Uuid) -> Result<(Plan, TenantStatus), AppError> {
+    let t = db::tenants::by_id(pool, tenant).await?.ok_or_else(|| AppError::not_found("There is no such tenant."))?;
+    let plan =
+        db::catalog::plan(pool, &t.plan).await?.ok_or_else(|| AppError::internal("resources", "plan missing"))?;
+    Ok((plan, t.status))
+}
+
+/// The rows of a tenant's resources (all, or one) with their limits filled in.
+async fn rows(
+    pool: &PgPool,
+    tenant: Uuid,
+    only: Option<&str>,
+) -> Result<(Vec<(db::resources::ResourceRow, Limits, i64)>, TenantStatus), AppError> {
+    let (plan, status) = plan_of(pool, tenant).await?;
+    let today = Utc::now().date_naive();
+    let (start, _) = month_bounds(today);
+    let rows = db::resources::list(pool, tenant, start, today - Duration::days(LEVEL_DAYS), only).await?;
+    if let Some(id) = only.filter(|_| rows.is_empty()) {
+        return Err(no_resource(id));
+    }
+    let rows = rows
+        .into_iter()
+        .map(|r| {
+            let amount = plan_amount(&plan, &r);
+            let limits = r.limits.unwrap_or_else(|| defaults(amount));
+            (r, limits, amount)
+        })
+        .collect();
+    Ok((rows, status))
+}
+
+pub async fn list(pool: &PgPool, caller: &Caller, tenant: Uuid) -> Result<TenantResources, AppError> {
+    caller.require_on(tenant, Permission::UsageRead)?;
+    let (rows, _) = rows(pool, tenant, None).await?;
+    let (from, to) = usage_svc::day_range(None, None);
+    let series = usage_svc::daily(pool, caller, tenant, None, from, to).await?;
+    let (period_start, period_end) = month_bounds(Utc::now().date_naive());
+    let resources = rows
+        .into_iter()
+        .map(|(r, limits, plan_amount)| {
+            let used = r.metered + r.consumed as f64;
+            let points = series.iter().find(|(m, _)| Some(&m.id) == r.metric.as_ref()).map(|(_, p)| p.clone());
+            Resource {
+                level: Level::of(used, limits.soft_limit, limits.hard_limit),
+                id: r.id,
+                name: r.name,
+                unit: r.unit,
+                source: r.source,
+                per_period: r.per_period,
+                limits,
+                plan_amount,
+                used,
+                consumed: r.consumed,
+                series: points.unwrap_or_default(),
+            }
+        })
+        .collect();
+    Ok(TenantResources { tenant_id: tenant, period_start, period_end, resources, as_of: Utc::now() })
+}
+
+/// Changes a resource's allocation and limits, with a reason, kept in its history and the
+/// audit trail. Owners and admins stay within the plan; platform admins may go beyond it.
+pub async fn scale(
+    pool: &PgPool,
+    caller: &Caller,
+    tenant: Uuid,
+    resource: &str,
+    req: &ScaleRequest,
+) -> Result<Resource, AppError> {
+    caller.require_on(tenant, Permission::ResourcesManage)?;
+    let (found, _) = rows(pool, tenant, Some(resource.trim())).await?;
+    let (row, _, plan_amount) = found.into_iter().next().ok_or_else(|| no_resource(resource))?;
+    let after = req.limits().map_err(AppError::validation)?;
+    if !caller.is_platform_admin() {
+        let beyond = |v: i64| {
+            (v > plan_amount).then(|| {
+                format!(
+                    "The plan includes up to {plan_amount} {}; beyond that a platform administrator must scale it.",
+                    row.unit
+                )
+            })
+        };
+        let mut errors = crate::error::FieldErrors::new();
+        if let Some(m) = beyond(after.allocated) {
+            errors.insert("allocated".into(), m);
+        }
+        if let Some(m) = beyond(after.hard_limit) {
+            errors.insert("hard_limit".into(), m);
+        }
+        if !errors.is_empty() {
+            return Err(AppError::validation(errors));
+        }
+    }
+    let mut tx = pool.begin().await?;
+    let before = db::resources::lock(&mut tx, tenant, &row.id).await?;
+    if before != Some(after) {
+        let actor = caller.actor();
+        let change =
+            db::resources::change(&mut tx, tenant, &row.id, before, after, ChangeSource::Manual, &actor, &req.reason)
+                .await?;
+        NewEvent::new("resource.scaled", "resource", &row.id)
+            .in_tenant(tenant)
+            .before(json!(before))
+            .after(json!({ "limits": after, "reason": req.reason.trim(), "change": change }))
+            .record(&mut *tx, &actor)
+            .await?;
+    }
+    tx.commit().await?;
+    let all = list(pool, caller, tenant).await?;
+    all.resources.into_iter().find(|r| r.id == row.id).ok_or_else(|| no_resource(resource))
+}
+
+pub async fn history(
+    pool: &PgPool,
+    caller: &Caller,
+    tenant: Uuid,
+    resource: &str,
+) -> Result<Vec<AllocationChange>, AppError> {
+    caller.require_on(tenant, Permission::UsageRead)?;
+    let (found, _) = rows(pool, tenant, Some(resource.trim())).await?;
+    let id = found.into_iter().next().map(|(r, _, _)| r.id).ok_or_else(|| no_resource(resource))?;
+    db::resources::history(pool, tenant, &id, HISTORY_MAX).await
+}
+
+/// The tenant a quota call is for: the API key's own (or the tenant a person works in).
+fn quota_tenant(caller: &Caller) -> Result<Uuid, AppError> {
+    let tenant = caller.tenant().ok_or_else(|| {
+        AppError::forbidden("A quota is checked for an API key's own tenant; call with a key that has quota:read.")
+    })?;
+    caller.require_on(tenant, Permission::QuotaRead)?;
+    Ok(tenant)
+}
+
+fn check_amount(amount: i64) -> Result<(), AppError> {
+    if (1..=AMOUNT_MAX).contains(&amount) {
+        Ok(())
+    } else {
+        Err(AppError::invalid("amount", "amount must be a whole number from 1 to 1,000,000,000,000."))
+    }
+}
+
+fn answer(resource: String, allowed: bool, used: f64, limit: i64) -> QuotaAnswer {
+    QuotaAnswer { resource, allowed, remaining: (limit as f64 - used).max(0.0), limit, used, as_of: Utc::now() }
+}
+
+/// Whether `amount` more would fit under the hard limit; takes nothing.
+pub async fn check(pool: &PgPool, caller: &Caller, req: &QuotaRequest) -> Result<QuotaAnswer, AppError> {
+    let tenant = quota_tenant(caller)?;
+    check_amount(req.amount)?;
+    let (found, _) = rows(pool, tenant, Some(req.resource.trim())).await?;
+    let (row, limits, _) = found.into_iter().next().ok_or_else(|| no_resource(&req.resource))?;
+    let used = row.metered + row.consumed as f64;
+    Ok(answer(row.id, used + req.amount as f64 <= limits.hard_limit as f64, used, limits.hard_limit))
+}
+
+/// Takes `amount` of a per-period resource if it fits under the hard limit, atomically:
+/// concurrent callers never take more than the limit between them.
+pub async fn consume(pool: &PgPool, caller: &Caller, req: &QuotaRequest) -> Result<QuotaAnswer, AppError> {
+    let tenant = quota_tenant(caller)?;
+    check_amount(req.amount)?;
+    let (found, status) = rows(pool, tenant, Some(req.resource.trim())).await?;
+    let (row, limits, _) = found.into_iter().next().ok_or_else(|| no_resource(&req.resource))?;
+    if !row.per_period {
+        return Err(AppError::invalid(
+            "resource",
+            format!(
+                "{} is a level the portal measures, not something used up; check it instead of consuming it.",
+                row.name
+            ),
+        ));
+    }
+    if status != TenantStatus::Active {
+        return Err(AppError::forbidden("The tenant is not active, so nothing can be consumed."));
+    }
+    let (start, _) = month_bounds(Utc::now().date_naive());
+    let mut tx = pool.begin().await?;
+    let (taken, consumed) =
+        db::resources::consume(&mut tx, tenant, &row.id, start, row.metered, limits.hard_limit, req.amount).await?;
+    tx.commit().await?;
+    Ok(answer(row.id, taken, row.metered + consumed as f64, limits.hard_limit))
+}

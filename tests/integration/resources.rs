@@ -1,0 +1,155 @@
+//! Resource allocations and quotas (issue 12: R1-R3, R6) on a real database.
+
+use crate::helpers::*;
+use crate::usage::{active_tenant, key_for, report, roll};
+use http::StatusCode;
+use serde_json::{json, Value};
+use tenantry::model::{Role, Scope};
+
+fn find<'a>(list: &'a Value, id: &str) -> &'a Value {
+    list["resources"].as_array().unwrap().iter().find(|r| r["id"] == id).unwrap()
+}
+
+fn limits(r: &Value) -> (i64, i64, i64) {
+    (r["allocated"].as_i64().unwrap(), r["soft_limit"].as_i64().unwrap(), r["hard_limit"].as_i64().unwrap())
+}
+
+#[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
+async fn scaling_keeps_history_and_stays_within_the_plan(pool: sqlx::PgPool) {
+    let admin = TestApp::new(pool).await;
+    let a = active_tenant(&admin, "Acme Resources", "starter").await;
+    let (s, list) = admin.get(&format!("/api/v1/tenants/{a}/resources")).await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    // From the starter plan (25 people), soft 80 %; a type the plan has no column for
+    // takes the catalog's default.
+    let users = find(&list, "users");
+    assert_eq!(limits(users), (25, 20, 25));
+    assert_eq!((users["plan_amount"].as_i64(), users["level"].as_str()), (Some(25), Some("ok")));
+    assert_eq!(limits(find(&list, "db_connections")).0, 20);
+    assert_eq!(list["resources"].as_array().unwrap().len(), 7);
+
+    let url = format!("/api/v1/tenants/{a}/resources/users");
+    let tenant_admin = admin.member(&a, "admin@acme-resources.example", Role::Admin).await;
+    // Beyond the plan: only a platform administrator.
+    let (s, body) = tenant_admin.call("PUT", &url, Some(json!({ "allocated": 30, "reason": "more staff" }))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["fields"]["allocated"].as_str().unwrap().contains("platform administrator"), "{body}");
+    // Limits out of order, no reason: each field named.
+    let (s, body) =
+        tenant_admin.call("PUT", &url, Some(json!({ "allocated": 10, "soft_limit": 12, "reason": " " }))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["error"]["fields"]["soft_limit"].is_string() && body["error"]["fields"]["reason"].is_string());
+    // A viewer may read but not scale; an unknown resource is 404.
+    let viewer = admin.member(&a, "viewer@acme-resources.example", Role::Viewer).await;
+    let (s, _) = viewer.call("PUT", &url, Some(json!({ "allocated": 10, "reason": "x" }))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = tenant_admin.call("PUT", &format!("{url}x"), Some(json!({ "allocated": 1, "reason": "x" }))).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(admin.get(&format!("{url}/history")).await.1, json!([]), "refused changes leave no history");
+
+    // Within the plan, by the tenant's admin.
+    let (s, r) =
+        tenant_admin.call("PUT", &url, Some(json!({ "allocated": 15, "soft_limit": 10, "reason": "trim" }))).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(limits(&r), (15, 10, 15));
+    // Beyond it, by a platform administrator; the same request again changes nothing.
+    let big = json!({ "allocated": 40, "hard_limit": 50, "reason": "enterprise deal" });
+    let (s, r) = admin.call("PUT", &url, Some(big.clone())).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(limits(&r), (40, 32, 50));
+    assert_eq!(admin.call("PUT", &url, Some(big)).await.0, StatusCode::OK);
+
+    let (s, history) = viewer.get(&format!("{url}/history")).await;
+    assert_eq!(s, StatusCode::OK);
+    let h = history.as_array().unwrap();
+    assert_eq!(h.len(), 2, "{history}");
+    assert_eq!(h[0]["before"], json!({ "allocated": 15, "soft_limit": 10, "hard_limit": 15 }));
+    assert_eq!(h[0]["after"], json!({ "allocated": 40, "soft_limit": 32, "hard_limit": 50 }));
+    assert_eq!((h[0]["source"].as_str(), h[0]["reason"].as_str()), (Some("manual"), Some("enterprise deal")));
+    assert_eq!(h[1]["before"], json!({ "allocated": 25, "soft_limit": 20, "hard_limit": 25 }), "from the plan");
+    assert_eq!(h[1]["actor"], "admin@acme-resources.example");
+    let actions = admin.audit_actions(&a).await;
+    assert_eq!(actions.iter().filter(|x| *x == "resource.scaled").count(), 2, "{actions:?}");
+}
+
+#[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
+async fn consuming_a_quota_never_over_grants(pool: sqlx::PgPool) {
+    let admin = TestApp::new(pool).await;
+    let a = active_tenant(&admin, "Acme Quota", "starter").await;
+    let (s, _) = admin
+        .call(
+            "PUT",
+            &format!("/api/v1/tenants/{a}/resources/api_calls_per_month"),
+            Some(json!({ "allocated": 100, "reason": "quota test" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let key = key_for(&admin, &a, &[Scope::QuotaRead]).await;
+    let take = |amount: i64| {
+        let key = key.clone();
+        async move {
+            key.call(
+                "POST",
+                "/api/v1/quota/consume",
+                Some(json!({ "resource": "api_calls_per_month", "amount": amount })),
+            )
+            .await
+        }
+    };
+    // 50 callers at once each want 3 of 100: exactly 33 get them.
+    let answers = futures::future::join_all((0..50).map(|_| take(3))).await;
+    let mut granted = 0;
+    for (s, body) in &answers {
+        assert_eq!(*s, StatusCode::OK, "{body}");
+        assert_eq!(body["limit"], 100);
+        if body["allowed"] == true {
+            granted += 1;
+        }
+    }
+    assert_eq!(granted, 33);
+    let consumed: i64 = sqlx::query_scalar("select consumed from quota_ledger where tenant_id = $1::uuid")
+        .bind(&a)
+        .fetch_one(&admin.pool)
+        .await
+        .unwrap();
+    assert_eq!(consumed, 99);
+
+    // A check takes nothing: 1 more fits, 2 don't.
+    let check = |amount: i64| {
+        let key = key.clone();
+        async move {
+            key.call(
+                "POST",
+                "/api/v1/quota/check",
+                Some(json!({ "resource": "api_calls_per_month", "amount": amount })),
+            )
+            .await
+        }
+    };
+    let (_, one) = check(1).await;
+    assert_eq!(
+        (one["allowed"].as_bool(), one["remaining"].as_f64(), one["used"].as_f64()),
+        (Some(true), Some(1.0), Some(99.0))
+    );
+    assert_eq!(check(2).await.1["allowed"], false);
+    // Reported usage counts too once rolled up.
+    let reporter = key_for(&admin, &a, &[Scope::UsageWrite]).await;
+    let (s, _) = report(&reporter, json!({ "events": [crate::usage::event("api_calls", json!(1), "q-1")] })).await;
+    assert_eq!(s, StatusCode::OK);
+    roll(&admin.pool).await;
+    let (_, after) = check(1).await;
+    assert_eq!((after["allowed"].as_bool(), after["used"].as_f64()), (Some(false), Some(100.0)));
+    assert_eq!(take(1).await.1["allowed"], false);
+
+    // Bad requests: each a clear 4xx.
+    let (s, body) = key.call("POST", "/api/v1/quota/consume", Some(json!({ "resource": "users" }))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["fields"]["resource"].is_string());
+    assert_eq!(check(0).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = key.call("POST", "/api/v1/quota/check", Some(json!({ "resource": "nope" }))).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = reporter.call("POST", "/api/v1/quota/check", Some(json!({ "resource": "users" }))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "a key without quota:read");
+    let (s, _) = key.call("POST", "/api/v1/quota/check", Some(json!({ "resource": "users", "colour": 1 }))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "unknown fields are refused");
+}
