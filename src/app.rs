@@ -94,6 +94,7 @@ fn Layout() -> impl IntoView {
                         <Route path=path!("workflows") view={Lazy::<TenantWorkflowsRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("audit") view={Lazy::<TenantAuditRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("usage") view={Lazy::<TenantUsageRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("resources") view={Lazy::<TenantResourcesRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("settings") view={Lazy::<TenantSettingsRoute>::new()} ssr=SsrMode::Async/>
                     </ParentRoute>
                     <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>
@@ -145,6 +146,7 @@ lazy_page! {
     TenantWorkflowsRoute => pages::tenant::workflows::WorkflowsTab,
     TenantAuditRoute => pages::tenant::audit::AuditTab,
     TenantUsageRoute => pages::tenant::usage::UsageTab,
+    TenantResourcesRoute => pages::tenant::resources::ResourcesTab,
     TenantSettingsRoute => pages::tenant::settings::SettingsTab,
     UsageRoute => pages::usage::UsagePage,
     AuditRoute => pages::audit::AuditPage,

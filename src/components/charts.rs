@@ -299,3 +299,42 @@ mod tests {
         assert_eq!(super::short(0.25), "0.25");
     }
 }
+
+/// The chart hover state of a panel whose charts are replaced on every refresh: one signal
+/// per chart key, owned by the panel (not by the content a refresh replaces), so the bar a
+/// person points at stays selected when fresh data arrives. Call in the panel's body.
+pub fn use_hover_map() -> impl Fn(&str) -> RwSignal<Option<usize>> + Copy + 'static {
+    let hovers = StoredValue::new(std::collections::HashMap::<String, RwSignal<Option<usize>>>::new());
+    let panel = StoredValue::new(Owner::current());
+    move |key: &str| {
+        if let Some(h) = hovers.with_value(|h| h.get(key).copied()) {
+            return h;
+        }
+        let h = panel.with_value(|owner| match owner {
+            Some(owner) => owner.with(|| RwSignal::new(None)),
+            None => RwSignal::new(None),
+        });
+        hovers.update_value(|all| {
+            all.insert(key.to_string(), h);
+        });
+        h
+    }
+}
+
+/// The last `days` days up to `today` as a chart's axis ("Dec 4"), with the series' value
+/// for each day or `None` where nothing was measured, so a metric measured for a few days
+/// still reads as a month.
+pub fn daily_axis(
+    series: &[crate::model::usage::Point],
+    today: chrono::NaiveDate,
+    days: i64,
+) -> Vec<(String, Option<f64>)> {
+    let start = crate::model::usage::day_start(today) - chrono::Duration::days(days - 1);
+    (0..days)
+        .map(|d| {
+            let at = start + chrono::Duration::days(d);
+            let v = series.iter().find(|p| p.at == at).map(|p| p.value);
+            (at.format("%b %-d").to_string(), v)
+        })
+        .collect()
+}

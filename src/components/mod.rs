@@ -19,7 +19,7 @@ pub mod workflow;
 pub use action::{after, Said};
 pub use autorefresh::{use_auto_refresh, AutoRefresh, RefreshControl, UpdatedAt};
 pub use badge::{IsolationBadge, PlanBadge, StatusBadge};
-pub use charts::{BarChart, HBars, SeriesChart};
+pub use charts::{daily_axis, use_hover_map, BarChart, HBars, SeriesChart};
 pub use confirm::{ConfirmButtons, ConfirmDialog};
 pub use feedback::{field_errors, Empty, ErrorAlert, FieldError, Loading};
 pub use field::TextField;

@@ -139,17 +139,17 @@ pub async fn change(
     .await?)
 }
 
-/// A resource's changes, newest first.
+/// A resource's changes (or every resource's, without one), newest first.
 pub async fn history(
     db: impl PgExecutor<'_>,
     tenant: Uuid,
-    resource: &str,
+    resource: Option<&str>,
     limit: i64,
 ) -> Result<Vec<AllocationChange>, AppError> {
     let rows = sqlx::query!(
         r#"select id, resource, before_allocated, before_soft, before_hard, allocated, soft_limit, hard_limit,
                   source as "source: ChangeSource", actor_label, reason, at
-           from allocation_changes where tenant_id = $1 and resource = $2
+           from allocation_changes where tenant_id = $1 and ($2::text is null or resource = $2)
            order by id desc limit $3"#,
         tenant,
         resource,

@@ -49,7 +49,7 @@ pub struct Limits {
 /// One resource of a tenant, as its panel shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct Resource {
+pub struct AllocatedResource {
     pub id: String,
     pub name: String,
     pub unit: String,
@@ -80,8 +80,15 @@ pub struct TenantResources {
     pub period_start: NaiveDate,
     /// The first day after the period.
     pub period_end: NaiveDate,
-    pub resources: Vec<Resource>,
+    pub resources: Vec<AllocatedResource>,
     pub as_of: DateTime<Utc>,
+}
+
+/// The tenant Resources tab: the resources and their latest changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourcesView {
+    pub resources: TenantResources,
+    pub changes: Vec<AllocationChange>,
 }
 
 /// `PUT /api/v1/tenants/{id}/resources/{resource}`.
@@ -105,6 +112,32 @@ pub struct ScaleRequest {
 }
 
 impl ScaleRequest {
+    /// From a form's text fields (soft and hard limits may be left empty).
+    pub fn from_form(allocated: &str, soft: &str, hard: &str, reason: String) -> Result<ScaleRequest, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let mut whole = |field: &str, text: &str| -> Option<i64> {
+            let text = text.trim().replace([',', '_', ' '], "");
+            if text.is_empty() {
+                return None;
+            }
+            let parsed = text.parse::<i64>().ok();
+            if parsed.is_none() {
+                errors.insert(field.into(), "Enter a whole number.".into());
+            }
+            parsed
+        };
+        let allocated_value = whole("allocated", allocated);
+        let soft_limit = whole("soft_limit", soft);
+        let hard_limit = whole("hard_limit", hard);
+        if allocated_value.is_none() && allocated.trim().is_empty() {
+            errors.insert("allocated".into(), "Enter the allocation.".into());
+        }
+        match allocated_value {
+            Some(allocated) if errors.is_empty() => Ok(ScaleRequest { allocated, soft_limit, hard_limit, reason }),
+            _ => Err(errors),
+        }
+    }
+
     /// The limits asked for, with the defaults filled in, or per-field errors.
     pub fn limits(&self) -> Result<Limits, FieldErrors> {
         let mut errors = FieldErrors::new();

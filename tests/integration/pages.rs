@@ -23,6 +23,11 @@ async fn pages_render_their_data_on_the_server(pool: sqlx::PgPool) {
     {
         assert!(html.contains(needle), "{needle} missing from the tenant page");
     }
+    let (s, html) = page(&app, "/tenants/rendered-tenant/resources").await;
+    assert_eq!(s, StatusCode::OK);
+    for needle in ["Database connections", "Plan includes", "role=\"meter\"", "Scale…", "No changes yet"] {
+        assert!(html.contains(needle), "{needle} missing from the Resources tab");
+    }
     let (s, html) = page(&app, "/tenants?q=rendered").await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("Rendered Tenant"));

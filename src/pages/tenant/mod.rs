@@ -11,6 +11,7 @@
 //! | `/tenants/:id/workflows` | `workflows` |
 //! | `/tenants/:id/audit` | `audit` |
 //! | `/tenants/:id/usage` | `usage` |
+//! | `/tenants/:id/resources` | `resources` |
 //! | `/tenants/:id/settings` | `settings` |
 //!
 //! A new tab is a module here (its view wrapped in `tab(path, …)`), a line in `TABS` and a
@@ -22,6 +23,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod members;
 pub mod overview;
+pub mod resources;
 pub mod settings;
 pub mod usage;
 pub mod workflows;
@@ -40,13 +42,14 @@ use leptos_router::NavigateOptions;
 
 /// The tabs in the order they are shown: (path below the tenant's address, label, the
 /// permission that shows it).
-const TABS: [(&str, &str, Option<Permission>); 7] = [
+const TABS: [(&str, &str, Option<Permission>); 8] = [
     ("", "Overview", None),
     ("members", "Members", Some(Permission::MembersRead)),
     ("api-keys", "API keys", Some(Permission::ApiKeysManage)),
     ("workflows", "Workflows", None),
     ("audit", "Audit", Some(Permission::AuditRead)),
     ("usage", "Usage", Some(Permission::UsageRead)),
+    ("resources", "Resources", Some(Permission::UsageRead)),
     ("settings", "Settings", Some(Permission::TenantEdit)),
 ];
 

@@ -22,23 +22,8 @@ fn TenantUsagePanel(t: Tenant, me: Option<Me>) -> AnyView {
     let saved = Refresh::new();
     let data = Resource::new(move || (auto.track(), saved.track()), move |_| get_tenant_usage(id));
     let can_edit = me.as_ref().is_some_and(|m| m.can(Permission::TenantEdit, Some(id)));
-    // Which bar each chart points at, kept across refreshes (see SeriesChart). The signals
-    // belong to this panel, not to the content a refresh replaces.
-    let hovers = StoredValue::new(std::collections::HashMap::<String, RwSignal<Option<usize>>>::new());
-    let panel = StoredValue::new(Owner::current());
-    let hover_of = move |metric: &str| {
-        if let Some(h) = hovers.with_value(|h| h.get(metric).copied()) {
-            return h;
-        }
-        let h = panel.with_value(|owner| match owner {
-            Some(owner) => owner.with(|| RwSignal::new(None)),
-            None => RwSignal::new(None),
-        });
-        hovers.update_value(|all| {
-            all.insert(metric.to_string(), h);
-        });
-        h
-    };
+    // Which bar each chart points at, kept across refreshes (see SeriesChart).
+    let hover_of = use_hover_map();
     let (pending, set_pending) = signal(false);
     let loading = Signal::from(pending);
     view! {
@@ -128,15 +113,7 @@ fn MetricCard(m: MetricUsage, series: Vec<Point>, today: chrono::NaiveDate, hove
         Aggregation::Sum => (a / 30.0, "daily share of allocation".to_string()),
         _ => (a, "allocation".to_string()),
     });
-    // Every day of the 30, so a metric measured for a few days yet still reads as a month.
-    let start = crate::model::usage::day_start(today) - chrono::Duration::days(29);
-    let points: Vec<(String, Option<f64>)> = (0..30)
-        .map(|d| {
-            let at = start + chrono::Duration::days(d);
-            let v = series.iter().find(|p| p.at == at).map(|p| p.value);
-            (at.format("%b %-d").to_string(), v)
-        })
-        .collect();
+    let points = daily_axis(&series, today, 30);
     let used_label = match m.aggregation {
         Aggregation::Sum => "used this month",
         Aggregation::Max => "peak this month",

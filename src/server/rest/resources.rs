@@ -27,7 +27,7 @@ pub async fn list(
 #[utoipa::path(put, path = "/api/v1/tenants/{id}/resources/{resource}", tag = "resources", request_body = ScaleRequest,
     description = "Scales a resource: the allocation, the soft limit (an alert; 80 % of the allocation when left out) and the hard limit (use is refused beyond it; the allocation when left out), with a reason kept in the history and the audit trail. 0 ≤ soft ≤ hard and allocation ≤ hard. Owners and admins stay within what the plan includes; platform administrators may go beyond it. An unchanged request changes nothing and adds no history.",
     params(("id" = String, Path, description = "Tenant id or slug"), ("resource" = String, Path, description = "Resource type id")),
-    responses((status = 200, body = Resource, description = "The resource after the change."),
+    responses((status = 200, body = AllocatedResource, description = "The resource after the change."),
               (status = 404, body = ErrorBody, description = "No such tenant (or not visible to the caller), or no such resource type."),
               (status = 422, body = ErrorBody, description = "A limit out of order or range, no reason, or beyond the plan for a non-platform caller.")))]
 pub async fn scale(
@@ -35,7 +35,7 @@ pub async fn scale(
     caller: Caller,
     Path((id, resource)): Path<(String, String)>,
     ApiJson(body): ApiJson<ScaleRequest>,
-) -> Result<Json<Resource>, AppError> {
+) -> Result<Json<AllocatedResource>, AppError> {
     let tenant = tenants::resolve(&state.pool, &id).await?;
     Ok(Json(svc::scale(&state.pool, &caller, tenant, &resource, &body).await?))
 }

@@ -18,6 +18,8 @@ use uuid::Uuid;
 const LEVEL_DAYS: i64 = 7;
 /// History entries answered at most.
 const HISTORY_MAX: i64 = 200;
+/// Changes the Resources tab shows.
+const RECENT_CHANGES: i64 = 20;
 
 fn no_resource(id: &str) -> AppError {
     AppError::not_found(format!(
@@ -78,7 +80,7 @@ pub async fn list(pool: &PgPool, caller: &Caller, tenant: Uuid) -> Result<Tenant
         .map(|(r, limits, plan_amount)| {
             let used = r.metered + r.consumed as f64;
             let points = series.iter().find(|(m, _)| Some(&m.id) == r.metric.as_ref()).map(|(_, p)| p.clone());
-            Resource {
+            AllocatedResource {
                 level: Level::of(used, limits.soft_limit, limits.hard_limit),
                 id: r.id,
                 name: r.name,
@@ -104,7 +106,7 @@ pub async fn scale(
     tenant: Uuid,
     resource: &str,
     req: &ScaleRequest,
-) -> Result<Resource, AppError> {
+) -> Result<AllocatedResource, AppError> {
     caller.require_on(tenant, Permission::ResourcesManage)?;
     let (found, _) = rows(pool, tenant, Some(resource.trim())).await?;
     let (row, _, plan_amount) = found.into_iter().next().ok_or_else(|| no_resource(resource))?;
@@ -157,7 +159,14 @@ pub async fn history(
     caller.require_on(tenant, Permission::UsageRead)?;
     let (found, _) = rows(pool, tenant, Some(resource.trim())).await?;
     let id = found.into_iter().next().map(|(r, _, _)| r.id).ok_or_else(|| no_resource(resource))?;
-    db::resources::history(pool, tenant, &id, HISTORY_MAX).await
+    db::resources::history(pool, tenant, Some(&id), HISTORY_MAX).await
+}
+
+/// The tenant Resources tab: every resource, and the latest changes of any of them.
+pub async fn tab(pool: &PgPool, caller: &Caller, tenant: Uuid) -> Result<ResourcesView, AppError> {
+    let resources = list(pool, caller, tenant).await?;
+    let changes = db::resources::history(pool, tenant, None, RECENT_CHANGES).await?;
+    Ok(ResourcesView { resources, changes })
 }
 
 /// The tenant a quota call is for: the API key's own (or the tenant a person works in).

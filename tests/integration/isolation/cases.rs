@@ -341,6 +341,16 @@ pub fn fn_cases() -> Vec<(&'static str, FnCase)> {
         ("get_tenant_usage", f(Enc::Form, json!({ "tenant": "{id}" }), READ_A)),
         ("get_platform_usage", f(Enc::Form, json!({ "metric": "api_calls", "period": "week" }), PLATFORM)),
         ("set_cost_alert", f(Enc::Form, json!({ "tenant": "{id}", "threshold": "50" }), MANAGE)),
+        ("get_tenant_resources", f(Enc::Form, json!({ "tenant": "{id}" }), READ_A)),
+        (
+            "scale_resource",
+            f(
+                Enc::Form,
+                json!({ "tenant": "{id}", "resource": "users", "allocated": "3", "soft_limit": "", "hard_limit": "",
+                        "reason": "isolation test" }),
+                MANAGE,
+            ),
+        ),
         ("get_template_status", f(Enc::Form, json!({}), PLATFORM)),
         ("start_template_rollout", f(Enc::Form, json!({}), PLATFORM)),
         // The wizard's draft belongs to the person creating tenants (platform admins).

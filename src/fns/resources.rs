@@ -1,0 +1,35 @@
+//! Server functions for the tenant Resources tab (PRODUCT.md R1-R3).
+
+use crate::error::AppError;
+use crate::model::resources::{AllocatedResource, ResourcesView};
+use leptos::prelude::*;
+use uuid::Uuid;
+
+#[cfg(feature = "ssr")]
+use crate::{fns::respond, server::access::Caller, server::services::resources, server::state::AppState};
+
+/// The tenant Resources tab: every resource with its limits and use, and the latest changes.
+#[server]
+pub async fn get_tenant_resources(tenant: Uuid) -> Result<ResourcesView, AppError> {
+    respond(async { resources::tab(&AppState::from_context()?.pool, &Caller::current(), tenant).await }.await)
+}
+
+/// Scales a resource from the tab's form (soft and hard limits may be left empty).
+#[server]
+pub async fn scale_resource(
+    tenant: Uuid,
+    resource: String,
+    allocated: String,
+    soft_limit: String,
+    hard_limit: String,
+    reason: String,
+) -> Result<AllocatedResource, AppError> {
+    respond(
+        async {
+            let req = crate::model::resources::ScaleRequest::from_form(&allocated, &soft_limit, &hard_limit, reason)
+                .map_err(AppError::validation)?;
+            resources::scale(&AppState::from_context()?.pool, &Caller::current(), tenant, &resource, &req).await
+        }
+        .await,
+    )
+}
