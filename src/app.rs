@@ -101,6 +101,7 @@ fn Layout() -> impl IntoView {
                     <Route path=path!("/workflows") view={Lazy::<WorkflowsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/plans") view={Lazy::<PlansRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/usage") view={Lazy::<UsageRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/limits") view={Lazy::<LimitsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/api-docs") view={Lazy::<ApiDocsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/status") view={Lazy::<StatusRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
@@ -149,6 +150,7 @@ lazy_page! {
     TenantResourcesRoute => pages::tenant::resources::ResourcesTab,
     TenantSettingsRoute => pages::tenant::settings::SettingsTab,
     UsageRoute => pages::usage::UsagePage,
+    LimitsRoute => pages::limits::LimitsPage,
     AuditRoute => pages::audit::AuditPage,
     WorkflowsRoute => pages::workflows::WorkflowsPage,
     PlansRoute => pages::plans::PlansPage,
@@ -177,6 +179,7 @@ fn Sidebar() -> impl IntoView {
                                 <li><A href="/tenants"><Icon name="tenants"/><span>"Tenants"</span></A></li>
                                 <li><A href="/workflows"><Icon name="workflows"/><span>"Workflows"</span></A></li>
                                 {admin.then(|| view! { <li><A href="/usage"><Icon name="usage"/><span>"Usage"</span></A></li> })}
+                                {admin.then(|| view! { <li><A href="/limits"><Icon name="limits"/><span>"Limits"</span></A></li> })}
                                 {admin.then(|| view! { <li><A href="/plans"><Icon name="plans"/><span>"Plans"</span></A></li> })}
                                 {audit.then(|| view! { <li><A href="/audit"><Icon name="audit"/><span>"Audit log"</span></A></li> })}
                                 {admin.then(|| view! { <li><A href="/users"><Icon name="users"/><span>"Users"</span></A></li> })}

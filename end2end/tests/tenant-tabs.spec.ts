@@ -14,6 +14,7 @@ const TABS: { path: string; name: string; shows: (page: Page) => ReturnType<Page
   { path: '/workflows', name: 'Workflows', shows: (p) => p.locator('.run-card').first() },
   { path: '/audit', name: 'Audit', shows: (p) => p.locator('ol.timeline') },
   { path: '/usage', name: 'Usage', shows: (p) => p.getByRole('heading', { name: 'Usage this month' }) },
+  { path: '/resources', name: 'Resources', shows: (p) => p.getByRole('heading', { name: 'Changes' }) },
   { path: '/settings', name: 'Settings', shows: (p) => p.getByRole('button', { name: 'Save changes' }) },
 ];
 

@@ -5,10 +5,11 @@ use crate::error::AppError;
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
-/// The amount of a resource allocated to a tenant, if it has an allocation for it.
-pub async fn get(db: impl PgExecutor<'_>, tenant: Uuid, resource: &str) -> Result<Option<i64>, AppError> {
+/// The hard limit of a tenant's allocation of a resource (use is refused beyond it), if it
+/// has an allocation for it.
+pub async fn hard_limit(db: impl PgExecutor<'_>, tenant: Uuid, resource: &str) -> Result<Option<i64>, AppError> {
     Ok(sqlx::query_scalar!(
-        "select amount from tenant_allocations where tenant_id = $1 and resource = $2",
+        "select hard_limit from tenant_allocations where tenant_id = $1 and resource = $2",
         tenant,
         resource
     )

@@ -103,10 +103,14 @@ pub async fn id_by_domain(db: impl PgExecutor<'_>, domain: &str) -> Result<Optio
         .await?)
 }
 
-/// The tenant's name, its plan's name and the plan's seat limit.
+/// The tenant's name, its plan's name and its seat limit: the hard limit of its `users`
+/// allocation (the plan's `max_users` when it has none).
 pub async fn name_and_seats(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<(String, String, i64)>, AppError> {
     let row = sqlx::query!(
-        "select t.name, p.name as plan_name, p.max_users from tenants t join plans p on p.id = t.plan_id where t.id = $1",
+        r#"select t.name, p.name as plan_name,
+                  coalesce((select a.hard_limit from tenant_allocations a where a.tenant_id = t.id and a.resource = 'users'),
+                           p.max_users) as "max_users!"
+           from tenants t join plans p on p.id = t.plan_id where t.id = $1"#,
         id
     )
     .fetch_optional(db)

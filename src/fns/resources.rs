@@ -1,7 +1,7 @@
 //! Server functions for the tenant Resources tab (PRODUCT.md R1-R3).
 
 use crate::error::AppError;
-use crate::model::resources::{AllocatedResource, ResourcesView};
+use crate::model::resources::{AllocatedResource, PlatformLimits, ResourcesView};
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -32,4 +32,11 @@ pub async fn scale_resource(
         }
         .await,
     )
+}
+
+/// The platform Limits page: tenants' resources at or over the soft limit, fullest first.
+#[server]
+pub async fn get_platform_limits(sort: String) -> Result<PlatformLimits, AppError> {
+    let sort = crate::model::resources::LimitSort::parse(&sort);
+    respond(async { resources::near_limits(&AppState::from_context()?.pool, &Caller::current(), sort).await }.await)
 }

@@ -27,6 +27,7 @@ macro_rules! string_schema {
 #[cfg(feature = "ssr")]
 pub(crate) use string_schema;
 pub mod audit;
+pub mod forecast;
 pub mod identity;
 pub mod messages;
 pub mod plan;

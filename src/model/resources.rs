@@ -70,6 +70,9 @@ pub struct AllocatedResource {
     pub level: Level,
     /// The last 30 days, one value per day (days without data are absent).
     pub series: Vec<Point>,
+    /// When it runs out at the current trend, and whether to shrink it (None: fewer than
+    /// seven days of data).
+    pub forecast: Option<super::forecast::Forecast>,
 }
 
 /// A tenant's resources.
@@ -81,6 +84,71 @@ pub struct TenantResources {
     /// The first day after the period.
     pub period_end: NaiveDate,
     pub resources: Vec<AllocatedResource>,
+    pub as_of: DateTime<Utc>,
+}
+
+/// One tenant's resource near or over its limits, on the platform Limits page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NearLimit {
+    pub tenant_id: Uuid,
+    pub tenant_name: String,
+    pub tenant_slug: String,
+    pub resource: String,
+    pub resource_name: String,
+    pub unit: String,
+    pub used: f64,
+    #[serde(flatten)]
+    pub limits: Limits,
+    pub level: Level,
+}
+
+/// How the Limits page is sorted (`?sort=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LimitSort {
+    /// Fullest first (use against the hard limit).
+    #[default]
+    Share,
+    Tenant,
+    Resource,
+}
+
+impl LimitSort {
+    pub fn parse(s: &str) -> LimitSort {
+        match s {
+            "tenant" => LimitSort::Tenant,
+            "resource" => LimitSort::Resource,
+            _ => LimitSort::Share,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LimitSort::Share => "share",
+            LimitSort::Tenant => "tenant",
+            LimitSort::Resource => "resource",
+        }
+    }
+
+    pub fn apply(self, rows: &mut [NearLimit]) {
+        let share =
+            |r: &NearLimit| if r.limits.hard_limit > 0 { r.used / r.limits.hard_limit as f64 } else { f64::MAX };
+        match self {
+            LimitSort::Share => rows.sort_by(|a, b| share(b).total_cmp(&share(a))),
+            LimitSort::Tenant => rows.sort_by_key(|a| a.tenant_name.to_lowercase()),
+            LimitSort::Resource => {
+                rows.sort_by(|a, b| a.resource_name.cmp(&b.resource_name).then(share(b).total_cmp(&share(a))))
+            }
+        }
+    }
+}
+
+/// The platform Limits page: every active tenant's resources at or over the soft limit,
+/// fullest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlatformLimits {
+    pub rows: Vec<NearLimit>,
+    /// Whether there were more than the page shows.
+    pub truncated: bool,
     pub as_of: DateTime<Utc>,
 }
 

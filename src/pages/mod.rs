@@ -5,6 +5,7 @@ pub mod api_docs;
 pub mod audit;
 pub mod dashboard;
 pub mod invite;
+pub mod limits;
 pub mod login;
 pub mod not_found;
 pub mod plans;

@@ -153,3 +153,67 @@ async fn consuming_a_quota_never_over_grants(pool: sqlx::PgPool) {
     let (s, _) = key.call("POST", "/api/v1/quota/check", Some(json!({ "resource": "users", "colour": 1 }))).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "unknown fields are refused");
 }
+
+#[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
+async fn the_limits_list_shows_tenants_over_their_soft_limits_fullest_first(pool: sqlx::PgPool) {
+    let admin = TestApp::new(pool).await;
+    let calm = active_tenant(&admin, "Calm Co", "starter").await;
+    let near = active_tenant(&admin, "Near Co", "starter").await;
+    let over = active_tenant(&admin, "Over Co", "starter").await;
+    for (t, allocated, used) in [(&calm, 100, 10), (&near, 100, 85), (&over, 100, 120)] {
+        let url = format!("/api/v1/tenants/{t}/resources/api_calls_per_month");
+        let (s, _) = admin.call("PUT", &url, Some(json!({ "allocated": allocated, "reason": "limits test" }))).await;
+        assert_eq!(s, StatusCode::OK);
+        let reporter = key_for(&admin, t, &[Scope::UsageWrite]).await;
+        let (s, _) =
+            report(&reporter, json!({ "events": [crate::usage::event("api_calls", json!(used), "l-1")] })).await;
+        assert_eq!(s, StatusCode::OK);
+    }
+    roll(&admin.pool).await;
+    let caller = tenantry::server::access::Caller::system();
+    let all =
+        tenantry::server::services::resources::near_limits(&admin.pool, &caller, Default::default()).await.unwrap();
+    let mine: Vec<(String, String)> = all
+        .rows
+        .iter()
+        .filter(|r| r.resource == "api_calls_per_month")
+        .map(|r| (r.tenant_name.clone(), format!("{:?}", r.level)))
+        .collect();
+    assert_eq!(mine, [("Over Co".to_string(), "Hard".to_string()), ("Near Co".to_string(), "Soft".to_string())]);
+    let by_tenant = tenantry::server::services::resources::near_limits(
+        &admin.pool,
+        &caller,
+        tenantry::model::resources::LimitSort::Tenant,
+    )
+    .await
+    .unwrap();
+    let names: Vec<&str> = by_tenant.rows.iter().map(|r| r.tenant_name.as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort_by_key(|n| n.to_lowercase());
+    assert_eq!(names, sorted);
+    assert!(!names.contains(&"Calm Co"), "a tenant under its soft limits is not listed");
+}
+
+/// A hard limit is enforced inside the portal: invitations stop at the `users` limit.
+#[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
+async fn invitations_stop_at_the_members_hard_limit(pool: sqlx::PgPool) {
+    let (admin, _sink) = with_mail(pool, |_| {}).await;
+    let a = active_tenant(&admin, "Acme Seats", "professional").await;
+    let (s, _) = admin
+        .call(
+            "PUT",
+            &format!("/api/v1/tenants/{a}/resources/users"),
+            Some(json!({ "allocated": 1, "reason": "one seat for now" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let invite = |email: &'static str| {
+        let admin = admin.clone();
+        let url = format!("/api/v1/tenants/{a}/invitations");
+        async move { admin.call("POST", &url, Some(json!({ "email": email, "role": "member" }))).await }
+    };
+    assert_eq!(invite("first@seats.example").await.0, StatusCode::CREATED);
+    let (s, body) = invite("second@seats.example").await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    assert!(body["error"]["fields"]["email"].as_str().unwrap().contains("allows 1 person"), "{body}");
+}

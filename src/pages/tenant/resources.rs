@@ -7,6 +7,7 @@ use super::tab;
 use crate::components::format::amount_in;
 use crate::components::*;
 use crate::fns::resources::{get_tenant_resources, ScaleResource};
+use crate::model::forecast::Forecast;
 use crate::model::resources::*;
 use crate::model::usage::MetricSource;
 use crate::model::{Me, Permission, Tenant};
@@ -144,9 +145,37 @@ fn ResourceCard(
                 <div><dt>"Hard limit"</dt><dd data-testid="hard">{fmt(l.hard_limit as f64)}</dd></div>
                 <div><dt>"Plan includes"</dt><dd>{fmt(x.plan_amount as f64)}</dd></div>
             </dl>
+            <ForecastNote forecast=x.forecast.clone() per_period=x.per_period fmt/>
             <SeriesChart points reference format=fmt caption=format!("{}, last 30 days", x.name) hover width=340.0/>
             {can_scale.then(|| view! { <ScaleForm x=x.clone() tenant beyond_plan saved/> })}
         </article>
+    }
+    .into_any()
+}
+
+/// When the resource runs out at its trend (with the range), or that it doesn't, and a
+/// suggestion to shrink an allocation that goes mostly unused.
+#[component]
+fn ForecastNote(forecast: Option<Forecast>, per_period: bool, fmt: fn(f64) -> String) -> AnyView {
+    let Some(f) = forecast else {
+        return view! { <p class="forecast muted">"Forecast after a week of data."</p> }.into_any();
+    };
+    let day = |d: chrono::NaiveDate| d.format("%b %-d").to_string();
+    let when = match (f.runs_out, f.earliest, f.latest) {
+        (Some(r), Some(e), Some(l)) if e != l => format!("Runs out around {} ({} – {}).", day(r), day(e), day(l)),
+        (Some(r), Some(e), None) if e != r => format!("Runs out around {} (from {} on).", day(r), day(e)),
+        (Some(r), ..) => format!("Runs out around {}.", day(r)),
+        (None, Some(e), _) => format!("Not at this pace; at the fastest the trend allows, {}.", day(e)),
+        (None, None, _) if per_period => "Lasts the month at this pace.".to_string(),
+        (None, None, _) => "Not running out at this pace.".to_string(),
+    };
+    let soon = f.runs_out.is_some();
+    let pace = if per_period { format!("{} a day", fmt(f.per_day)) } else { format!("{:+.2} a day", f.per_day) };
+    view! {
+        <p class="forecast" class:warn=soon data-testid="forecast">
+            {when}<span class="muted">{format!(" Trend: {pace}.")}</span>
+            {f.shrink_to.map(|s| view! { <span class="shrink">{format!(" Mostly unused: {} would do.", fmt(s as f64))}</span> })}
+        </p>
     }
     .into_any()
 }

@@ -61,8 +61,8 @@ pub async fn invite(
         return Err(AppError::conflict_on(
             "email",
             format!(
-                "The {} plan allows {} people; {} has {used} (members and pending invitations). Remove someone or move to a larger plan.",
-                t.plan_name, t.max_users, t.tenant_name
+                "{} allows {} {} (the {} plan's limit, or the hard limit on its Resources tab); it has {used} (members and pending invitations). Remove someone, or raise the limit.",
+                t.tenant_name, t.max_users, if t.max_users == 1 { "person" } else { "people" }, t.plan_name
             ),
         ));
     }

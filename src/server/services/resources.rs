@@ -5,6 +5,7 @@ use super::usage::{self as usage_svc, periods::month_bounds};
 use crate::db;
 use crate::db::audit::NewEvent;
 use crate::error::AppError;
+use crate::model::forecast;
 use crate::model::plan::{plan_allocations, Plan};
 use crate::model::resources::*;
 use crate::model::{Permission, TenantStatus};
@@ -69,6 +70,22 @@ async fn rows(
     Ok((rows, status))
 }
 
+/// One value per day from the first day with data to the last, a day without data taking
+/// the day before's value (a level stays where it was; summed series have every day).
+fn daily_values(points: &[crate::model::usage::Point]) -> Vec<f64> {
+    let mut out = Vec::with_capacity(points.len());
+    let mut last: Option<(chrono::DateTime<Utc>, f64)> = None;
+    for p in points {
+        if let Some((at, v)) = last {
+            let gap = (p.at - at).num_days() - 1;
+            out.extend(std::iter::repeat_n(v, gap.max(0) as usize));
+        }
+        out.push(p.value);
+        last = Some((p.at, p.value));
+    }
+    out
+}
+
 pub async fn list(pool: &PgPool, caller: &Caller, tenant: Uuid) -> Result<TenantResources, AppError> {
     caller.require_on(tenant, Permission::UsageRead)?;
     let (rows, _) = rows(pool, tenant, None).await?;
@@ -80,6 +97,18 @@ pub async fn list(pool: &PgPool, caller: &Caller, tenant: Uuid) -> Result<Tenant
         .map(|(r, limits, plan_amount)| {
             let used = r.metered + r.consumed as f64;
             let points = series.iter().find(|(m, _)| Some(&m.id) == r.metric.as_ref()).map(|(_, p)| p.clone());
+            let forecast = points.as_deref().and_then(|p| {
+                let today = Utc::now().date_naive();
+                forecast::forecast(
+                    &daily_values(p),
+                    r.per_period,
+                    used,
+                    limits.allocated,
+                    limits.hard_limit,
+                    today,
+                    period_end,
+                )
+            });
             AllocatedResource {
                 level: Level::of(used, limits.soft_limit, limits.hard_limit),
                 id: r.id,
@@ -92,6 +121,7 @@ pub async fn list(pool: &PgPool, caller: &Caller, tenant: Uuid) -> Result<Tenant
                 used,
                 consumed: r.consumed,
                 series: points.unwrap_or_default(),
+                forecast,
             }
         })
         .collect();
@@ -225,4 +255,37 @@ pub async fn consume(pool: &PgPool, caller: &Caller, req: &QuotaRequest) -> Resu
         db::resources::consume(&mut tx, tenant, &row.id, start, row.metered, limits.hard_limit, req.amount).await?;
     tx.commit().await?;
     Ok(answer(row.id, taken, row.metered + consumed as f64, limits.hard_limit))
+}
+
+/// Rows the platform Limits page shows at most.
+const NEAR_MAX: i64 = 500;
+
+/// Every active tenant's resources at or over the soft limit, fullest first (platform
+/// administrators only).
+pub async fn near_limits(pool: &PgPool, caller: &Caller, sort: LimitSort) -> Result<PlatformLimits, AppError> {
+    caller.require(Permission::TenantRead)?;
+    if !caller.is_platform_admin() {
+        return Err(AppError::forbidden("Only platform administrators can see limits across tenants."));
+    }
+    let today = Utc::now().date_naive();
+    let (start, _) = month_bounds(today);
+    let mut rows = db::resources::near_limits(pool, start, today - Duration::days(LEVEL_DAYS), NEAR_MAX + 1).await?;
+    let truncated = rows.len() as i64 > NEAR_MAX;
+    rows.truncate(NEAR_MAX as usize);
+    let mut rows: Vec<NearLimit> = rows
+        .into_iter()
+        .map(|r| NearLimit {
+            level: Level::of(r.used, r.soft_limit, r.hard_limit),
+            tenant_id: r.tenant_id,
+            tenant_name: r.tenant_name,
+            tenant_slug: r.tenant_slug,
+            resource: r.resource,
+            resource_name: r.resource_name,
+            unit: r.unit,
+            used: r.used,
+            limits: Limits { allocated: r.allocated, soft_limit: r.soft_limit, hard_limit: r.hard_limit },
+        })
+        .collect();
+    sort.apply(&mut rows);
+    Ok(PlatformLimits { rows, truncated, as_of: Utc::now() })
 }

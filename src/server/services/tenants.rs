@@ -203,7 +203,7 @@ pub async fn update(state: &AppState, caller: &Caller, id: Uuid, change: TenantU
     if let Some(d) = after.domain.as_deref().filter(|d| Some(*d) != before.domain.as_deref()) {
         claimable_domain(state, d).map_err(|m| AppError::conflict_on("domain", m))?;
         let plan = db::catalog::plan(&mut *tx, &after.plan).await?.ok_or_else(not_found)?;
-        let allocated = db::allocations::get(&mut *tx, id, "custom_domains").await?;
+        let allocated = db::allocations::hard_limit(&mut *tx, id, "custom_domains").await?;
         within_domain_limit(&plan, allocated)?;
     }
     if !caller.is_platform_admin()

@@ -342,6 +342,7 @@ pub fn fn_cases() -> Vec<(&'static str, FnCase)> {
         ("get_platform_usage", f(Enc::Form, json!({ "metric": "api_calls", "period": "week" }), PLATFORM)),
         ("set_cost_alert", f(Enc::Form, json!({ "tenant": "{id}", "threshold": "50" }), MANAGE)),
         ("get_tenant_resources", f(Enc::Form, json!({ "tenant": "{id}" }), READ_A)),
+        ("get_platform_limits", f(Enc::Form, json!({ "sort": "share" }), PLATFORM)),
         (
             "scale_resource",
             f(
