@@ -3,7 +3,7 @@
 
 use crate::error::AppError;
 use crate::model::audit::Actor;
-use crate::model::resources::{AllocationChange, ChangeSource, Limits};
+use crate::model::resources::{AllocationChange, ChangeSource, Level, Limits, NearLimit};
 use crate::model::usage::MetricSource;
 use chrono::NaiveDate;
 use sqlx::{PgConnection, PgExecutor};
@@ -68,16 +68,16 @@ pub async fn list(
             source: r.source,
             per_period: r.per_period,
             default_amount: r.default_amount,
-            limits: match (r.allocated, r.soft_limit, r.hard_limit) {
-                (Some(allocated), Some(soft_limit), Some(hard_limit)) => {
-                    Some(Limits { allocated, soft_limit, hard_limit })
-                }
-                _ => None,
-            },
+            limits: limits_of(r.allocated, r.soft_limit, r.hard_limit),
             metered: r.metered,
             consumed: r.consumed,
         })
         .collect())
+}
+
+/// Limits from nullable columns (an outer join, or a change without a before).
+fn limits_of(allocated: Option<i64>, soft_limit: Option<i64>, hard_limit: Option<i64>) -> Option<Limits> {
+    Some(Limits { allocated: allocated?, soft_limit: soft_limit?, hard_limit: hard_limit? })
 }
 
 /// Locks the tenant's allocation of a resource for a change and answers it.
@@ -162,12 +162,7 @@ pub async fn history(
         .map(|r| AllocationChange {
             id: r.id,
             resource: r.resource,
-            before: match (r.before_allocated, r.before_soft, r.before_hard) {
-                (Some(allocated), Some(soft_limit), Some(hard_limit)) => {
-                    Some(Limits { allocated, soft_limit, hard_limit })
-                }
-                _ => None,
-            },
+            before: limits_of(r.before_allocated, r.before_soft, r.before_hard),
             after: Limits { allocated: r.allocated, soft_limit: r.soft_limit, hard_limit: r.hard_limit },
             source: r.source,
             actor: r.actor_label,
@@ -228,21 +223,6 @@ pub async fn consume(
     }
 }
 
-/// One tenant's resource at or over a share of its hard limit.
-#[derive(Debug, Clone)]
-pub struct NearRow {
-    pub tenant_id: Uuid,
-    pub tenant_name: String,
-    pub tenant_slug: String,
-    pub resource: String,
-    pub resource_name: String,
-    pub unit: String,
-    pub used: f64,
-    pub allocated: i64,
-    pub soft_limit: i64,
-    pub hard_limit: i64,
-}
-
 /// Active tenants' resources whose use is at or over their soft limit, fullest first (at
 /// most `limit`). Use as the tab reads it: this month's total for per-period resources,
 /// the latest level since `level_since` for the others, plus the quota ledger.
@@ -251,9 +231,8 @@ pub async fn near_limits(
     period_start: NaiveDate,
     level_since: NaiveDate,
     limit: i64,
-) -> Result<Vec<NearRow>, AppError> {
-    Ok(sqlx::query_as!(
-        NearRow,
+) -> Result<Vec<NearLimit>, AppError> {
+    let rows = sqlx::query!(
         r#"with use_now as (
                select d.tenant_id, d.metric,
                       sum(d.total) filter (where d.day >= $1) as total,
@@ -286,5 +265,19 @@ pub async fn near_limits(
         limit
     )
     .fetch_all(db)
-    .await?)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| NearLimit {
+            level: Level::of(r.used, r.soft_limit, r.hard_limit),
+            tenant_id: r.tenant_id,
+            tenant_name: r.tenant_name,
+            tenant_slug: r.tenant_slug,
+            resource: r.resource,
+            resource_name: r.resource_name,
+            unit: r.unit,
+            used: r.used,
+            limits: Limits { allocated: r.allocated, soft_limit: r.soft_limit, hard_limit: r.hard_limit },
+        })
+        .collect())
 }

@@ -92,7 +92,8 @@ fn LimitsTable(l: PlatformLimits, sort: LimitSort, auto: AutoRefresh) -> AnyView
             <div class="card stat"><span class="stat-label">"Over a hard limit"</span><span class="stat-value" class:warn={over > 0}>{over}</span></div>
             <div class="card stat"><span class="stat-label">"Over a soft limit"</span><span class="stat-value">{near}</span></div>
         </div>
-        <section class="card table-card" aria-label="Resources near or over a limit">
+        <section class="card table-card" aria-labelledby="limits-title">
+            <div class="card-header"><h2 class="card-title" id="limits-title">"At or over a soft limit"</h2></div>
             <div class="table-wrap">
                 <table class="table">
                     <thead><tr>

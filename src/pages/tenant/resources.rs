@@ -145,7 +145,7 @@ fn ResourceCard(
                 <div><dt>"Hard limit"</dt><dd data-testid="hard">{fmt(l.hard_limit as f64)}</dd></div>
                 <div><dt>"Plan includes"</dt><dd>{fmt(x.plan_amount as f64)}</dd></div>
             </dl>
-            <ForecastNote forecast=x.forecast.clone() per_period=x.per_period fmt/>
+            <ForecastNote forecast=x.forecast.clone() per_period=x.per_period today fmt/>
             <SeriesChart points reference format=fmt caption=format!("{}, last 30 days", x.name) hover width=340.0/>
             {can_scale.then(|| view! { <ScaleForm x=x.clone() tenant beyond_plan saved/> })}
         </article>
@@ -156,12 +156,18 @@ fn ResourceCard(
 /// When the resource runs out at its trend (with the range), or that it doesn't, and a
 /// suggestion to shrink an allocation that goes mostly unused.
 #[component]
-fn ForecastNote(forecast: Option<Forecast>, per_period: bool, fmt: fn(f64) -> String) -> AnyView {
+fn ForecastNote(
+    forecast: Option<Forecast>,
+    per_period: bool,
+    today: chrono::NaiveDate,
+    fmt: fn(f64) -> String,
+) -> AnyView {
     let Some(f) = forecast else {
         return view! { <p class="forecast muted">"Forecast after a week of data."</p> }.into_any();
     };
     let day = |d: chrono::NaiveDate| d.format("%b %-d").to_string();
     let when = match (f.runs_out, f.earliest, f.latest) {
+        (Some(r), ..) if r <= today => "Used up: at the hard limit now.".to_string(),
         (Some(r), Some(e), Some(l)) if e != l => format!("Runs out around {} ({} – {}).", day(r), day(e), day(l)),
         (Some(r), Some(e), None) if e != r => format!("Runs out around {} (from {} on).", day(r), day(e)),
         (Some(r), ..) => format!("Runs out around {}.", day(r)),
@@ -170,7 +176,14 @@ fn ForecastNote(forecast: Option<Forecast>, per_period: bool, fmt: fn(f64) -> St
         (None, None, _) => "Not running out at this pace.".to_string(),
     };
     let soon = f.runs_out.is_some();
-    let pace = if per_period { format!("{} a day", fmt(f.per_day)) } else { format!("{:+.2} a day", f.per_day) };
+    let sign = if per_period {
+        ""
+    } else if f.per_day < 0.0 {
+        "−"
+    } else {
+        "+"
+    };
+    let pace = format!("{sign}{} a day", fmt(f.per_day.abs()));
     view! {
         <p class="forecast" class:warn=soon data-testid="forecast">
             {when}<span class="muted">{format!(" Trend: {pace}.")}</span>
@@ -254,7 +267,8 @@ fn Changes(list: Vec<AllocationChange>) -> AnyView {
     let rows = list
         .into_iter()
         .map(|c| {
-            let before = c.before.map(|b| b.allocated.to_string()).unwrap_or_else(|| "–".into());
+            let n = crate::model::units::number;
+            let before = c.before.map(|b| n(b.allocated)).unwrap_or_else(|| "plan".into());
             let source = match c.source {
                 ChangeSource::Manual => "manual",
                 ChangeSource::Policy => "policy",
@@ -264,8 +278,8 @@ fn Changes(list: Vec<AllocationChange>) -> AnyView {
                 <tr>
                     <td><time datetime=c.at.to_rfc3339()>{c.at.format("%b %-d, %H:%M").to_string()}</time></td>
                     <td>{c.resource.clone()}</td>
-                    <td class="num">{format!("{before} → {}", c.after.allocated)}</td>
-                    <td class="num">{format!("{} / {}", c.after.soft_limit, c.after.hard_limit)}</td>
+                    <td class="num">{format!("{before} → {}", n(c.after.allocated))}</td>
+                    <td class="num">{format!("{} / {}", n(c.after.soft_limit), n(c.after.hard_limit))}</td>
                     <td>{source}</td>
                     <td>{c.actor.clone()}</td>
                     <td>{c.reason.clone()}</td>

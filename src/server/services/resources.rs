@@ -272,20 +272,29 @@ pub async fn near_limits(pool: &PgPool, caller: &Caller, sort: LimitSort) -> Res
     let mut rows = db::resources::near_limits(pool, start, today - Duration::days(LEVEL_DAYS), NEAR_MAX + 1).await?;
     let truncated = rows.len() as i64 > NEAR_MAX;
     rows.truncate(NEAR_MAX as usize);
-    let mut rows: Vec<NearLimit> = rows
-        .into_iter()
-        .map(|r| NearLimit {
-            level: Level::of(r.used, r.soft_limit, r.hard_limit),
-            tenant_id: r.tenant_id,
-            tenant_name: r.tenant_name,
-            tenant_slug: r.tenant_slug,
-            resource: r.resource,
-            resource_name: r.resource_name,
-            unit: r.unit,
-            used: r.used,
-            limits: Limits { allocated: r.allocated, soft_limit: r.soft_limit, hard_limit: r.hard_limit },
-        })
-        .collect();
     sort.apply(&mut rows);
     Ok(PlatformLimits { rows, truncated, as_of: Utc::now() })
+}
+
+/// Demo data: three active tenants sized close to their current use (one over its hard
+/// limit, one past its soft limit, one with storage nearly full), so the gauges and the
+/// Limits page have something to show on first start; each change is in the history.
+pub async fn demo_pressure(pool: &PgPool) -> Result<usize, AppError> {
+    let today = Utc::now().date_naive();
+    let (start, _) = month_bounds(today);
+    let plan = [("api_calls_per_month", 0.95), ("api_calls_per_month", 1.15), ("storage_gb", 1.1)];
+    let mut changed = 0;
+    for (tenant, (resource, factor)) in db::usage::demo_tenants(pool, 3).await?.into_iter().zip(plan) {
+        let rows = db::resources::list(pool, tenant, start, today - Duration::days(LEVEL_DAYS), Some(resource)).await?;
+        let Some(row) = rows.into_iter().next().filter(|r| r.metered > 0.0) else { continue };
+        let after = defaults(((row.metered + row.consumed as f64) * factor).ceil() as i64);
+        let mut tx = pool.begin().await?;
+        let before = db::resources::lock(&mut tx, tenant, resource).await?;
+        let actor = Caller::system().actor();
+        let why = "Demo data: sized close to current use";
+        db::resources::change(&mut tx, tenant, resource, before, after, ChangeSource::Manual, &actor, why).await?;
+        tx.commit().await?;
+        changed += 1;
+    }
+    Ok(changed)
 }
