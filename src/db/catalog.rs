@@ -3,6 +3,7 @@
 use crate::error::AppError;
 use crate::model::{Isolation, Plan, Region};
 use sqlx::PgExecutor;
+use uuid::Uuid;
 
 pub async fn plans(db: impl PgExecutor<'_>) -> Result<Vec<Plan>, AppError> {
     Ok(sqlx::query_as!(
@@ -49,6 +50,22 @@ pub async fn update_plan(db: impl PgExecutor<'_>, plan: &Plan) -> Result<(), App
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// Requests per second and burst a tenant's plan gives its API keys (10 and 20 when the
+/// plan has no row), and how many instances are alive to share them.
+pub async fn rate_limit(db: impl PgExecutor<'_>, tenant: Uuid) -> Result<(i32, i32, i64), AppError> {
+    let row = sqlx::query!(
+        r#"select coalesce(r.per_second, 10) as "per_second!", coalesce(r.burst, 20) as "burst!",
+                  (select count(distinct instance_id) from worker_heartbeats
+                   where status <> 'stopped' and beat_at > now() - stale_after_ms * interval '1 millisecond') as "instances!"
+           from tenants t left join plan_rate_limits r on r.plan_id = t.plan_id
+           where t.id = $1"#,
+        tenant
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| (r.per_second, r.burst, r.instances)).unwrap_or((10, 20, 1)))
 }
 
 pub async fn regions(db: impl PgExecutor<'_>) -> Result<Vec<Region>, AppError> {

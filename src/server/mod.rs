@@ -11,6 +11,7 @@ pub mod mail;
 pub mod mail_sink;
 pub mod metering;
 pub mod metrics;
+pub mod ratelimit;
 pub mod rest;
 pub mod rollout;
 pub mod services;
@@ -73,6 +74,7 @@ pub fn app(state: AppState) -> Router {
             move || crate::app::shell(options.clone()),
         )
         .layer(axum::middleware::from_fn(rest::json::refuse_nul))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), access::resolve))
         .layer(auth::layer(&state.pool, &state.config.auth))
         .layer(axum::middleware::from_fn(session_store::session_scope));

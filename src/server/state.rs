@@ -37,6 +37,8 @@ pub struct AppState {
     pub mailer: super::mail::Mailer,
     pub instance: Instance,
     pub hooks: Arc<Hooks>,
+    /// API keys' request counts per tenant (see `ratelimit`).
+    pub rate_limits: Arc<super::ratelimit::RateLimits>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -61,6 +63,7 @@ impl AppState {
             mailer,
             instance: Instance::new(),
             hooks: Arc::default(),
+            rate_limits: Arc::default(),
         }
     }
 

@@ -75,7 +75,7 @@ async fn scaling_keeps_history_and_stays_within_the_plan(pool: sqlx::PgPool) {
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn consuming_a_quota_never_over_grants(pool: sqlx::PgPool) {
     let admin = TestApp::new(pool).await;
-    let a = active_tenant(&admin, "Acme Quota", "starter").await;
+    let a = active_tenant(&admin, "Acme Quota", "enterprise").await;
     let (s, _) = admin
         .call(
             "PUT",
@@ -216,4 +216,47 @@ async fn invitations_stop_at_the_members_hard_limit(pool: sqlx::PgPool) {
     let (s, body) = invite("second@seats.example").await;
     assert_eq!(s, StatusCode::CONFLICT, "{body}");
     assert!(body["error"]["fields"]["email"].as_str().unwrap().contains("allows 1 person"), "{body}");
+}
+
+/// R6: a tenant's keys may send its plan's burst at once; then 429 with Retry-After and the
+/// RateLimit headers. Another tenant's keys and people using the portal are not affected.
+#[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
+async fn api_keys_get_429_after_their_plans_burst(pool: sqlx::PgPool) {
+    let admin = TestApp::new(pool).await;
+    let a = active_tenant(&admin, "Acme Rate", "free").await; // 5 a second, bursts of 10
+    let b = active_tenant(&admin, "Bravo Rate", "free").await;
+    let key = key_for(&admin, &a, &[Scope::TenantsRead]).await;
+    let other = key_for(&admin, &b, &[Scope::TenantsRead]).await;
+    let get = |app: &TestApp, t: &str| {
+        let (app, uri) = (app.clone(), format!("/api/v1/tenants/{t}"));
+        async move { app.send(http::Request::get(uri).body(axum::body::Body::empty()).unwrap()).await }
+    };
+    // The whole burst is allowed, counting down.
+    for n in 0..10 {
+        let (s, h, body) = get(&key, &a).await;
+        assert_eq!(s, StatusCode::OK, "request {n}: {body}");
+        assert_eq!(h["ratelimit-policy"], "\"tenant\";q=5;w=1;burst=10");
+        assert_eq!(h["ratelimit"], format!("\"tenant\";r={};t=0", 9 - n).as_str());
+    }
+    // Then refused (at most the few the rate refilled meanwhile get through).
+    let mut refused = None;
+    for _ in 0..20 {
+        let (s, h, body) = get(&key, &a).await;
+        if s == StatusCode::TOO_MANY_REQUESTS {
+            refused = Some((h, body));
+            break;
+        }
+    }
+    let (h, body) = refused.expect("a 429 after the burst");
+    let retry: u64 = h[http::header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!(retry >= 1);
+    assert!(h["ratelimit"].to_str().unwrap().starts_with("\"tenant\";r=0;t="));
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["error"]["code"], "too_many_requests");
+    assert!(body["error"]["message"].as_str().unwrap().contains("5 requests a second"));
+    // Tenant B's key has its own budget; the portal's people are not limited by keys' use.
+    assert_eq!(get(&other, &b).await.0, StatusCode::OK);
+    let (s, h, _) = get(&admin, &a).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(h.get("ratelimit").is_none());
 }

@@ -96,6 +96,14 @@ impl Caller {
         self.me().map(|m| m.id)
     }
 
+    /// The tenant of the API key calling, if a key is calling.
+    pub fn key_tenant(&self) -> Option<Uuid> {
+        match &self.principal {
+            Principal::ApiKey(k) => Some(k.tenant_id),
+            _ => None,
+        }
+    }
+
     pub fn is_platform_admin(&self) -> bool {
         matches!(self.principal, Principal::System) || self.me().is_some_and(|m| m.is_platform_admin)
     }

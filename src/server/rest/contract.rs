@@ -11,7 +11,9 @@
 //! - a route with parameters can be sent malformed ones (or text with NUL): 400;
 //! - a route with a JSON body: 400 (not JSON), 413 (too large), 415 (not sent as JSON),
 //!   422 (a field fails its rule);
-//! - a route's own 429 always documents its `Retry-After` header.
+//! - every route answers an API key 429 beyond its tenant's rate limit, with `Retry-After`,
+//!   `RateLimit` and `RateLimit-Policy` (see `server::ratelimit`); a route's own 429
+//!   documents `Retry-After` too.
 
 use serde_json::{json, Map, Value};
 
@@ -24,10 +26,13 @@ fn error(description: &str) -> Value {
     })
 }
 
-/// The header every 429 answer carries.
+/// The headers every 429 answer carries (the rate-limit ones when a key's tenant limit
+/// was reached).
 fn retry_after() -> Value {
     json!({
-        "Retry-After": { "description": "Seconds to wait before trying again.", "schema": { "type": "integer", "minimum": 1 } }
+        "Retry-After": { "description": "Seconds to wait before trying again.", "schema": { "type": "integer", "minimum": 1 } },
+        "RateLimit-Policy": { "description": "For API keys: this instance's share of the tenant's limit, e.g. \"tenant\";q=50;w=1;burst=100.", "schema": { "type": "string" } },
+        "RateLimit": { "description": "For API keys: requests left in the burst and seconds until the next is allowed, e.g. \"tenant\";r=0;t=1.", "schema": { "type": "string" } }
     })
 }
 
@@ -70,6 +75,11 @@ pub fn complete(doc: &mut Value) {
                     error("A parameter or the body could not be understood (wrong shape, NUL characters)."),
                 );
             }
+            add(
+                responses,
+                "429",
+                error("An API key's tenant sent more requests than its plan allows (per second, with a burst); Retry-After says when to try again."),
+            );
             if let Some(r) = responses.get_mut("429").filter(|r| r.get("headers").is_none()) {
                 r["headers"] = retry_after();
             }
@@ -262,13 +272,13 @@ mod tests {
         let codes = |path: &str, m: &str| -> Vec<String> {
             doc["paths"][path][m]["responses"].as_object().unwrap().keys().cloned().collect()
         };
-        assert_eq!(codes("/api/v1/things/{id}", "get"), ["200", "400", "401", "403", "404"]);
+        assert_eq!(codes("/api/v1/things/{id}", "get"), ["200", "400", "401", "403", "404", "429"]);
         assert_eq!(
             codes("/api/v1/things/{id}", "put"),
-            ["200", "400", "401", "403", "404", "409", "413", "415", "422"]
+            ["200", "400", "401", "403", "404", "409", "413", "415", "422", "429"]
         );
         assert_eq!(doc["paths"]["/api/v1/things/{id}"]["put"]["responses"]["409"]["description"], "own");
-        assert_eq!(codes("/api/v1/things", "get"), ["200", "400", "401", "403"]);
+        assert_eq!(codes("/api/v1/things", "get"), ["200", "400", "401", "403", "429"]);
         assert_eq!(codes("/healthz", "get"), ["200"]);
         assert_eq!(doc["paths"]["/healthz"]["get"]["security"], json!([]));
         assert!(doc["components"]["securitySchemes"]["api_key"].is_object());
