@@ -7,8 +7,10 @@ use serde::{Deserialize, Serialize};
 
 /// Use under this share of the allocation for the whole window suggests shrinking it.
 pub const SHRINK_BELOW: f64 = 0.3;
-/// Days of data needed before anything is forecast or suggested.
+/// Days of data needed before anything is forecast.
 pub const MIN_DAYS: usize = 7;
+/// Days of data needed before shrinking is suggested.
+pub const SHRINK_DAYS: usize = 30;
 /// z for a two-sided 95 % range.
 const Z: f64 = 1.96;
 
@@ -134,10 +136,12 @@ pub fn forecast(
 /// resources: the month's pace, 30 × the day's use), an allocation with room to spare: twice
 /// the highest use, rounded up.
 fn shrink(daily: &[f64], per_period: bool, allocated: i64) -> Option<i64> {
-    if allocated <= 0 {
+    let peak = daily.iter().map(|v| if per_period { v * 30.0 } else { *v }).fold(0.0, f64::max);
+    // A whole window of data, and some use in it (a tenant that has not started yet is no
+    // reason to shrink).
+    if allocated <= 0 || daily.len() < SHRINK_DAYS || peak <= 0.0 {
         return None;
     }
-    let peak = daily.iter().map(|v| if per_period { v * 30.0 } else { *v }).fold(0.0, f64::max);
     (peak < SHRINK_BELOW * allocated as f64).then(|| ((peak * 2.0).ceil() as i64).max(1))
 }
 
@@ -184,10 +188,15 @@ mod tests {
         let daily = vec![10.0; 10];
         let f = forecast(&daily, true, 100.0, 250, 250, day("2026-12-10"), day("2027-01-01")).unwrap();
         assert_eq!(f.runs_out, Some(day("2026-12-25")));
-        // The same pace with a limit the month can't reach.
+        assert_eq!(f.shrink_to, None, "ten days are too few to judge");
+        // The same pace for 30 days with a limit the month can't reach.
+        let daily = vec![10.0; 30];
         let f = forecast(&daily, true, 100.0, 10_000, 10_000, day("2026-12-10"), day("2027-01-01")).unwrap();
         assert_eq!(f.runs_out, None);
         assert_eq!(f.shrink_to, Some(600), "300 a month of 10,000 is under 30 %: twice the pace");
+        // Nothing used at all (a tenant that has not started) is no reason to shrink.
+        let f = forecast(&[0.0; 30], true, 0.0, 10_000, 10_000, day("2026-12-10"), day("2027-01-01")).unwrap();
+        assert_eq!(f.shrink_to, None);
     }
 
     #[test]
