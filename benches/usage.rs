@@ -37,7 +37,7 @@ use tenantry::server::{config::Config, state::AppState, MIGRATOR};
 use uuid::Uuid;
 
 mod common;
-use common::{admin_exec, env_or, percentile};
+use common::{admin_exec, api_key, env_or, percentile};
 
 const BENCH_DB: &str = "tenantry_bench_usage";
 const CLIENTS: usize = 4;
@@ -139,7 +139,7 @@ async fn measure(pool: &PgPool, batches: usize) -> Result<()> {
     // Keys and prepared batches (JSON built before the clock starts).
     let mut clients = Vec::new();
     for (c, tenant) in tenants.iter().take(CLIENTS).enumerate() {
-        let secret = key(pool, *tenant).await?;
+        let secret = api_key(pool, *tenant, &[Scope::UsageWrite]).await?;
         let now = Utc::now();
         let mut bodies = Vec::with_capacity(batches);
         for b in 0..batches {
@@ -291,12 +291,4 @@ async fn measure(pool: &PgPool, batches: usize) -> Result<()> {
         verdict(p95 <= TAB_P95_MS)
     );
     Ok(())
-}
-
-async fn key(pool: &PgPool, tenant: Uuid) -> Result<String> {
-    let prefix = format!("tnt_{}", &Uuid::new_v4().simple().to_string()[..8]);
-    let secret = format!("{prefix}_{}", tenantry::server::auth::random_token(32));
-    let hash = tenantry::server::auth::sha256(&secret);
-    tenantry::db::api_keys::insert(pool, tenant, "bench", &prefix, &hash, &[Scope::UsageWrite], None).await?;
-    Ok(secret)
 }

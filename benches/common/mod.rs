@@ -28,3 +28,12 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
+
+/// A live API key of `tenant` with `scopes`: its secret.
+pub async fn api_key(pool: &sqlx::PgPool, tenant: uuid::Uuid, scopes: &[tenantry::model::Scope]) -> Result<String> {
+    let prefix = format!("tnt_{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let secret = format!("{prefix}_{}", tenantry::server::auth::random_token(32));
+    let hash = tenantry::server::auth::sha256(&secret);
+    tenantry::db::api_keys::insert(pool, tenant, "bench", &prefix, &hash, scopes, None).await?;
+    Ok(secret)
+}
