@@ -39,6 +39,7 @@ const BENCH_DB: &str = "tenantry_bench_quota";
 const TENANTS: usize = 50;
 const CONSUMERS: usize = 50;
 const CHECK_P99_MS: f64 = 2.0;
+const MAX_IN_FLIGHT: usize = 256;
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> ExitCode {
@@ -193,10 +194,14 @@ async fn paced(http: &reqwest::Client, base: &str, secret: Option<&str>, rate: u
     let times = Arc::new(std::sync::Mutex::new(Vec::with_capacity(total as usize)));
     let mut tick = tokio::time::interval(Duration::from_nanos(1_000_000_000 / rate));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    // At most this many requests in flight (open files); when the server falls behind, the
+    // rate achieved says so.
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..total {
         tick.tick().await;
+        let permit = in_flight.clone().acquire_owned().await?;
         let (http, times, secret) = (http.clone(), times.clone(), secret.map(str::to_string));
         let url = match secret {
             Some(_) => format!("{base}/api/v1/quota/check"),
@@ -213,6 +218,7 @@ async fn paced(http: &reqwest::Client, base: &str, secret: Option<&str>, rate: u
             ensure!(res.status().is_success(), "{url} answered {}", res.status());
             res.bytes().await?;
             times.lock().unwrap().push(t.elapsed().as_secs_f64() * 1000.0);
+            drop(permit);
             Ok::<_, anyhow::Error>(())
         });
     }

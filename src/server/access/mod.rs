@@ -104,6 +104,14 @@ impl Caller {
         }
     }
 
+    /// The status of the calling API key's tenant, if a key is calling (read with the key).
+    pub fn key_status(&self) -> Option<TenantStatus> {
+        match &self.principal {
+            Principal::ApiKey(k) => Some(k.tenant_status),
+            _ => None,
+        }
+    }
+
     pub fn is_platform_admin(&self) -> bool {
         matches!(self.principal, Principal::System) || self.me().is_some_and(|m| m.is_platform_admin)
     }

@@ -220,12 +220,32 @@ fn answer(resource: String, allowed: bool, used: f64, limit: i64) -> QuotaAnswer
     QuotaAnswer { resource, allowed, remaining: (limit as f64 - used).max(0.0), limit, used, as_of: Utc::now() }
 }
 
+/// One resource of the quota's tenant with its limits: the allocation's, or the plan's
+/// defaults when it has none (the plan is read only then: a check is one query).
+async fn quota_row(
+    pool: &PgPool,
+    tenant: Uuid,
+    resource: &str,
+) -> Result<(db::resources::ResourceRow, Limits), AppError> {
+    let today = Utc::now().date_naive();
+    let (start, _) = month_bounds(today);
+    let row = db::resources::list(pool, tenant, start, today - Duration::days(LEVEL_DAYS), Some(resource.trim()))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| no_resource(resource))?;
+    let limits = match row.limits {
+        Some(l) => l,
+        None => defaults(plan_amount(&plan_of(pool, tenant).await?.0, &row)),
+    };
+    Ok((row, limits))
+}
+
 /// Whether `amount` more would fit under the hard limit; takes nothing.
 pub async fn check(pool: &PgPool, caller: &Caller, req: &QuotaRequest) -> Result<QuotaAnswer, AppError> {
     let tenant = quota_tenant(caller)?;
     check_amount(req.amount)?;
-    let (found, _) = rows(pool, tenant, Some(req.resource.trim())).await?;
-    let (row, limits, _) = found.into_iter().next().ok_or_else(|| no_resource(&req.resource))?;
+    let (row, limits) = quota_row(pool, tenant, &req.resource).await?;
     let used = row.metered + row.consumed as f64;
     Ok(answer(row.id, used + req.amount as f64 <= limits.hard_limit as f64, used, limits.hard_limit))
 }
@@ -235,8 +255,7 @@ pub async fn check(pool: &PgPool, caller: &Caller, req: &QuotaRequest) -> Result
 pub async fn consume(pool: &PgPool, caller: &Caller, req: &QuotaRequest) -> Result<QuotaAnswer, AppError> {
     let tenant = quota_tenant(caller)?;
     check_amount(req.amount)?;
-    let (found, status) = rows(pool, tenant, Some(req.resource.trim())).await?;
-    let (row, limits, _) = found.into_iter().next().ok_or_else(|| no_resource(&req.resource))?;
+    let (row, limits) = quota_row(pool, tenant, &req.resource).await?;
     if !row.per_period {
         return Err(AppError::invalid(
             "resource",
@@ -246,7 +265,11 @@ pub async fn consume(pool: &PgPool, caller: &Caller, req: &QuotaRequest) -> Resu
             ),
         ));
     }
-    if status != TenantStatus::Active {
+    let active = match caller.key_status() {
+        Some(status) => status == TenantStatus::Active,
+        None => plan_of(pool, tenant).await?.1 == TenantStatus::Active,
+    };
+    if !active {
         return Err(AppError::forbidden("The tenant is not active, so nothing can be consumed."));
     }
     let (start, _) = month_bounds(Utc::now().date_naive());
