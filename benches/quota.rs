@@ -19,13 +19,11 @@
 //! Client, server and PostgreSQL share the machine's cores. Environment: `SECONDS` per
 //! rate (default 5), `UNITS` (default 5,000), `KEEP_DB=1` keeps the database.
 
-use anyhow::{ensure, Context, Result};
+use anyhow::{ensure, Result};
 use serde_json::{json, Value};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tenantry::model::Scope;
@@ -33,7 +31,7 @@ use tenantry::server::{config::Config, state::AppState, MIGRATOR};
 use uuid::Uuid;
 
 mod common;
-use common::{admin_exec, api_key, env_or, percentile};
+use common::{api_key, env_or, percentile, verdict, with_fresh_db};
 
 const BENCH_DB: &str = "tenantry_bench_quota";
 const TENANTS: usize = 50;
@@ -55,29 +53,7 @@ async fn main() -> ExitCode {
 async fn run() -> Result<()> {
     let seconds: u64 = env_or("SECONDS", 5)?;
     let units: i64 = env_or("UNITS", 5_000)?;
-    let keep = std::env::var("KEEP_DB").is_ok_and(|v| v == "1");
-    let url = std::env::var("DATABASE_URL").context("DATABASE_URL must name a PostgreSQL server (an admin URL)")?;
-    let admin = PgConnectOptions::from_str(&url).context("DATABASE_URL is not a PostgreSQL URL")?;
-    let drop_db = format!("drop database if exists {BENCH_DB} with (force)");
-    admin_exec(&admin, &drop_db).await?;
-    admin_exec(&admin, &format!("create database {BENCH_DB}")).await?;
-    let pool = PgPoolOptions::new().max_connections(24).connect_with(admin.clone().database(BENCH_DB)).await?;
-    let outcome = measure(&pool, seconds, units).await;
-    pool.close().await;
-    if keep {
-        println!("KEEP_DB=1: database {BENCH_DB} kept");
-    } else {
-        admin_exec(&admin, &drop_db).await?;
-    }
-    outcome
-}
-
-fn verdict(ok: bool) -> &'static str {
-    if ok {
-        "ok"
-    } else {
-        "FAIL"
-    }
+    with_fresh_db(BENCH_DB, |pool| async move { measure(&pool, seconds, units).await }).await
 }
 
 async fn measure(pool: &PgPool, seconds: u64, units: i64) -> Result<()> {

@@ -21,14 +21,12 @@
 //! Client, server and PostgreSQL share the machine's cores: compare with the baseline of
 //! the same run.
 
-use anyhow::{ensure, Context, Result};
+use anyhow::{ensure, Result};
 use chrono::Utc;
 use serde_json::{json, Value};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -37,7 +35,7 @@ use tenantry::server::{config::Config, state::AppState, MIGRATOR};
 use uuid::Uuid;
 
 mod common;
-use common::{admin_exec, api_key, env_or, percentile};
+use common::{api_key, env_or, percentile, verdict, with_fresh_db};
 
 const BENCH_DB: &str = "tenantry_bench_usage";
 const CLIENTS: usize = 4;
@@ -60,31 +58,9 @@ async fn main() -> ExitCode {
     }
 }
 
-fn verdict(ok: bool) -> &'static str {
-    if ok {
-        "ok"
-    } else {
-        "FAIL"
-    }
-}
-
 async fn run() -> Result<()> {
     let batches: usize = env_or("BATCHES", 60)?;
-    let keep = std::env::var("KEEP_DB").is_ok_and(|v| v == "1");
-    let url = std::env::var("DATABASE_URL").context("DATABASE_URL must name a PostgreSQL server (an admin URL)")?;
-    let admin = PgConnectOptions::from_str(&url).context("DATABASE_URL is not a PostgreSQL URL")?;
-    let drop_db = format!("drop database if exists {BENCH_DB} with (force)");
-    admin_exec(&admin, &drop_db).await?;
-    admin_exec(&admin, &format!("create database {BENCH_DB}")).await?;
-    let pool = PgPoolOptions::new().max_connections(24).connect_with(admin.clone().database(BENCH_DB)).await?;
-    let outcome = measure(&pool, batches).await;
-    pool.close().await;
-    if keep {
-        println!("KEEP_DB=1: database {BENCH_DB} kept");
-    } else {
-        admin_exec(&admin, &drop_db).await?;
-    }
-    outcome
+    with_fresh_db(BENCH_DB, |pool| async move { measure(&pool, batches).await }).await
 }
 
 async fn load(pool: &PgPool) -> Result<Vec<Uuid>> {

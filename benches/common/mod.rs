@@ -37,3 +37,37 @@ pub async fn api_key(pool: &sqlx::PgPool, tenant: uuid::Uuid, scopes: &[tenantry
     tenantry::db::api_keys::insert(pool, tenant, "bench", &prefix, &hash, scopes, None).await?;
     Ok(secret)
 }
+
+/// "ok" or "FAIL", for a figure against its target.
+pub fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "ok"
+    } else {
+        "FAIL"
+    }
+}
+
+/// Runs `measure` on a fresh database `name` made on the server of DATABASE_URL (an old one
+/// is dropped first), and drops it afterwards unless KEEP_DB=1.
+pub async fn with_fresh_db<F, Fut>(name: &str, measure: F) -> Result<()>
+where
+    F: FnOnce(sqlx::PgPool) -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    let keep = std::env::var("KEEP_DB").is_ok_and(|v| v == "1");
+    let url = std::env::var("DATABASE_URL").context("DATABASE_URL must name a PostgreSQL server (an admin URL)")?;
+    let admin = PgConnectOptions::from_str(&url).context("DATABASE_URL is not a PostgreSQL URL")?;
+    let drop_db = format!("drop database if exists {name} with (force)");
+    admin_exec(&admin, &drop_db).await?;
+    admin_exec(&admin, &format!("create database {name}")).await?;
+    let pool =
+        sqlx::postgres::PgPoolOptions::new().max_connections(24).connect_with(admin.clone().database(name)).await?;
+    let outcome = measure(pool.clone()).await;
+    pool.close().await;
+    if keep {
+        println!("KEEP_DB=1: database {name} kept");
+    } else {
+        admin_exec(&admin, &drop_db).await?;
+    }
+    outcome
+}
