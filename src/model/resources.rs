@@ -165,14 +165,15 @@ pub struct ResourcesView {
 #[serde(deny_unknown_fields)]
 pub struct ScaleRequest {
     #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 1_000_000_000_000_i64))]
+    #[serde(deserialize_with = "super::whole::i64")]
     pub allocated: i64,
     /// Defaults to 80 % of `allocated`. At most `hard_limit`.
     #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 1_000_000_000_000_i64))]
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::whole::opt_i64")]
     pub soft_limit: Option<i64>,
     /// Defaults to `allocated`. At least `allocated`.
     #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 1_000_000_000_000_i64))]
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::whole::opt_i64")]
     pub hard_limit: Option<i64>,
     /// Why (kept in the history and the audit trail).
     #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 500))]
@@ -276,7 +277,7 @@ pub struct QuotaRequest {
     pub resource: String,
     /// Units wanted (1 when absent).
     #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 1_000_000_000_000_i64))]
-    #[serde(default = "one")]
+    #[serde(default = "one", deserialize_with = "super::whole::i64")]
     pub amount: i64,
 }
 

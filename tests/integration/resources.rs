@@ -143,9 +143,19 @@ async fn consuming_a_quota_never_over_grants(pool: sqlx::PgPool) {
 
     // Bad requests: each a clear 4xx.
     let (s, body) = key.call("POST", "/api/v1/quota/consume", Some(json!({ "resource": "users" }))).await;
-    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
     assert!(body["error"]["fields"]["resource"].is_string());
     assert_eq!(check(0).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    // JSON Schema counts 2.0 as an integer, so the server does too; 2.5 is refused.
+    let (s, body) = key
+        .call("POST", "/api/v1/quota/check", Some(json!({ "resource": "api_calls_per_month", "amount": 2.0 })))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (s, body) = key
+        .call("POST", "/api/v1/quota/check", Some(json!({ "resource": "api_calls_per_month", "amount": 2.5 })))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["fields"]["amount"].is_string(), "{body}");
     let (s, _) = key.call("POST", "/api/v1/quota/check", Some(json!({ "resource": "nope" }))).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = reporter.call("POST", "/api/v1/quota/check", Some(json!({ "resource": "users" }))).await;

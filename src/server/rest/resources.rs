@@ -73,7 +73,8 @@ pub async fn check(
     responses((status = 200, body = QuotaAnswer),
               (status = 403, body = ErrorBody, description = "The key lacks quota:read, the caller has no tenant, or the tenant is not active."),
               (status = 404, body = ErrorBody, description = "No such resource type."),
-              (status = 422, body = ErrorBody, description = "amount is not from 1 to 10^12, or the resource is a level (members, storage) rather than used up.")))]
+              (status = 409, body = ErrorBody, description = "The resource is a level (members, storage) the portal measures rather than something used up: check it instead."),
+              (status = 422, body = ErrorBody, description = "amount is not a whole number from 1 to 10^12.")))]
 pub async fn consume(
     State(state): State<AppState>,
     caller: Caller,

@@ -257,7 +257,7 @@ pub async fn consume(pool: &PgPool, caller: &Caller, req: &QuotaRequest) -> Resu
     check_amount(req.amount)?;
     let (row, limits) = quota_row(pool, tenant, &req.resource).await?;
     if !row.per_period {
-        return Err(AppError::invalid(
+        return Err(AppError::conflict_on(
             "resource",
             format!(
                 "{} is a level the portal measures, not something used up; check it instead of consuming it.",
