@@ -1,6 +1,7 @@
 //! Reusable view pieces, so every page looks and behaves alike.
 
 pub mod action;
+pub mod alerts;
 pub mod autorefresh;
 pub mod badge;
 pub mod charts;
@@ -17,6 +18,7 @@ pub mod toast;
 pub mod workflow;
 
 pub use action::{after, Said};
+pub use alerts::AlertList;
 pub use autorefresh::{use_auto_refresh, AutoRefresh, RefreshControl, UpdatedAt};
 pub use badge::{IsolationBadge, PlanBadge, StatusBadge};
 pub use charts::{daily_axis, use_hover_map, BarChart, HBars, SeriesChart};

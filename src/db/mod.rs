@@ -1,6 +1,7 @@
 //! Queries, one module per table family. Each takes the executor it runs on (a pool or a
 //! transaction), so services decide what runs together.
 
+pub mod alerts;
 pub mod allocations;
 pub mod api_keys;
 pub mod audit;

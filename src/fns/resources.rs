@@ -1,12 +1,17 @@
-//! Server functions for the tenant Resources tab (PRODUCT.md R1-R3).
+//! Server functions for the tenant Resources tab and the platform Limits page (PRODUCT.md
+//! R1-R3, R7).
 
 use crate::error::AppError;
+use crate::model::alerts::Alert;
 use crate::model::resources::{AllocatedResource, PlatformLimits, ResourcesView};
 use leptos::prelude::*;
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
-use crate::{fns::respond, server::access::Caller, server::services::resources, server::state::AppState};
+use crate::{
+    fns::respond, server::access::Caller, server::services::alerts, server::services::resources,
+    server::state::AppState,
+};
 
 /// The tenant Resources tab: every resource with its limits and use, and the latest changes.
 #[server]
@@ -39,4 +44,12 @@ pub async fn scale_resource(
 pub async fn get_platform_limits(sort: String) -> Result<PlatformLimits, AppError> {
     let sort = crate::model::resources::LimitSort::parse(&sort);
     respond(async { resources::near_limits(&AppState::from_context()?.pool, &Caller::current(), sort).await }.await)
+}
+
+/// Acknowledges one of the tenant's open alerts.
+#[server]
+pub async fn acknowledge_alert(tenant: Uuid, alert: i64) -> Result<Alert, AppError> {
+    respond(
+        async { alerts::acknowledge(&AppState::from_context()?.pool, &Caller::current(), tenant, alert).await }.await,
+    )
 }

@@ -26,6 +26,7 @@ macro_rules! string_schema {
 }
 #[cfg(feature = "ssr")]
 pub(crate) use string_schema;
+pub mod alerts;
 pub mod audit;
 pub mod forecast;
 pub mod identity;

@@ -147,6 +147,8 @@ impl LimitSort {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlatformLimits {
     pub rows: Vec<NearLimit>,
+    /// Every tenant's unresolved alerts, newest first.
+    pub alerts: Vec<crate::model::alerts::Alert>,
     /// Whether there were more than the page shows.
     pub truncated: bool,
     pub as_of: DateTime<Utc>,
@@ -157,6 +159,8 @@ pub struct PlatformLimits {
 pub struct ResourcesView {
     pub resources: TenantResources,
     pub changes: Vec<AllocationChange>,
+    /// The latest alerts of any status, newest first.
+    pub alerts: Vec<crate::model::alerts::Alert>,
 }
 
 /// `PUT /api/v1/tenants/{id}/resources/{resource}`.

@@ -1,5 +1,5 @@
-//! The platform Limits page (PRODUCT.md R2): every active tenant's resources at or over
-//! their soft limit, fullest first or sorted by tenant or resource (links, so it works
+//! The platform Limits page (PRODUCT.md R2, R7): every tenant's unresolved alerts, and
+//! every active tenant's resources at or over their soft limit, fullest first or sorted by tenant or resource (links, so it works
 //! without JavaScript), each linking to the tenant's Resources tab. It refreshes on its own
 //! at the interval the person picks.
 
@@ -16,7 +16,11 @@ pub fn LimitsPage() -> impl IntoView {
     let query = use_query_map();
     let sort = Memo::new(move |_| LimitSort::parse(&query.read().get("sort").unwrap_or_default()));
     let auto = use_auto_refresh(15);
-    let data = Resource::new(move || (sort.get(), auto.track()), |(s, _)| get_platform_limits(s.as_str().into()));
+    let saved = Refresh::new();
+    let data = Resource::new(
+        move || (sort.get(), auto.track(), saved.track()),
+        |(s, ..)| get_platform_limits(s.as_str().into()),
+    );
     let (pending, set_pending) = signal(false);
     let loading = Signal::from(pending);
     view! {
@@ -31,7 +35,7 @@ pub fn LimitsPage() -> impl IntoView {
         <Transition fallback=|| view! { <Loading text="Loading limits…"/> } set_pending>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(l) => view! { <LimitsTable l sort=sort.get_untracked() auto/> }.into_any(),
+                    Ok(l) => view! { <LimitsTable l sort=sort.get_untracked() auto saved/> }.into_any(),
                     Err(e) => view! { <ErrorAlert error=e/> }.into_any(),
                 }
             })}
@@ -40,7 +44,8 @@ pub fn LimitsPage() -> impl IntoView {
 }
 
 #[component]
-fn LimitsTable(l: PlatformLimits, sort: LimitSort, auto: AutoRefresh) -> AnyView {
+fn LimitsTable(l: PlatformLimits, sort: LimitSort, auto: AutoRefresh, saved: Refresh) -> AnyView {
+    let open_alerts = l.alerts.len();
     let over = l.rows.iter().filter(|r| r.level == Level::Hard).count();
     let near = l.rows.len() - over;
     let head = move |key: LimitSort, label: &'static str| {
@@ -91,7 +96,16 @@ fn LimitsTable(l: PlatformLimits, sort: LimitSort, auto: AutoRefresh) -> AnyView
         <div class="grid grid-4 usage-kpis">
             <div class="card stat"><span class="stat-label">"Over a hard limit"</span><span class="stat-value" class:warn={over > 0}>{over}</span></div>
             <div class="card stat"><span class="stat-label">"Over a soft limit"</span><span class="stat-value">{near}</span></div>
+            <div class="card stat"><span class="stat-label">"Unresolved alerts"</span><span class="stat-value">{open_alerts}</span></div>
         </div>
+        <section class="card" aria-labelledby="platform-alerts-title" data-testid="alerts">
+            <div class="card-header">
+                <h2 class="card-title" id="platform-alerts-title">"Unresolved alerts"</h2>
+                {(open_alerts > 0).then(|| view! { <span class="badge badge-warning">{open_alerts}</span> })}
+            </div>
+            <AlertList list=l.alerts show_tenant=true can_ack=|_| true saved
+                empty="No unresolved alerts on any tenant."/>
+        </section>
         <section class="card table-card" aria-labelledby="limits-title">
             <div class="card-header"><h2 class="card-title" id="limits-title">"At or over a soft limit"</h2></div>
             <div class="table-wrap">

@@ -16,6 +16,15 @@ pub fn workers(state: &AppState) -> Vec<Worker> {
     all.push(rollout::worker());
     all.extend(metering::workers(state));
     all.push(Worker::new(
+        "limit-alerts",
+        "Opens an alert when a resource crosses its soft or hard limit, resolves it when use drops back, emails owners",
+        Duration::from_secs(30),
+        |state: AppState| async move {
+            crate::server::services::alerts::evaluate(&state).await?;
+            Ok(Round::default())
+        },
+    ));
+    all.push(Worker::new(
         "session-cleanup",
         "Deletes expired sessions",
         Duration::from_secs(600),

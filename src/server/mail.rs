@@ -97,6 +97,32 @@ impl Mailer {
         self.send(m.to, &subject, text, html).await
     }
 
+    /// Tells an owner that a resource crossed a limit (the alert stays open until use
+    /// drops back; they hear of it once).
+    pub async fn send_limit_alert(&self, to: &str, a: &crate::model::alerts::Alert) -> Result<(), String> {
+        let link = format!("{}/tenants/{}/resources", self.public_url, a.tenant_id);
+        let subject = format!("{}: {}", a.tenant_name, a.headline());
+        let consequence = match a.threshold {
+            crate::model::alerts::Threshold::Hard => "Use beyond the hard limit is refused until it is raised.",
+            _ => "Nothing is refused yet; at the hard limit, more will be.",
+        };
+        let text = format!(
+            "Hello,\r\n\r\n{tenant}: {headline} ({detail}).\r\n{consequence}\r\n\r\nSee the resource and scale it:\r\n{link}\r\n\r\nYou hear of this alert once; it resolves by itself when use drops back.\r\n",
+            tenant = a.tenant_name,
+            headline = a.headline(),
+            detail = a.detail(),
+        );
+        let html = format!(
+            "<p>Hello,</p><p><strong>{tenant}</strong>: {headline} ({detail}).<br>{consequence}</p>\
+             <p><a href=\"{link}\">See the resource and scale it</a></p>\
+             <p>You hear of this alert once; it resolves by itself when use drops back.</p>",
+            tenant = escape(&a.tenant_name),
+            headline = escape(&a.headline()),
+            detail = escape(&a.detail()),
+        );
+        self.send(to, &subject, text, html).await
+    }
+
     async fn send(&self, to: &str, subject: &str, text: String, html: String) -> Result<(), String> {
         let transport = self.transport.as_ref().ok_or_else(|| self.broken.clone().unwrap_or_default())?;
         let from: Mailbox = self.from.parse().map_err(|e| format!("[mail].from is not a valid address: {e}"))?;

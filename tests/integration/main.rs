@@ -1,6 +1,7 @@
 //! Integration tests: the real router against a real PostgreSQL database per test
 //! (`#[sqlx::test]` creates and migrates it).
 
+mod alerts;
 mod audit;
 mod errors;
 mod hardening;

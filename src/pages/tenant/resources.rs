@@ -76,8 +76,26 @@ fn ResourcesBody(
                 {format!("{near} resource{} at or over a limit.", if near == 1 { "" } else { "s" })}
             </p>
         })}
+        <AlertsCard list=v.alerts tenant can_scale saved/>
         <div class="grid grid-2 resource-grid">{cards}</div>
         <Changes list=v.changes/>
+    }
+    .into_any()
+}
+
+/// The tenant's latest alerts; owners and admins acknowledge open ones.
+#[component]
+fn AlertsCard(list: Vec<crate::model::alerts::Alert>, tenant: uuid::Uuid, can_scale: bool, saved: Refresh) -> AnyView {
+    let open = list.iter().filter(|a| a.is_unresolved()).count();
+    view! {
+        <section class="card" aria-labelledby="alerts-title" data-testid="alerts">
+            <div class="card-header">
+                <h2 class="card-title" id="alerts-title">"Alerts"</h2>
+                {(open > 0).then(|| view! { <span class="badge badge-warning">{format!("{open} unresolved")}</span> })}
+            </div>
+            <AlertList list show_tenant=false can_ack=move |t| can_scale && t == tenant saved
+                empty="No alerts: every resource has stayed under its soft limit."/>
+        </section>
     }
     .into_any()
 }

@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1` (JSON, snake_case), its OpenAPI document, and the health
 //! endpoints. Handlers are thin: parse, call a service, map the error.
 
+pub mod alerts;
 pub mod api_keys;
 pub mod audit;
 pub mod catalog;
@@ -106,6 +107,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(resources::history))
         .routes(routes!(resources::check))
         .routes(routes!(resources::consume))
+        .routes(routes!(alerts::list))
+        .routes(routes!(alerts::acknowledge))
         .split_for_parts()
 }
 

@@ -1,6 +1,7 @@
 //! The application's rules, one module per area. Each service asks the access guard
 //! first, then validates, then changes data and its audit event in one transaction.
 
+pub mod alerts;
 pub mod api_keys;
 pub mod audit;
 pub mod drafts;

@@ -5,6 +5,7 @@ use super::usage::{self as usage_svc, periods::month_bounds};
 use crate::db;
 use crate::db::audit::NewEvent;
 use crate::error::AppError;
+use crate::model::alerts::AlertFilter;
 use crate::model::forecast;
 use crate::model::plan::{plan_allocations, Plan};
 use crate::model::resources::*;
@@ -21,6 +22,8 @@ const LEVEL_DAYS: i64 = 7;
 const HISTORY_MAX: i64 = 200;
 /// Changes the Resources tab shows.
 const RECENT_CHANGES: i64 = 20;
+/// Alerts the Resources tab shows.
+const RECENT_ALERTS: i64 = 20;
 
 fn no_resource(id: &str) -> AppError {
     AppError::not_found(format!(
@@ -196,7 +199,8 @@ pub async fn history(
 pub async fn tab(pool: &PgPool, caller: &Caller, tenant: Uuid) -> Result<ResourcesView, AppError> {
     let resources = list(pool, caller, tenant).await?;
     let changes = db::resources::history(pool, tenant, None, RECENT_CHANGES).await?;
-    Ok(ResourcesView { resources, changes })
+    let alerts = db::alerts::list(pool, Some(tenant), AlertFilter::All, RECENT_ALERTS).await?;
+    Ok(ResourcesView { resources, changes, alerts })
 }
 
 /// The tenant a quota call is for: the API key's own (or the tenant a person works in).
@@ -296,7 +300,8 @@ pub async fn near_limits(pool: &PgPool, caller: &Caller, sort: LimitSort) -> Res
     let truncated = rows.len() as i64 > NEAR_MAX;
     rows.truncate(NEAR_MAX as usize);
     sort.apply(&mut rows);
-    Ok(PlatformLimits { rows, truncated, as_of: Utc::now() })
+    let alerts = super::alerts::platform(pool, caller).await?;
+    Ok(PlatformLimits { rows, alerts, truncated, as_of: Utc::now() })
 }
 
 /// Demo data: three active tenants sized close to their current use (one over its hard

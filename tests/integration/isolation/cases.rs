@@ -217,6 +217,11 @@ pub fn rest_cases() -> Vec<((&'static str, &'static str), Case)> {
             ("GET", "/api/v1/tenants/{id}/resources/{resource}/history"),
             c("GET", "/api/v1/tenants/{id}/resources/users/history", None, READ_A),
         ),
+        (("GET", "/api/v1/tenants/{id}/alerts"), c("GET", "/api/v1/tenants/{id}/alerts?status=all", None, READ_A)),
+        (
+            ("POST", "/api/v1/tenants/{id}/alerts/{alert_id}/acknowledge"),
+            c("POST", "/api/v1/tenants/{id}/alerts/{alert_id}/acknowledge", None, MANAGE),
+        ),
         (
             ("POST", "/api/v1/quota/check"),
             c("POST", "/api/v1/quota/check", Some(json!({ "resource": "users", "amount": 1 })), QUOTA),
@@ -343,6 +348,7 @@ pub fn fn_cases() -> Vec<(&'static str, FnCase)> {
         ("set_cost_alert", f(Enc::Form, json!({ "tenant": "{id}", "threshold": "50" }), MANAGE)),
         ("get_tenant_resources", f(Enc::Form, json!({ "tenant": "{id}" }), READ_A)),
         ("get_platform_limits", f(Enc::Form, json!({ "sort": "share" }), PLATFORM)),
+        ("acknowledge_alert", f(Enc::Form, json!({ "tenant": "{id}", "alert": "{alert_id}" }), MANAGE)),
         (
             "scale_resource",
             f(

@@ -48,6 +48,7 @@ struct Fixture {
     run: Uuid,
     export: Uuid,
     invoice: Uuid,
+    alert: i64,
 }
 
 impl Fixture {
@@ -100,7 +101,16 @@ impl Fixture {
                 .await
                 .unwrap()
                 .unwrap();
+        let alert: i64 = sqlx::query_scalar(
+            "insert into tenant_alerts (tenant_id, subject, threshold, opened_value, peak_value, limit_value)
+             values ($1, 'users', 'soft', 5, 5, 4) returning id",
+        )
+        .bind(tenant)
+        .fetch_one(&admin.pool)
+        .await
+        .unwrap();
         Self {
+            alert,
             run,
             export,
             invoice,
@@ -129,7 +139,7 @@ impl Fixture {
         ]
     }
 
-    /// Fills `{id}`, `{user_id}`, `{invitation_id}`, `{key_id}`, `{run_id}`, `{export_id}` with A's.
+    /// Fills `{id}`, `{user_id}`, `{invitation_id}`, `{key_id}`, `{run_id}`, `{export_id}`, `{invoice_id}`, `{alert_id}` with A's.
     fn fill(&self, template: &str) -> String {
         template
             .replace("{id}", &self.a)
@@ -139,6 +149,7 @@ impl Fixture {
             .replace("{run_id}", &self.run.to_string())
             .replace("{export_id}", &self.export.to_string())
             .replace("{invoice_id}", &self.invoice.to_string())
+            .replace("{alert_id}", &self.alert.to_string())
     }
 }
 

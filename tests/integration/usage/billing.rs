@@ -129,7 +129,18 @@ async fn a_cost_alert_emails_the_owners_once_per_period(pool: sqlx::PgPool) {
     // Not again in the same period.
     assert_eq!(tenantry::server::services::usage::billing::check_cost_alerts(&admin.state).await.unwrap(), 0);
     assert!(admin.audit_actions(&a).await.contains(&"usage.cost_alert_sent".to_string()));
-    // Removing it: null.
+    // It is also an alert in the tenant's list, open until the threshold changes.
+    let alerts_uri = format!("/api/v1/tenants/{a}/alerts");
+    let (s, alerts) = owner.get(&alerts_uri).await;
+    assert_eq!(s, StatusCode::OK, "{alerts}");
+    assert_eq!(alerts.as_array().unwrap().len(), 1, "{alerts}");
+    assert_eq!((alerts[0]["subject"].as_str(), alerts[0]["threshold"].as_str()), (Some("cost"), Some("cost")));
+    assert_eq!((alerts[0]["status"].as_str(), alerts[0]["limit"].as_i64()), (Some("open"), Some(1000)));
+    // Removing it: null, and the cost alert resolves.
     let (s, u) = owner.call("PUT", &uri, Some(json!({ "threshold_cents": null }))).await;
     assert_eq!((s, u["cost_alert_cents"].clone()), (StatusCode::OK, Value::Null));
+    assert_eq!(owner.get(&alerts_uri).await.1, json!([]), "nothing unresolved");
+    let (_, all) = owner.get(&format!("{alerts_uri}?status=all")).await;
+    assert_eq!(all[0]["status"], "resolved", "{all}");
+    assert_eq!(sink.messages().await.len(), 1, "a cost alert is emailed once, as the cost email");
 }

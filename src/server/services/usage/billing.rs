@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::model::plan::plan_allocations;
 use crate::model::units::{amount, money};
 use crate::model::usage::*;
-use crate::model::{messages, Permission, Plan, Role, UserStatus};
+use crate::model::{messages, Permission, Plan};
 use crate::server::access::Caller;
 use crate::server::state::AppState;
 use chrono::{NaiveDate, Utc};
@@ -250,6 +250,9 @@ pub async fn set_cost_alert(pool: &PgPool, caller: &Caller, tenant: Uuid, cents:
     let mut tx = pool.begin().await?;
     let before = db::billing::cost_alert(&mut *tx, tenant).await?.map(|(c, _)| c);
     db::billing::set_cost_alert(&mut *tx, tenant, cents).await?;
+    if before != cents {
+        crate::server::services::alerts::cost_threshold_changed(&mut tx, tenant).await?;
+    }
     NewEvent::new("usage.cost_alert_set", "tenant", tenant)
         .in_tenant(tenant)
         .before(json!({ "threshold_cents": before }))
@@ -274,12 +277,7 @@ pub async fn check_cost_alerts(state: &AppState) -> Result<usize, AppError> {
             continue;
         }
         let name = db::tenants::name(pool, tenant).await?;
-        let owners: Vec<String> = db::memberships::list(pool, tenant)
-            .await?
-            .into_iter()
-            .filter(|m| m.role == Role::Owner && m.status == UserStatus::Active)
-            .map(|m| m.email)
-            .collect();
+        let owners = db::memberships::owner_emails(pool, tenant).await?;
         let mut ok = true;
         for to in &owners {
             let mail = crate::server::mail::CostAlertMail {
@@ -297,6 +295,7 @@ pub async fn check_cost_alerts(state: &AppState) -> Result<usize, AppError> {
         }
         if ok {
             db::billing::mark_alerted(&mut *tx, tenant, start).await?;
+            crate::server::services::alerts::cost_crossed(&mut tx, tenant, usage.cost_cents, threshold).await?;
             NewEvent::new("usage.cost_alert_sent", "tenant", tenant)
                 .in_tenant(tenant)
                 .after(json!({ "cost_cents": usage.cost_cents, "threshold_cents": threshold, "owners": owners.len() }))
