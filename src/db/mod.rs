@@ -13,6 +13,7 @@ pub mod health;
 pub mod invitations;
 pub mod memberships;
 pub mod outbox;
+pub mod policies;
 pub mod resources;
 pub mod rollouts;
 pub mod sessions;

@@ -25,6 +25,12 @@ pub struct ResourceRow {
     pub consumed: i64,
 }
 
+/// Every resource type in display order: (id, name, unit).
+pub async fn types(db: impl PgExecutor<'_>) -> Result<Vec<(String, String, String)>, AppError> {
+    let rows = sqlx::query!("select id, name, unit from resource_types order by sort_order, id").fetch_all(db).await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.name, r.unit)).collect())
+}
+
 /// Every resource type, in display order, with the tenant's allocation and use in the
 /// period starting `period_start` (the month) — `level_since` bounds where the latest
 /// level of a non-period resource is looked for.
@@ -224,8 +230,9 @@ pub async fn consume(
 }
 
 /// Active tenants' resources whose use is at or over their soft limit, fullest first (at
-/// most `limit`). Use as the tab reads it: this month's total for per-period resources,
-/// the latest level since `level_since` for the others, plus the quota ledger.
+/// most `limit`). Use as the tab reads it (the `resource_use` function): this month's
+/// total for per-period resources, the latest level since `level_since` for the others,
+/// plus the quota ledger.
 pub async fn near_limits(
     db: impl PgExecutor<'_>,
     period_start: NaiveDate,
@@ -233,32 +240,14 @@ pub async fn near_limits(
     limit: i64,
 ) -> Result<Vec<NearLimit>, AppError> {
     let rows = sqlx::query!(
-        r#"with use_now as (
-               select d.tenant_id, d.metric,
-                      sum(d.total) filter (where d.day >= $1) as total,
-                      (array_agg(d.peak order by d.day desc))[1] as peak,
-                      (array_agg(d.last order by d.day desc))[1] as last
-               from usage_daily d where d.day >= least($1, $2)
-               group by d.tenant_id, d.metric
-           ), rows as (
-               select t.id as tenant_id, t.name as tenant_name, t.slug as tenant_slug, r.id as resource,
-                      r.name as resource_name, r.unit, a.amount as allocated, a.soft_limit, a.hard_limit,
-                      coalesce(case when r.per_period then u.total when m.aggregation = 'max' then u.peak else u.last end, 0)
-                          + coalesce(q.consumed, 0) as used
-               from tenants t
-               join tenant_allocations a on a.tenant_id = t.id
-               join resource_types r on r.id = a.resource
-               left join usage_metrics m on m.id = r.metric
-               left join use_now u on u.tenant_id = t.id and u.metric = r.metric
-               left join quota_ledger q on q.tenant_id = t.id and q.resource = r.id and q.period_start = $1
-               where t.status = 'active'
-           )
-           select tenant_id as "tenant_id!", tenant_name as "tenant_name!", tenant_slug as "tenant_slug!",
-                  resource as "resource!", resource_name as "resource_name!", unit as "unit!", used as "used!",
-                  allocated as "allocated!", soft_limit as "soft_limit!", hard_limit as "hard_limit!"
-           from rows
-           where used > 0 and used >= soft_limit
-           order by case when hard_limit > 0 then used / hard_limit else 1e9 end desc, tenant_name, resource
+        r#"select t.id as "tenant_id!", t.name as "tenant_name!", t.slug as "tenant_slug!", r.id as "resource!",
+                  r.name as "resource_name!", r.unit as "unit!", u.used as "used!", u.allocated as "allocated!",
+                  u.soft_limit as "soft_limit!", u.hard_limit as "hard_limit!"
+           from resource_use($1, $2) u
+           join tenants t on t.id = u.tenant_id
+           join resource_types r on r.id = u.resource
+           where t.status = 'active' and u.used > 0 and u.used >= u.soft_limit
+           order by case when u.hard_limit > 0 then u.used / u.hard_limit else 1e9 end desc, t.name, r.id
            limit $3"#,
         period_start,
         level_since,

@@ -32,6 +32,7 @@ pub mod forecast;
 pub mod identity;
 pub mod messages;
 pub mod plan;
+pub mod policy;
 pub mod query;
 pub mod resources;
 pub mod stats;

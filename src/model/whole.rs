@@ -38,6 +38,11 @@ pub fn i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     d.deserialize_any(Whole)
 }
 
+pub fn i32<'de, D: Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
+    let n = d.deserialize_any(Whole)?;
+    i32::try_from(n).map_err(|_| de::Error::custom("the number is out of range"))
+}
+
 /// A whole number or null.
 pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     let v: Option<serde_json::Number> = serde::Deserialize::deserialize(d)?;

@@ -25,6 +25,15 @@ pub fn workers(state: &AppState) -> Vec<Worker> {
         },
     ));
     all.push(Worker::new(
+        "scaling-policies",
+        "Evaluates every enabled auto-scaling policy and scales, notifies or logs what it would do",
+        Duration::from_secs(30),
+        |state: AppState| async move {
+            crate::server::services::policies::evaluate(&state).await?;
+            Ok(Round::default())
+        },
+    ));
+    all.push(Worker::new(
         "session-cleanup",
         "Deletes expired sessions",
         Duration::from_secs(600),

@@ -86,6 +86,28 @@ pub async fn daily(
     .await?)
 }
 
+/// A tenant's metric per hour since `from`: the sum for summed metrics, else the peak or
+/// the last value (the policy simulator replays it).
+pub async fn hourly(
+    db: impl PgExecutor<'_>,
+    tenant: Uuid,
+    metric: &str,
+    from: DateTime<Utc>,
+) -> Result<Vec<(DateTime<Utc>, f64)>, AppError> {
+    let rows = sqlx::query!(
+        r#"select h.hour, case m.aggregation when 'sum' then h.total when 'max' then h.peak else h.last end as "value!"
+           from usage_hourly h join usage_metrics m on m.id = h.metric
+           where h.tenant_id = $1 and h.metric = $2 and h.hour >= $3
+           order by h.hour"#,
+        tenant,
+        metric,
+        from
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.hour, r.value)).collect())
+}
+
 /// A metric per bucket (`date_trunc` unit: day, week or month) in [from, to), for one
 /// tenant or (None) added up over all of them.
 pub async fn buckets(

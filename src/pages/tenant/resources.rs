@@ -43,6 +43,7 @@ fn ResourcesPanel(t: Tenant, me: Option<Me>) -> AnyView {
                     }
                 })}
             </Transition>
+            <super::policies::PoliciesCard tenant=id can_manage=can_scale auto/>
         </section>
     }
     .into_any()

@@ -84,10 +84,12 @@ pub async fn demo(pool: &PgPool) -> Result<(), AppError> {
         crate::db::billing::set_cost_alert(pool, *first, Some(1_000)).await?;
     }
     let pressed = crate::server::services::resources::demo_pressure(pool).await?;
+    let policies = crate::server::services::policies::demo(pool).await?;
     tracing::info!(
         hourly_rows = rows,
         invoices,
         resources_near_limits = pressed,
+        policies,
         took_ms = started.elapsed().as_millis() as u64,
         "demo usage history loaded"
     );

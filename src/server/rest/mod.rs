@@ -9,6 +9,7 @@ pub mod contract;
 pub mod health;
 pub mod json;
 pub mod members;
+pub mod policies;
 pub mod resources;
 pub mod tenants;
 pub mod usage;
@@ -109,6 +110,10 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(resources::consume))
         .routes(routes!(alerts::list))
         .routes(routes!(alerts::acknowledge))
+        .routes(routes!(policies::list, policies::create))
+        .routes(routes!(policies::replace, policies::delete))
+        .routes(routes!(policies::decisions))
+        .routes(routes!(policies::simulate))
         .split_for_parts()
 }
 

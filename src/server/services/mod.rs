@@ -9,6 +9,7 @@ pub mod invitations;
 pub mod lifecycle;
 pub mod members;
 pub mod plans;
+pub mod policies;
 pub mod privacy;
 pub mod resources;
 pub mod session;

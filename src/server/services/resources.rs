@@ -73,6 +73,16 @@ async fn rows(
     Ok((rows, status))
 }
 
+/// One resource of the tenant with its limits and what the plan includes (404: none).
+pub(crate) async fn one(
+    pool: &PgPool,
+    tenant: Uuid,
+    resource: &str,
+) -> Result<(db::resources::ResourceRow, Limits, i64), AppError> {
+    let (found, _) = rows(pool, tenant, Some(resource.trim())).await?;
+    found.into_iter().next().ok_or_else(|| no_resource(resource))
+}
+
 /// One value per day from the first day with data to the last, a day without data taking
 /// the day before's value (a level stays where it was; summed series have every day).
 fn daily_values(points: &[crate::model::usage::Point]) -> Vec<f64> {
@@ -141,8 +151,7 @@ pub async fn scale(
     req: &ScaleRequest,
 ) -> Result<AllocatedResource, AppError> {
     caller.require_on(tenant, Permission::ResourcesManage)?;
-    let (found, _) = rows(pool, tenant, Some(resource.trim())).await?;
-    let (row, _, plan_amount) = found.into_iter().next().ok_or_else(|| no_resource(resource))?;
+    let (row, _, plan_amount) = one(pool, tenant, resource).await?;
     let after = req.limits().map_err(AppError::validation)?;
     if !caller.is_platform_admin() {
         let beyond = |v: i64| {
@@ -190,8 +199,7 @@ pub async fn history(
     resource: &str,
 ) -> Result<Vec<AllocationChange>, AppError> {
     caller.require_on(tenant, Permission::UsageRead)?;
-    let (found, _) = rows(pool, tenant, Some(resource.trim())).await?;
-    let id = found.into_iter().next().map(|(r, _, _)| r.id).ok_or_else(|| no_resource(resource))?;
+    let id = one(pool, tenant, resource).await?.0.id;
     db::resources::history(pool, tenant, Some(&id), HISTORY_MAX).await
 }
 

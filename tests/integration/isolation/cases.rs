@@ -23,6 +23,13 @@ fn starter_plan() -> Value {
             "features": ["api_access", "basic_auth", "basic_reporting"] })
 }
 
+/// A valid policy body (scales members by one within 1-10).
+fn policy() -> Value {
+    json!({ "resource": "users", "name": "Grow", "metric": "utilization", "operator": "gte", "threshold": 80,
+            "for_secs": 0, "action": "scale_by_step", "amount": 1, "min_allocated": 1, "max_allocated": 10,
+            "cooldown_secs": 60 })
+}
+
 /// One request: method, URI (with placeholders), optional JSON body.
 pub struct Case {
     pub method: &'static str,
@@ -222,6 +229,24 @@ pub fn rest_cases() -> Vec<((&'static str, &'static str), Case)> {
             ("POST", "/api/v1/tenants/{id}/alerts/{alert_id}/acknowledge"),
             c("POST", "/api/v1/tenants/{id}/alerts/{alert_id}/acknowledge", None, MANAGE),
         ),
+        (("GET", "/api/v1/tenants/{id}/policies"), c("GET", "/api/v1/tenants/{id}/policies", None, READ_A)),
+        (("POST", "/api/v1/tenants/{id}/policies"), c("POST", "/api/v1/tenants/{id}/policies", Some(policy()), MANAGE)),
+        (
+            ("PUT", "/api/v1/tenants/{id}/policies/{policy_id}"),
+            c("PUT", "/api/v1/tenants/{id}/policies/{policy_id}", Some(policy()), MANAGE),
+        ),
+        (
+            ("DELETE", "/api/v1/tenants/{id}/policies/{policy_id}"),
+            c("DELETE", "/api/v1/tenants/{id}/policies/{policy_id}", None, MANAGE),
+        ),
+        (
+            ("GET", "/api/v1/tenants/{id}/policies/{policy_id}/decisions"),
+            c("GET", "/api/v1/tenants/{id}/policies/{policy_id}/decisions", None, READ_A),
+        ),
+        (
+            ("POST", "/api/v1/tenants/{id}/policies/{policy_id}/simulate"),
+            c("POST", "/api/v1/tenants/{id}/policies/{policy_id}/simulate", None, READ_A),
+        ),
         (
             ("POST", "/api/v1/quota/check"),
             c("POST", "/api/v1/quota/check", Some(json!({ "resource": "users", "amount": 1 })), QUOTA),
@@ -349,6 +374,28 @@ pub fn fn_cases() -> Vec<(&'static str, FnCase)> {
         ("get_tenant_resources", f(Enc::Form, json!({ "tenant": "{id}" }), READ_A)),
         ("get_platform_limits", f(Enc::Form, json!({ "sort": "share" }), PLATFORM)),
         ("acknowledge_alert", f(Enc::Form, json!({ "tenant": "{id}", "alert": "{alert_id}" }), MANAGE)),
+        ("get_policies", f(Enc::Form, json!({ "tenant": "{id}" }), READ_A)),
+        (
+            "create_policy",
+            f(
+                Enc::Form,
+                json!({ "tenant": "{id}", "form[resource]": "users", "form[name]": "Grow", "form[metric]": "utilization",
+                        "form[operator]": "gte", "form[threshold]": "80", "form[for_minutes]": "0",
+                        "form[action]": "scale_by_step", "form[amount]": "1", "form[min_allocated]": "1",
+                        "form[max_allocated]": "10", "form[cooldown_minutes]": "1" }),
+                MANAGE,
+            ),
+        ),
+        (
+            "switch_policy",
+            f(
+                Enc::Form,
+                json!({ "tenant": "{id}", "policy": "{policy_id}", "enabled": "false", "shadow": "true" }),
+                MANAGE,
+            ),
+        ),
+        ("delete_policy", f(Enc::Form, json!({ "tenant": "{id}", "policy": "{policy_id}" }), MANAGE)),
+        ("simulate_policy", f(Enc::Form, json!({ "tenant": "{id}", "policy": "{policy_id}" }), READ_A)),
         (
             "scale_resource",
             f(

@@ -49,6 +49,7 @@ struct Fixture {
     export: Uuid,
     invoice: Uuid,
     alert: i64,
+    policy: i64,
 }
 
 impl Fixture {
@@ -109,8 +110,18 @@ impl Fixture {
         .fetch_one(&admin.pool)
         .await
         .unwrap();
+        let policy: i64 = sqlx::query_scalar(
+            "insert into scaling_policies (tenant_id, resource, name, metric, operator, threshold, for_secs, action,
+                 amount, min_allocated, max_allocated, cooldown_secs)
+             values ($1, 'users', 'Grow', 'utilization', 'gte', 80, 0, 'scale_by_step', 1, 1, 10, 60) returning id",
+        )
+        .bind(tenant)
+        .fetch_one(&admin.pool)
+        .await
+        .unwrap();
         Self {
             alert,
+            policy,
             run,
             export,
             invoice,
@@ -139,7 +150,7 @@ impl Fixture {
         ]
     }
 
-    /// Fills `{id}`, `{user_id}`, `{invitation_id}`, `{key_id}`, `{run_id}`, `{export_id}`, `{invoice_id}`, `{alert_id}` with A's.
+    /// Fills `{id}`, `{user_id}`, `{invitation_id}`, `{key_id}`, `{run_id}`, `{export_id}`, `{invoice_id}`, `{alert_id}`, `{policy_id}` with A's.
     fn fill(&self, template: &str) -> String {
         template
             .replace("{id}", &self.a)
@@ -150,6 +161,7 @@ impl Fixture {
             .replace("{export_id}", &self.export.to_string())
             .replace("{invoice_id}", &self.invoice.to_string())
             .replace("{alert_id}", &self.alert.to_string())
+            .replace("{policy_id}", &self.policy.to_string())
     }
 }
 

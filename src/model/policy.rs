@@ -1,0 +1,678 @@
+//! Auto-scaling policies (PRODUCT.md R4): when a resource's use (or its share of the
+//! allocation) compares with a threshold for long enough, scale the allocation by a factor
+//! or a step within bounds, or only notify. One pure step function decides; the worker
+//! runs it on current use and the simulator on the last 30 days, so both decide alike.
+
+use super::resources::{Limits, AMOUNT_MAX};
+use super::validate::check;
+use crate::error::FieldErrors;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// What the condition looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type, utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "text", rename_all = "snake_case"))]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyMetric {
+    /// Use as a percentage of the allocation.
+    Utilization,
+    /// Use in the resource's unit.
+    Used,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type, utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "text", rename_all = "snake_case"))]
+#[serde(rename_all = "snake_case")]
+pub enum Operator {
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+}
+
+impl Operator {
+    pub fn holds(self, value: f64, threshold: f64) -> bool {
+        match self {
+            Operator::Gt => value > threshold,
+            Operator::Gte => value >= threshold,
+            Operator::Lt => value < threshold,
+            Operator::Lte => value <= threshold,
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Operator::Gt => ">",
+            Operator::Gte => "≥",
+            Operator::Lt => "<",
+            Operator::Lte => "≤",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type, utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "text", rename_all = "snake_case"))]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyAction {
+    /// Multiply the allocation by `amount` (1.5 grows by half, 0.5 halves it).
+    ScaleByFactor,
+    /// Add `amount` (negative shrinks).
+    ScaleByStep,
+    /// Change nothing; log and tell.
+    Notify,
+}
+
+/// What a policy decided in one evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type, utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "text", rename_all = "snake_case"))]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Scaled,
+    Notified,
+    /// Shadow mode: what it would have done, not done.
+    Shadow,
+    SkippedCooldown,
+    /// At the policy's minimum or maximum already.
+    SkippedAtLimit,
+    /// The condition holds, but not yet for the policy's duration.
+    SkippedNotHeld,
+    /// A policy of higher priority acted on the same resource in this round.
+    SkippedOtherPolicy,
+}
+
+impl Outcome {
+    pub fn is_skip(self) -> bool {
+        matches!(
+            self,
+            Outcome::SkippedCooldown | Outcome::SkippedAtLimit | Outcome::SkippedNotHeld | Outcome::SkippedOtherPolicy
+        )
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Scaled => "scaled",
+            Outcome::Notified => "notified",
+            Outcome::Shadow => "shadow",
+            Outcome::SkippedCooldown => "skipped_cooldown",
+            Outcome::SkippedAtLimit => "skipped_at_limit",
+            Outcome::SkippedNotHeld => "skipped_not_held",
+            Outcome::SkippedOtherPolicy => "skipped_other_policy",
+        }
+    }
+
+    /// Words for a person.
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Scaled => "scaled",
+            Outcome::Notified => "notified",
+            Outcome::Shadow => "would have scaled (shadow)",
+            Outcome::SkippedCooldown => "skipped: cooldown",
+            Outcome::SkippedAtLimit => "skipped: at its bound",
+            Outcome::SkippedNotHeld => "skipped: not held long enough yet",
+            Outcome::SkippedOtherPolicy => "skipped: another policy acted",
+        }
+    }
+}
+
+fn hundred() -> i32 {
+    100
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A policy as created or replaced (`POST`/`PUT …/policies`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PolicySpec {
+    /// The resource type it scales.
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 40))]
+    pub resource: String,
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 80))]
+    pub name: String,
+    pub metric: PolicyMetric,
+    pub operator: Operator,
+    /// Percent for `utilization` (at most 1000), the resource's unit for `used`.
+    #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 1_000_000_000_000_i64))]
+    pub threshold: f64,
+    /// How long the condition must hold before the policy acts (seconds, at most 7 days).
+    #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 604800))]
+    #[serde(deserialize_with = "super::whole::i32")]
+    pub for_secs: i32,
+    pub action: PolicyAction,
+    /// The factor (above 0, not 1, at most 100) or the step (a whole number, not 0); 0 for notify.
+    #[cfg_attr(feature = "ssr", schema(minimum = -1_000_000_000_000_i64, maximum = 1_000_000_000_000_i64))]
+    pub amount: f64,
+    /// Bounds the allocation stays within.
+    #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 1_000_000_000_000_i64))]
+    #[serde(deserialize_with = "super::whole::i64")]
+    pub min_allocated: i64,
+    #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 1_000_000_000_000_i64))]
+    #[serde(deserialize_with = "super::whole::i64")]
+    pub max_allocated: i64,
+    /// Lower acts first when several policies of one resource fire at once (default 100).
+    #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 1000))]
+    #[serde(default = "hundred", deserialize_with = "super::whole::i32")]
+    pub priority: i32,
+    /// After acting, how long the policy waits before acting again (seconds, at most 7 days).
+    #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 604800))]
+    #[serde(deserialize_with = "super::whole::i32")]
+    pub cooldown_secs: i32,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Log what it would do without doing it.
+    #[serde(default)]
+    pub shadow: bool,
+}
+
+const WEEK: i32 = 7 * 24 * 3600;
+
+impl PolicySpec {
+    /// Every rule, per field.
+    pub fn validate(&self) -> Result<(), FieldErrors> {
+        let mut e = FieldErrors::new();
+        let name = self.name.trim().chars().count();
+        check(
+            &mut e,
+            "name",
+            if (1..=80).contains(&name) { Ok(()) } else { Err("Name it (at most 80 characters).".into()) },
+        );
+        if self.name.chars().any(char::is_control) {
+            check(&mut e, "name", Err("Remove control characters.".into()));
+        }
+        let max_threshold = if self.metric == PolicyMetric::Utilization { 1000.0 } else { AMOUNT_MAX as f64 };
+        if !(self.threshold.is_finite() && (0.0..=max_threshold).contains(&self.threshold)) {
+            check(&mut e, "threshold", Err(format!("Enter a threshold from 0 to {max_threshold}.")));
+        }
+        for (field, v) in [("for_secs", self.for_secs), ("cooldown_secs", self.cooldown_secs)] {
+            if !(0..=WEEK).contains(&v) {
+                check(&mut e, field, Err("Enter from 0 seconds to 7 days.".into()));
+            }
+        }
+        let amount_ok = match self.action {
+            PolicyAction::ScaleByFactor => {
+                self.amount.is_finite() && self.amount > 0.0 && self.amount <= 100.0 && self.amount != 1.0
+            }
+            PolicyAction::ScaleByStep => {
+                self.amount.fract() == 0.0 && self.amount != 0.0 && self.amount.abs() <= AMOUNT_MAX as f64
+            }
+            PolicyAction::Notify => self.amount == 0.0,
+        };
+        if !amount_ok {
+            let why = match self.action {
+                PolicyAction::ScaleByFactor => "A factor above 0 and at most 100, not 1 (1.5 grows by half).",
+                PolicyAction::ScaleByStep => "A whole step, not 0 (negative shrinks).",
+                PolicyAction::Notify => "A notify-only policy scales by nothing: 0.",
+            };
+            check(&mut e, "amount", Err(why.into()));
+        }
+        for (field, v) in [("min_allocated", self.min_allocated), ("max_allocated", self.max_allocated)] {
+            if !(0..=AMOUNT_MAX).contains(&v) {
+                check(&mut e, field, Err("Enter a whole number from 0 to 1,000,000,000,000.".into()));
+            }
+        }
+        if self.min_allocated > self.max_allocated {
+            check(&mut e, "max_allocated", Err("The maximum can't be below the minimum.".into()));
+        }
+        if !(0..=1000).contains(&self.priority) {
+            check(&mut e, "priority", Err("Enter a priority from 0 to 1000.".into()));
+        }
+        if e.is_empty() {
+            Ok(())
+        } else {
+            Err(e)
+        }
+    }
+
+    /// "utilization ≥ 80 % for 5 min".
+    pub fn condition(&self) -> String {
+        let what = match self.metric {
+            PolicyMetric::Utilization => format!("utilization {} {} %", self.operator.symbol(), self.threshold),
+            PolicyMetric::Used => format!("use {} {}", self.operator.symbol(), self.threshold),
+        };
+        if self.for_secs > 0 {
+            format!("{what} for {}", duration(self.for_secs))
+        } else {
+            what
+        }
+    }
+
+    /// "× 1.5 within 10–200", "+ 5 within 10–200", "notify".
+    pub fn consequence(&self) -> String {
+        let bounds = format!("within {}–{}", self.min_allocated, self.max_allocated);
+        match self.action {
+            PolicyAction::ScaleByFactor => format!("× {} {bounds}", self.amount),
+            PolicyAction::ScaleByStep if self.amount < 0.0 => format!("− {} {bounds}", -self.amount),
+            PolicyAction::ScaleByStep => format!("+ {} {bounds}", self.amount),
+            PolicyAction::Notify => "notify only".into(),
+        }
+    }
+
+    /// The allocation this policy moves `allocated` to, within its bounds.
+    pub fn target(&self, allocated: i64) -> i64 {
+        let moved = match self.action {
+            PolicyAction::ScaleByFactor => {
+                let t = (allocated as f64 * self.amount).round() as i64;
+                // Always at least one unit in the factor's direction.
+                if self.amount > 1.0 {
+                    t.max(allocated + 1)
+                } else {
+                    t.min(allocated - 1)
+                }
+            }
+            PolicyAction::ScaleByStep => allocated.saturating_add(self.amount as i64),
+            PolicyAction::Notify => allocated,
+        };
+        moved.clamp(self.min_allocated, self.max_allocated)
+    }
+
+    /// The value the condition compares: percent of the allocation, or use.
+    pub fn value(&self, used: f64, allocated: i64) -> f64 {
+        match self.metric {
+            PolicyMetric::Utilization => used / allocated.max(1) as f64 * 100.0,
+            PolicyMetric::Used => used,
+        }
+    }
+}
+
+/// A policy as the tab's form sends it: every field text, durations in minutes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PolicyForm {
+    pub resource: String,
+    pub name: String,
+    /// `utilization` or `used`.
+    pub metric: String,
+    /// `gt`, `gte`, `lt` or `lte`.
+    pub operator: String,
+    pub threshold: String,
+    pub for_minutes: String,
+    /// `scale_by_factor`, `scale_by_step` or `notify`.
+    pub action: String,
+    pub amount: String,
+    pub min_allocated: String,
+    pub max_allocated: String,
+    pub cooldown_minutes: String,
+    /// `on` when ticked.
+    #[serde(default)]
+    pub shadow: Option<String>,
+}
+
+impl PolicyForm {
+    /// The spec, or per-field errors (the spec's own rules are checked after).
+    pub fn parse(&self) -> Result<PolicySpec, FieldErrors> {
+        let mut e = FieldErrors::new();
+        fn clean(t: &str) -> String {
+            t.trim().replace([',', '_', ' '], "")
+        }
+        let mut number = |field: &str, text: &str, default: Option<f64>| -> f64 {
+            let t = clean(text);
+            match (t.parse::<f64>(), default) {
+                (Ok(v), _) if v.is_finite() => v,
+                (_, Some(d)) if t.is_empty() => d,
+                _ => {
+                    e.insert(field.into(), "Enter a number.".into());
+                    0.0
+                }
+            }
+        };
+        let threshold = number("threshold", &self.threshold, None);
+        let for_minutes = number("for_minutes", &self.for_minutes, Some(0.0));
+        let amount = number("amount", &self.amount, Some(0.0));
+        let min = number("min_allocated", &self.min_allocated, None);
+        let max = number("max_allocated", &self.max_allocated, None);
+        let cooldown = number("cooldown_minutes", &self.cooldown_minutes, Some(0.0));
+        fn pick<T: serde::de::DeserializeOwned>(v: &str) -> Option<T> {
+            serde_json::from_value(serde_json::Value::String(v.trim().to_string())).ok()
+        }
+        let metric: Option<PolicyMetric> = pick(&self.metric);
+        let operator: Option<Operator> = pick(&self.operator);
+        let action: Option<PolicyAction> = pick(&self.action);
+        for (field, ok) in
+            [("metric", metric.is_some()), ("operator", operator.is_some()), ("action", action.is_some())]
+        {
+            if !ok {
+                e.insert(field.into(), "Choose one of the options.".into());
+            }
+        }
+        let whole = |v: f64| if v.fract() == 0.0 && v.abs() < 9e15 { Some(v as i64) } else { None };
+        for (field, v) in [("min_allocated", min), ("max_allocated", max)] {
+            if whole(v).is_none() {
+                e.entry(field.into()).or_insert_with(|| "Enter a whole number.".into());
+            }
+        }
+        let secs = |minutes: f64| (minutes * 60.0).round().clamp(-1.0, i32::MAX as f64) as i32;
+        match (metric, operator, action) {
+            (Some(metric), Some(operator), Some(action)) if e.is_empty() => Ok(PolicySpec {
+                resource: self.resource.trim().to_string(),
+                name: self.name.clone(),
+                metric,
+                operator,
+                threshold,
+                for_secs: secs(for_minutes),
+                action,
+                amount: if action == PolicyAction::Notify { 0.0 } else { amount },
+                min_allocated: whole(min).unwrap_or_default(),
+                max_allocated: whole(max).unwrap_or_default(),
+                priority: 100,
+                cooldown_secs: secs(cooldown),
+                enabled: true,
+                shadow: self.shadow.as_deref().is_some_and(|v| !v.is_empty()),
+            }),
+            _ => Err(e),
+        }
+    }
+}
+
+/// "90 s", "5 min", "2 h", "1 d 6 h".
+pub fn duration(secs: i32) -> String {
+    match secs {
+        s if s < 120 => format!("{s} s"),
+        s if s < 7200 => format!("{} min", s / 60),
+        s if s < 172_800 => format!("{} h", s / 3600),
+        s => format!("{} d {} h", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
+/// A policy with its evaluation state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Policy {
+    pub id: i64,
+    pub tenant_id: Uuid,
+    #[serde(flatten)]
+    pub spec: PolicySpec,
+    #[serde(flatten)]
+    pub state: PolicyState,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Where a policy's evaluation stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PolicyState {
+    /// Since when the condition has held (None: it doesn't).
+    pub holding_since: Option<DateTime<Utc>>,
+    pub last_action_at: Option<DateTime<Utc>>,
+    pub last_outcome: Option<Outcome>,
+}
+
+/// One evaluation's result.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Step {
+    /// None: the condition doesn't hold, nothing to log.
+    pub outcome: Option<Outcome>,
+    /// Whether to log it (identical skips in a row are logged once).
+    pub log: bool,
+    /// The compared value.
+    pub value: f64,
+    /// The allocation after (scaled) or that would have been (shadow).
+    pub after: Option<i64>,
+    pub state: PolicyState,
+}
+
+/// Evaluates a policy once, at `now`, on `used` against `allocated`.
+pub fn decide(spec: &PolicySpec, state: PolicyState, now: DateTime<Utc>, used: f64, allocated: i64) -> Step {
+    let value = spec.value(used, allocated);
+    if !spec.operator.holds(value, spec.threshold) {
+        let state = PolicyState { holding_since: None, last_outcome: None, ..state };
+        return Step { outcome: None, log: false, value, after: None, state };
+    }
+    let since = state.holding_since.unwrap_or(now);
+    let cooling = state.last_action_at.is_some_and(|t| (now - t).num_seconds() < spec.cooldown_secs as i64);
+    let target = spec.target(allocated);
+    let (outcome, after) = if (now - since).num_seconds() < spec.for_secs as i64 {
+        (Outcome::SkippedNotHeld, None)
+    } else if cooling {
+        (Outcome::SkippedCooldown, None)
+    } else if spec.action == PolicyAction::Notify {
+        (Outcome::Notified, None)
+    } else if target == allocated {
+        (Outcome::SkippedAtLimit, None)
+    } else if spec.shadow {
+        (Outcome::Shadow, Some(target))
+    } else {
+        (Outcome::Scaled, Some(target))
+    };
+    let acted = !outcome.is_skip();
+    let log = !(outcome.is_skip() && state.last_outcome == Some(outcome));
+    let state = PolicyState {
+        holding_since: Some(since),
+        last_action_at: if acted { Some(now) } else { state.last_action_at },
+        last_outcome: Some(outcome),
+    };
+    Step { outcome: Some(outcome), log, value, after, state }
+}
+
+/// The limits after a policy moves the allocation: soft and hard keep their proportion to
+/// it (the hard limit never below the allocation).
+pub fn scaled_limits(before: Limits, allocated: i64) -> Limits {
+    if before.allocated <= 0 {
+        return Limits { allocated, soft_limit: allocated.saturating_mul(8) / 10, hard_limit: allocated };
+    }
+    let r = allocated as f64 / before.allocated as f64;
+    let hard = ((before.hard_limit as f64 * r).round() as i64).clamp(allocated, AMOUNT_MAX.max(allocated));
+    let soft = ((before.soft_limit as f64 * r).round() as i64).min(hard);
+    Limits { allocated, soft_limit: soft, hard_limit: hard }
+}
+
+/// One logged decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Decision {
+    pub policy_id: i64,
+    pub at: DateTime<Utc>,
+    pub used: f64,
+    /// The value compared with the threshold.
+    pub value: f64,
+    pub allocated_before: i64,
+    pub allocated_after: Option<i64>,
+    pub outcome: Outcome,
+}
+
+/// What a policy would have done over the last 30 days (`POST …/simulate`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Simulation {
+    pub policy_id: i64,
+    /// Hourly points replayed.
+    pub points: usize,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub allocated_start: i64,
+    pub allocated_end: i64,
+    /// How many times it would have scaled (or notified).
+    pub actions: usize,
+    /// The decisions it would have logged, oldest first.
+    pub decisions: Vec<Decision>,
+}
+
+/// Replays `series` (time, use) through the policy from `allocated`, as if enabled and not
+/// in shadow mode: each scaling changes the allocation the next points are compared with.
+pub fn simulate(policy_id: i64, spec: &PolicySpec, series: &[(DateTime<Utc>, f64)], allocated: i64) -> Simulation {
+    let live = PolicySpec { shadow: false, ..spec.clone() };
+    let mut state = PolicyState::default();
+    let mut current = allocated;
+    let mut decisions = Vec::new();
+    let mut actions = 0;
+    for &(at, used) in series {
+        let step = decide(&live, state, at, used, current);
+        state = step.state;
+        if let (Some(outcome), true) = (step.outcome, step.log) {
+            decisions.push(Decision {
+                policy_id,
+                at,
+                used,
+                value: step.value,
+                allocated_before: current,
+                allocated_after: step.after,
+                outcome,
+            });
+            if !outcome.is_skip() {
+                actions += 1;
+            }
+        }
+        if let Some(after) = step.after {
+            current = after;
+        }
+    }
+    Simulation {
+        policy_id,
+        points: series.len(),
+        from: series.first().map(|p| p.0),
+        to: series.last().map(|p| p.0),
+        allocated_start: allocated,
+        allocated_end: current,
+        actions,
+        decisions,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, TimeZone};
+
+    fn spec() -> PolicySpec {
+        PolicySpec {
+            resource: "storage_gb".into(),
+            name: "Grow storage".into(),
+            metric: PolicyMetric::Utilization,
+            operator: Operator::Gte,
+            threshold: 80.0,
+            for_secs: 3 * 3600,
+            action: PolicyAction::ScaleByFactor,
+            amount: 1.5,
+            min_allocated: 10,
+            max_allocated: 40,
+            priority: 100,
+            cooldown_secs: 6 * 3600,
+            enabled: true,
+            shadow: false,
+        }
+    }
+
+    fn hours(uses: &[f64]) -> Vec<(DateTime<Utc>, f64)> {
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+        uses.iter().enumerate().map(|(i, &u)| (t0 + Duration::hours(i as i64), u)).collect()
+    }
+
+    fn outcomes(s: &Simulation) -> Vec<(usize, Outcome, i64, Option<i64>)> {
+        let t0 = s.from.unwrap();
+        s.decisions
+            .iter()
+            .map(|d| ((d.at - t0).num_hours() as usize, d.outcome, d.allocated_before, d.allocated_after))
+            .collect()
+    }
+
+    /// A synthetic series: use climbs past 80 % of 20 and stays. The policy waits out its
+    /// duration (3 h), scales 20 → 30, waits out its cooldown (6 h), scales 30 → 40 (its
+    /// maximum), then is at its bound; identical skips in a row are logged once.
+    #[test]
+    fn a_policy_over_a_synthetic_series_makes_exactly_the_expected_decisions() {
+        let mut uses = vec![10.0, 12.0];
+        uses.extend(std::iter::repeat_n(35.0, 30));
+        let s = simulate(7, &spec(), &hours(&uses), 20);
+        use Outcome::*;
+        assert_eq!(
+            outcomes(&s),
+            [
+                (2, SkippedNotHeld, 20, None),
+                (5, Scaled, 20, Some(30)),
+                (6, SkippedCooldown, 30, None),
+                (11, Scaled, 30, Some(40)),
+                (12, SkippedCooldown, 40, None),
+                (17, SkippedAtLimit, 40, None),
+            ]
+        );
+        assert_eq!((s.allocated_end, s.actions, s.points), (40, 2, 32));
+    }
+
+    #[test]
+    fn the_condition_must_hold_without_a_break() {
+        // 3 h at 90 %, a dip, then 2 h: never long enough.
+        let s = simulate(1, &spec(), &hours(&[18.0, 18.0, 18.0, 10.0, 18.0, 18.0, 18.0]), 20);
+        assert_eq!(s.actions, 0);
+        assert_eq!(s.decisions.iter().filter(|d| d.outcome == Outcome::SkippedNotHeld).count(), 2);
+    }
+
+    #[test]
+    fn shadow_mode_logs_without_scaling_and_notify_changes_nothing() {
+        let shadow = PolicySpec { shadow: true, for_secs: 0, ..spec() };
+        let now = Utc::now();
+        let step = decide(&shadow, PolicyState::default(), now, 19.0, 20);
+        assert_eq!((step.outcome, step.after), (Some(Outcome::Shadow), Some(30)));
+        assert_eq!(step.state.last_action_at, Some(now), "shadow respects the cooldown like the real thing");
+        let notify = PolicySpec { action: PolicyAction::Notify, amount: 0.0, for_secs: 0, ..spec() };
+        let step = decide(&notify, PolicyState::default(), now, 19.0, 20);
+        assert_eq!((step.outcome, step.after), (Some(Outcome::Notified), None));
+        // Below the threshold: nothing to log, and the holding clock resets.
+        let step = decide(&spec(), step.state, now, 1.0, 20);
+        assert_eq!((step.outcome, step.state.holding_since), (None, None));
+    }
+
+    #[test]
+    fn targets_move_at_least_one_unit_and_stay_in_bounds() {
+        let shrink = PolicySpec { amount: 0.5, operator: Operator::Lt, threshold: 30.0, ..spec() };
+        assert_eq!(shrink.target(30), 15);
+        assert_eq!(shrink.target(12), 10, "not below the minimum");
+        let grow = PolicySpec { amount: 1.01, ..spec() };
+        assert_eq!(grow.target(20), 21);
+        let step = PolicySpec { action: PolicyAction::ScaleByStep, amount: -5.0, ..spec() };
+        assert_eq!(step.target(12), 10);
+        assert_eq!(
+            scaled_limits(Limits { allocated: 20, soft_limit: 16, hard_limit: 25 }, 30),
+            Limits { allocated: 30, soft_limit: 24, hard_limit: 38 }
+        );
+    }
+
+    #[test]
+    fn the_form_reads_minutes_and_names_bad_fields() {
+        let form = PolicyForm {
+            resource: "storage_gb".into(),
+            name: "Grow".into(),
+            metric: "utilization".into(),
+            operator: "gte".into(),
+            threshold: "80".into(),
+            for_minutes: "5".into(),
+            action: "scale_by_factor".into(),
+            amount: "1.5".into(),
+            min_allocated: "10".into(),
+            max_allocated: "1,000".into(),
+            cooldown_minutes: "".into(),
+            shadow: Some("on".into()),
+        };
+        let s = form.parse().unwrap();
+        assert_eq!((s.for_secs, s.cooldown_secs, s.max_allocated, s.shadow), (300, 0, 1000, true));
+        let bad = PolicyForm { threshold: "lots".into(), operator: "eq".into(), min_allocated: "1.5".into(), ..form };
+        let e = bad.parse().unwrap_err();
+        assert_eq!(e.keys().collect::<Vec<_>>(), ["min_allocated", "operator", "threshold"]);
+    }
+
+    #[test]
+    fn bad_policies_name_each_field() {
+        let bad = PolicySpec {
+            name: " ".into(),
+            threshold: 5000.0,
+            amount: 1.0,
+            min_allocated: 50,
+            max_allocated: 40,
+            for_secs: -1,
+            ..spec()
+        };
+        let e = bad.validate().unwrap_err();
+        for f in ["name", "threshold", "amount", "max_allocated", "for_secs"] {
+            assert!(e.contains_key(f), "{f}: {e:?}");
+        }
+        assert!(spec().validate().is_ok());
+        assert_eq!(spec().condition(), "utilization ≥ 80 % for 3 h");
+        assert_eq!(spec().consequence(), "× 1.5 within 10–40");
+    }
+}
