@@ -1,9 +1,11 @@
 -- Auto-scaling policies (R4), and the current use of every allocated resource as one
 -- function shared by the Limits page, the alert worker and the policy worker.
 
--- Current use per tenant and allocated resource: this month's total (from
+-- Current use and limits of every tenant's every resource type: this month's total (from
 -- `period_start`) for per-period resources, the latest level since `level_since` for the
--- others, plus what services consumed through the quota API this month.
+-- others, plus what services consumed through the quota API this month. A resource with
+-- no allocation row has the plan's amount (soft 80 %, hard 100 %); the CASE mirrors
+-- `model::plan::plan_allocations` (tests/integration/resources.rs checks they agree).
 CREATE FUNCTION resource_use(period_start date, level_since date)
 RETURNS TABLE (tenant_id uuid, resource text, used double precision, allocated bigint,
                soft_limit bigint, hard_limit bigint)
@@ -16,15 +18,22 @@ LANGUAGE sql STABLE AS $$
         FROM usage_daily d WHERE d.day >= least(period_start, level_since)
         GROUP BY d.tenant_id, d.metric
     )
-    SELECT a.tenant_id, a.resource,
+    SELECT t.id, r.id,
            coalesce(CASE WHEN r.per_period THEN u.total WHEN m.aggregation = 'max' THEN u.peak ELSE u.last END, 0)
                + coalesce(q.consumed, 0),
-           a.amount, a.soft_limit, a.hard_limit
-    FROM tenant_allocations a
-    JOIN resource_types r ON r.id = a.resource
+           coalesce(a.amount, d.amount), coalesce(a.soft_limit, d.amount * 8 / 10), coalesce(a.hard_limit, d.amount)
+    FROM tenants t
+    JOIN plans p ON p.id = t.plan_id
+    CROSS JOIN resource_types r
+    CROSS JOIN LATERAL (SELECT CASE r.id WHEN 'users' THEN p.max_users WHEN 'storage_gb' THEN p.storage_gb
+                                         WHEN 'bandwidth_gb' THEN p.bandwidth_gb
+                                         WHEN 'api_calls_per_month' THEN p.api_calls_per_month
+                                         WHEN 'custom_domains' THEN p.custom_domains WHEN 'projects' THEN p.projects
+                                         ELSE r.default_amount END AS amount) d
+    LEFT JOIN tenant_allocations a ON a.tenant_id = t.id AND a.resource = r.id
     LEFT JOIN usage_metrics m ON m.id = r.metric
-    LEFT JOIN use_now u ON u.tenant_id = a.tenant_id AND u.metric = r.metric
-    LEFT JOIN quota_ledger q ON q.tenant_id = a.tenant_id AND q.resource = a.resource AND q.period_start = resource_use.period_start
+    LEFT JOIN use_now u ON u.tenant_id = t.id AND u.metric = r.metric
+    LEFT JOIN quota_ledger q ON q.tenant_id = t.id AND q.resource = r.id AND q.period_start = resource_use.period_start
 $$;
 
 -- A policy: when `metric` (use as a percentage of the allocation, or use itself) compares

@@ -4,6 +4,7 @@
 //! runs it on current use and the simulator on the last 30 days, so both decide alike.
 
 use super::resources::{Limits, AMOUNT_MAX};
+use super::units::number;
 use super::validate::check;
 use crate::error::FieldErrors;
 use chrono::{DateTime, Utc};
@@ -246,7 +247,7 @@ impl PolicySpec {
 
     /// "× 1.5 within 10–200", "+ 5 within 10–200", "notify".
     pub fn consequence(&self) -> String {
-        let bounds = format!("within {}–{}", self.min_allocated, self.max_allocated);
+        let bounds = format!("within {}–{}", number(self.min_allocated), number(self.max_allocated));
         match self.action {
             PolicyAction::ScaleByFactor => format!("× {} {bounds}", self.amount),
             PolicyAction::ScaleByStep if self.amount < 0.0 => format!("− {} {bounds}", -self.amount),
@@ -271,6 +272,15 @@ impl PolicySpec {
             PolicyAction::Notify => allocated,
         };
         moved.clamp(self.min_allocated, self.max_allocated)
+    }
+
+    /// A compared value as a person reads it: "92.5 %" or "1,200".
+    pub fn show(&self, value: f64) -> String {
+        match self.metric {
+            PolicyMetric::Utilization => format!("{value:.1} %"),
+            PolicyMetric::Used if value.abs() >= 100.0 => number(value.round() as i64),
+            PolicyMetric::Used => format!("{value:.2}"),
+        }
     }
 
     /// The value the condition compares: percent of the allocation, or use.

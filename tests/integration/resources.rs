@@ -270,3 +270,43 @@ async fn api_keys_get_429_after_their_plans_burst(pool: sqlx::PgPool) {
     assert_eq!(s, StatusCode::OK);
     assert!(h.get("ratelimit").is_none());
 }
+
+/// `resource_use()` (SQL: the Limits page, alerts, policies) and the Resources tab (Rust:
+/// `plan_allocations`) agree on every resource's limits, with and without allocation rows.
+#[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
+async fn the_sql_and_the_tab_agree_on_every_limit(pool: sqlx::PgPool) {
+    let admin = TestApp::new(pool).await;
+    for plan in ["free", "starter", "professional", "enterprise"] {
+        let t = active_tenant(&admin, &format!("Agree {plan}"), plan).await;
+        for drop_rows in [false, true] {
+            if drop_rows {
+                sqlx::query("delete from tenant_allocations where tenant_id = $1::uuid")
+                    .bind(&t)
+                    .execute(&admin.pool)
+                    .await
+                    .unwrap();
+            }
+            let (_, list) = admin.get(&format!("/api/v1/tenants/{t}/resources")).await;
+            let mut tab: Vec<(String, (i64, i64, i64))> = list["resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| (r["id"].as_str().unwrap().to_string(), limits(r)))
+                .collect();
+            let mut sql: Vec<(String, (i64, i64, i64))> = sqlx::query_as::<_, (String, i64, i64, i64)>(
+                "select resource, allocated, soft_limit, hard_limit from resource_use(current_date, current_date)
+                 where tenant_id = $1::uuid",
+            )
+            .bind(&t)
+            .fetch_all(&admin.pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(r, a, s, h)| (r, (a, s, h)))
+            .collect();
+            tab.sort();
+            sql.sort();
+            assert_eq!(sql, tab, "{plan}, allocation rows dropped: {drop_rows}");
+        }
+    }
+}

@@ -69,7 +69,7 @@ fn PolicyTable(
     let delete = ServerAction::<DeletePolicy>::new();
     after(delete).refresh(saved).toast(|()| "Policy deleted.".into());
     let simulate = ServerAction::<SimulatePolicy>::new();
-    let policy_names = StoredValue::new(v.policies.iter().map(|p| (p.id, p.spec.name.clone())).collect::<Vec<_>>());
+    let specs = StoredValue::new(v.policies.iter().map(|p| (p.id, p.spec.clone())).collect::<Vec<_>>());
     let none = v.policies.is_empty();
     let rows = v
         .policies
@@ -81,7 +81,7 @@ fn PolicyTable(
                 (true, false) => ("badge badge-active", "on"),
             };
             let last = p.state.last_outcome.map(|o| o.label()).unwrap_or("—");
-            let holding = p.state.holding_since.map(|t| format!("holding since {}", time(&t)));
+            let holding = p.state.holding_since.map(|t| format!("holding since {}", t.format("%b %-d, %H:%M")));
             let (id, enabled, shadow) = (p.id, p.spec.enabled, p.spec.shadow);
             let hidden = move |enabled: bool, shadow: bool| view! {
                 <input type="hidden" name="tenant" value=tenant.to_string()/>
@@ -91,7 +91,7 @@ fn PolicyTable(
             };
             view! {
                 <tr data-policy=p.id>
-                    <td><strong>{p.spec.name.clone()}</strong></td>
+                    <td class="policy-name"><strong>{p.spec.name.clone()}</strong></td>
                     <td>{resource_name(names, &p.spec.resource)}</td>
                     <td>{p.spec.condition()}</td>
                     <td>{p.spec.consequence()}</td>
@@ -125,23 +125,24 @@ fn PolicyTable(
             }
         })
         .collect_view();
-    let name_of = move |id: i64| {
-        policy_names.with_value(|n| n.iter().find(|(p, _)| *p == id).map(|(_, n)| n.clone()).unwrap_or_default())
-    };
+    let spec_of = move |id: i64| specs.with_value(|n| n.iter().find(|(p, _)| *p == id).map(|(_, s)| s.clone()));
+    let name_of = move |id: i64| spec_of(id).map(|s| s.name).unwrap_or_default();
+    let show = move |id: i64, v: f64| spec_of(id).map(|s| s.show(v)).unwrap_or_else(|| format!("{v:.1}"));
     let decisions = v.decisions;
     let no_decisions = decisions.is_empty();
     let decision_rows = decisions
         .into_iter()
         .map(|d| {
+            let n = crate::model::units::number;
             let alloc = match d.allocated_after {
-                Some(a) => format!("{} → {}", d.allocated_before, a),
-                None => d.allocated_before.to_string(),
+                Some(a) => format!("{} → {}", n(d.allocated_before), n(a)),
+                None => n(d.allocated_before),
             };
             view! {
                 <tr>
                     <td><time datetime=d.at.to_rfc3339()>{time(&d.at)}</time></td>
                     <td>{name_of(d.policy_id)}</td>
-                    <td class="num">{format!("{:.1}", d.value)}</td>
+                    <td class="num">{show(d.policy_id, d.value)}</td>
                     <td class="num">{alloc}</td>
                     <td>{d.outcome.label()}</td>
                 </tr>

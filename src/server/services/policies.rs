@@ -292,7 +292,7 @@ pub async fn demo(pool: &PgPool) -> Result<usize, AppError> {
         name: name.into(),
         metric: PolicyMetric::Utilization,
         operator: Operator::Gte,
-        threshold: 90.0,
+        threshold: 85.0,
         for_secs: 60,
         action,
         amount,

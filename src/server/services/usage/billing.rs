@@ -276,6 +276,8 @@ pub async fn check_cost_alerts(state: &AppState) -> Result<usize, AppError> {
         if usage.cost_cents < threshold {
             continue;
         }
+        // The alert opens whether or not the emails get through (they are retried).
+        crate::server::services::alerts::cost_crossed(&mut tx, tenant, usage.cost_cents, threshold).await?;
         let name = db::tenants::name(pool, tenant).await?;
         let owners = db::memberships::owner_emails(pool, tenant).await?;
         let mut ok = true;
@@ -295,7 +297,6 @@ pub async fn check_cost_alerts(state: &AppState) -> Result<usize, AppError> {
         }
         if ok {
             db::billing::mark_alerted(&mut *tx, tenant, start).await?;
-            crate::server::services::alerts::cost_crossed(&mut tx, tenant, usage.cost_cents, threshold).await?;
             NewEvent::new("usage.cost_alert_sent", "tenant", tenant)
                 .in_tenant(tenant)
                 .after(json!({ "cost_cents": usage.cost_cents, "threshold_cents": threshold, "owners": owners.len() }))
