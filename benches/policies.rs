@@ -52,7 +52,8 @@ async fn load(pool: &PgPool, tenants: usize) -> Result<()> {
     sqlx::query("update tenants set status = 'active', activated_at = coalesce(activated_at, created_at)")
         .execute(pool)
         .await?;
-    // Allocations of the three resources, and this month's use: about a third over 80 %.
+    // Allocations of the three resources, and this month's use, spread evenly per tenant
+    // (a hash of its id): from 0 to 130 % of the allocation, 0 to 120 % for members.
     sqlx::query(
         "insert into tenant_allocations (tenant_id, resource, amount, soft_limit, hard_limit)
          select t.id, r.id, r.amount, r.amount * 8 / 10, r.amount
@@ -66,9 +67,9 @@ async fn load(pool: &PgPool, tenants: usize) -> Result<()> {
         "insert into usage_daily (tenant_id, metric, day, total, peak, last, last_at, events)
          select t.id, m.metric, current_date, v, v, v, now(), 1
          from tenants t
-         cross join lateral (values ('api_calls', (random() * 130000)::int),
-                                    ('storage_gb', (random() * 130)::int),
-                                    ('members', (random() * 60)::int)) as m(metric, v)
+         cross join lateral (values ('api_calls', abs(hashtext(t.id::text || 'a')) % 130000),
+                                    ('storage_gb', abs(hashtext(t.id::text || 's')) % 130),
+                                    ('members', abs(hashtext(t.id::text || 'm')) % 60)) as m(metric, v)
          on conflict do nothing",
     )
     .execute(pool)

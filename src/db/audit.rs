@@ -91,6 +91,36 @@ impl<'a> NewEvent<'a> {
     }
 }
 
+/// Records many events in one statement (a worker's batch): each with its own actor.
+pub async fn record_many(db: impl PgExecutor<'_>, events: &[(NewEvent<'_>, Actor)]) -> Result<(), AppError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let col = |f: fn(&(NewEvent<'_>, Actor)) -> Option<String>| events.iter().map(f).collect::<Vec<_>>();
+    sqlx::query!(
+        r#"insert into audit_events (actor_type, actor_id, actor_label, tenant_id, action,
+                                     target_type, target_id, before, after, reason, source_ip)
+           select kind, actor_id, label, tenant_id, action, target_type, target_id, before, after, reason, ip::inet
+           from unnest($1::text[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[],
+                       $8::jsonb[], $9::jsonb[], $10::text[], $11::text[])
+               as e(kind, actor_id, label, tenant_id, action, target_type, target_id, before, after, reason, ip)"#,
+        &col(|(_, a)| Some(a.kind.as_str().to_string())) as &[Option<String>],
+        &events.iter().map(|(_, a)| a.id).collect::<Vec<_>>() as &[Option<Uuid>],
+        &col(|(_, a)| Some(a.label.clone())) as &[Option<String>],
+        &events.iter().map(|(e, _)| e.tenant_id).collect::<Vec<_>>() as &[Option<Uuid>],
+        &col(|(e, _)| Some(e.action.to_string())) as &[Option<String>],
+        &col(|(e, _)| Some(e.target_type.to_string())) as &[Option<String>],
+        &col(|(e, _)| e.target_id.clone()) as &[Option<String>],
+        &events.iter().map(|(e, _)| e.before.clone()).collect::<Vec<_>>() as &[Option<Value>],
+        &events.iter().map(|(e, _)| e.after.clone()).collect::<Vec<_>>() as &[Option<Value>],
+        &col(|(e, _)| e.reason.map(String::from)) as &[Option<String>],
+        &col(|(_, a)| a.source_ip.map(|ip| ip.to_string())) as &[Option<String>],
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 pub const DEFAULT_LIMIT: u32 = 50;
 
 /// Newest first, paged by event id; `only` limits it to those tenants' events.

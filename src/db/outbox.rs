@@ -27,3 +27,22 @@ pub async fn insert_once(
     .await?
     .is_some())
 }
+
+/// Writes many events in one statement; one whose key exists already is skipped.
+pub async fn insert_many(db: impl PgExecutor<'_>, events: &[(String, Uuid, &str, Value)]) -> Result<(), AppError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    sqlx::query!(
+        "insert into outbox (key, tenant_id, topic, payload)
+         select * from unnest($1::text[], $2::uuid[], $3::text[], $4::jsonb[])
+         on conflict (key) do nothing",
+        &events.iter().map(|e| e.0.clone()).collect::<Vec<_>>(),
+        &events.iter().map(|e| e.1).collect::<Vec<_>>(),
+        &events.iter().map(|e| e.2.to_string()).collect::<Vec<_>>(),
+        &events.iter().map(|e| e.3.clone()).collect::<Vec<_>>(),
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

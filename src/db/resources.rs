@@ -145,6 +145,96 @@ pub async fn change(
     .await?)
 }
 
+/// One change of a batch (a worker's round): the allocation after, who and why.
+pub struct BatchChange {
+    pub tenant: Uuid,
+    pub resource: String,
+    pub after: Limits,
+    pub actor_label: String,
+    pub reason: String,
+}
+
+/// Locks the allocations a batch will change and answers their current limits (absent:
+/// no allocation row yet).
+pub async fn lock_many(
+    db: &mut PgConnection,
+    keys: &[(Uuid, String)],
+) -> Result<std::collections::HashMap<(Uuid, String), Limits>, AppError> {
+    let rows = sqlx::query!(
+        "select a.tenant_id, a.resource, a.amount, a.soft_limit, a.hard_limit
+         from tenant_allocations a join unnest($1::uuid[], $2::text[]) as k(tenant_id, resource)
+             on a.tenant_id = k.tenant_id and a.resource = k.resource
+         order by a.tenant_id, a.resource
+         for update of a",
+        &keys.iter().map(|k| k.0).collect::<Vec<_>>(),
+        &keys.iter().map(|k| k.1.clone()).collect::<Vec<_>>()
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let limits = Limits { allocated: r.amount, soft_limit: r.soft_limit, hard_limit: r.hard_limit };
+            ((r.tenant_id, r.resource), limits)
+        })
+        .collect())
+}
+
+/// Sets many allocations and records each change (system actor, one `source`) in two
+/// statements. Answers each change's id by (tenant, resource); a batch has at most one
+/// change per allocation.
+pub async fn change_many(
+    db: &mut PgConnection,
+    before: &std::collections::HashMap<(Uuid, String), Limits>,
+    changes: &[BatchChange],
+    source: ChangeSource,
+) -> Result<std::collections::HashMap<(Uuid, String), i64>, AppError> {
+    if changes.is_empty() {
+        return Ok(Default::default());
+    }
+    let tenants: Vec<Uuid> = changes.iter().map(|c| c.tenant).collect();
+    let resources: Vec<String> = changes.iter().map(|c| c.resource.clone()).collect();
+    let field = |f: fn(&Limits) -> i64| changes.iter().map(|c| f(&c.after)).collect::<Vec<_>>();
+    let was = |f: fn(&Limits) -> i64| {
+        changes.iter().map(|c| before.get(&(c.tenant, c.resource.clone())).map(f)).collect::<Vec<_>>()
+    };
+    sqlx::query!(
+        "insert into tenant_allocations (tenant_id, resource, amount, soft_limit, hard_limit)
+         select * from unnest($1::uuid[], $2::text[], $3::int8[], $4::int8[], $5::int8[])
+         on conflict (tenant_id, resource) do update set amount = excluded.amount, soft_limit = excluded.soft_limit,
+             hard_limit = excluded.hard_limit, updated_at = now()",
+        &tenants,
+        &resources,
+        &field(|l| l.allocated),
+        &field(|l| l.soft_limit),
+        &field(|l| l.hard_limit)
+    )
+    .execute(&mut *db)
+    .await?;
+    let rows = sqlx::query!(
+        "insert into allocation_changes (tenant_id, resource, before_allocated, before_soft, before_hard,
+             allocated, soft_limit, hard_limit, source, actor_kind, actor_label, reason)
+         select c.tenant_id, c.resource, c.ba, c.bs, c.bh, c.a, c.s, c.h, $9, 'system', c.label, c.reason
+         from unnest($1::uuid[], $2::text[], $3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::int8[],
+                     $10::text[], $11::text[]) as c(tenant_id, resource, ba, bs, bh, a, s, h, label, reason)
+         returning tenant_id, resource, id",
+        &tenants,
+        &resources,
+        &was(|l| l.allocated) as &[Option<i64>],
+        &was(|l| l.soft_limit) as &[Option<i64>],
+        &was(|l| l.hard_limit) as &[Option<i64>],
+        &field(|l| l.allocated),
+        &field(|l| l.soft_limit),
+        &field(|l| l.hard_limit),
+        source as ChangeSource,
+        &changes.iter().map(|c| c.actor_label.clone()).collect::<Vec<_>>(),
+        &changes.iter().map(|c| c.reason.clone()).collect::<Vec<_>>()
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| ((r.tenant_id, r.resource), r.id)).collect())
+}
+
 /// A resource's changes (or every resource's, without one), newest first.
 pub async fn history(
     db: impl PgExecutor<'_>,

@@ -201,6 +201,7 @@ pub async fn evaluate_in(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<
     let mut round = Round { evaluated: due.len(), ..Round::default() };
     let mut results = Vec::with_capacity(due.len());
     let mut acted_on: Option<(Uuid, String)> = None;
+    let mut scalings = Vec::new();
     for d in &due {
         let p = &d.policy;
         let mut step = decide(&p.spec, p.state, now, d.used, d.limits.allocated);
@@ -228,10 +229,7 @@ pub async fn evaluate_in(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<
             outcome,
         });
         match (step.outcome, step.after) {
-            (Some(Outcome::Scaled), Some(after)) => {
-                scale(conn, p, d, after, step.value).await?;
-                round.scaled += 1;
-            }
+            (Some(Outcome::Scaled), Some(after)) => scalings.push((p, d, after, step.value)),
             (Some(Outcome::Notified), _) => {
                 let key = format!("policy.notified:{}:{}:{}", p.tenant_id, p.id, now.timestamp());
                 let payload = json!({ "policy": p, "used": d.used, "value": step.value, "limits": d.limits });
@@ -242,45 +240,57 @@ pub async fn evaluate_in(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<
         round.logged += usize::from(decision.is_some());
         results.push(Evaluated { tenant: p.tenant_id, policy: p.id, decision, state: step.state });
     }
+    round.scaled = scale_all(conn, &scalings).await?;
     db::policies::record(conn, &results).await?;
     Ok(round)
 }
 
-/// Applies a policy's scaling: the allocation moves, soft and hard limits keep their
-/// proportion; the change is in the history (source: policy) and the audit trail.
-async fn scale(
+/// Applies a round's scalings in a handful of statements, whatever their number: the
+/// allocations move (soft and hard limits keep their proportion), each change is in the
+/// history (source: policy, the policy named as the actor), the audit trail and the outbox.
+async fn scale_all(
     conn: &mut PgConnection,
-    p: &Policy,
-    d: &db::policies::Due,
-    allocated: i64,
-    value: f64,
-) -> Result<(), AppError> {
-    let tenant = p.tenant_id;
-    let before = db::resources::lock(conn, tenant, &p.spec.resource).await?.unwrap_or(d.limits);
-    let after = scaled_limits(before, allocated);
-    let actor = Actor { label: format!("policy \u{201c}{}\u{201d}", p.spec.name), ..Caller::system().actor() };
-    let reason = format!("{} (it was {value:.1})", p.spec.condition());
-    let change = db::resources::change(
-        conn,
-        tenant,
-        &p.spec.resource,
-        Some(before),
-        after,
-        ChangeSource::Policy,
-        &actor,
-        &reason,
-    )
-    .await?;
-    NewEvent::new("resource.scaled", "resource", &p.spec.resource)
-        .in_tenant(tenant)
-        .before(json!(before))
-        .after(json!({ "limits": after, "reason": reason, "change": change, "policy": p.id }))
-        .record(&mut *conn, &actor)
-        .await?;
-    let key = format!("policy.scaled:{tenant}:{change}");
-    let payload = json!({ "policy": p.id, "resource": p.spec.resource, "before": before, "after": after });
-    db::outbox::insert_once(&mut *conn, &key, tenant, "policy.scaled", &payload).await?;
-    Ok(())
+    scalings: &[(&Policy, &db::policies::Due, i64, f64)],
+) -> Result<usize, AppError> {
+    if scalings.is_empty() {
+        return Ok(0);
+    }
+    let keys: Vec<(Uuid, String)> = scalings.iter().map(|(p, ..)| (p.tenant_id, p.spec.resource.clone())).collect();
+    let locked = db::resources::lock_many(conn, &keys).await?;
+    let changes: Vec<db::resources::BatchChange> = scalings
+        .iter()
+        .zip(&keys)
+        .map(|((p, d, allocated, value), key)| db::resources::BatchChange {
+            tenant: p.tenant_id,
+            resource: p.spec.resource.clone(),
+            after: scaled_limits(locked.get(key).copied().unwrap_or(d.limits), *allocated),
+            actor_label: format!("policy \u{201c}{}\u{201d}", p.spec.name),
+            reason: format!("{} (it was {})", p.spec.condition(), p.spec.show(*value)),
+        })
+        .collect();
+    let ids = db::resources::change_many(conn, &locked, &changes, ChangeSource::Policy).await?;
+    let mut events = Vec::with_capacity(changes.len());
+    let mut outbox = Vec::with_capacity(changes.len());
+    for (((p, ..), key), c) in scalings.iter().zip(&keys).zip(&changes) {
+        let before = locked.get(key);
+        let change = ids.get(key).copied();
+        let actor = Actor { label: c.actor_label.clone(), ..Caller::system().actor() };
+        let event = NewEvent::new("resource.scaled", "resource", &c.resource)
+            .in_tenant(c.tenant)
+            .before(json!(before))
+            .after(json!({ "limits": c.after, "reason": c.reason, "change": change, "policy": p.id }));
+        events.push((event, actor));
+        let payload = json!({ "policy": p.id, "resource": c.resource, "before": before, "after": c.after });
+        outbox.push((
+            format!("policy.scaled:{}:{}", c.tenant, change.unwrap_or_default()),
+            c.tenant,
+            "policy.scaled",
+            payload,
+        ));
+    }
+    db::audit::record_many(&mut *conn, &events).await?;
+    db::outbox::insert_many(&mut *conn, &outbox).await?;
+    Ok(changes.len())
 }
 
 /// Demo data: a policy on each of the three tenants the demo sizes close to their use
