@@ -319,6 +319,32 @@ pub async fn consume(
     }
 }
 
+/// Active tenants whose fullest resource uses at least `share` of its hard limit, fullest
+/// first (at most `limit`): (id, name, slug).
+pub async fn fullest_tenants(
+    db: impl PgExecutor<'_>,
+    period_start: NaiveDate,
+    level_since: NaiveDate,
+    share: f64,
+    limit: i64,
+) -> Result<Vec<Uuid>, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"select u.tenant_id as "tenant_id!"
+           from resource_use($1, $2) u join tenants t on t.id = u.tenant_id and t.status = 'active'
+           where u.hard_limit > 0
+           group by u.tenant_id
+           having max(u.used / u.hard_limit) >= $3
+           order by max(u.used / u.hard_limit) desc
+           limit $4"#,
+        period_start,
+        level_since,
+        share,
+        limit
+    )
+    .fetch_all(db)
+    .await?)
+}
+
 /// Active tenants' resources whose use is at or over their soft limit, fullest first (at
 /// most `limit`). Use as the tab reads it (the `resource_use` function): this month's
 /// total for per-period resources, the latest level since `level_since` for the others,

@@ -142,11 +142,34 @@ impl LimitSort {
     }
 }
 
+/// A resource that runs out at its trend (the tab's forecast), for the platform list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunOut {
+    pub tenant_id: Uuid,
+    pub tenant_name: String,
+    pub tenant_slug: String,
+    pub resource: String,
+    pub resource_name: String,
+    pub unit: String,
+    pub used: f64,
+    pub hard_limit: i64,
+    pub forecast: crate::model::forecast::Forecast,
+}
+
+impl RunOut {
+    /// The day it runs out (the list holds only those with one).
+    pub fn day(&self) -> NaiveDate {
+        self.forecast.runs_out.unwrap_or(NaiveDate::MAX)
+    }
+}
+
 /// The platform Limits page: every active tenant's resources at or over the soft limit,
 /// fullest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlatformLimits {
     pub rows: Vec<NearLimit>,
+    /// Resources running out soonest at their trend, soonest first.
+    pub soonest: Vec<RunOut>,
     /// Every tenant's unresolved alerts, newest first.
     pub alerts: Vec<crate::model::alerts::Alert>,
     /// Whether there were more than the page shows.

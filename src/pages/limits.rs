@@ -106,6 +106,7 @@ fn LimitsTable(l: PlatformLimits, sort: LimitSort, auto: AutoRefresh, saved: Ref
             <AlertList list=l.alerts show_tenant=true can_ack=|_| true saved
                 empty="No unresolved alerts on any tenant."/>
         </section>
+        <Soonest list=l.soonest/>
         <section class="card table-card" aria-labelledby="limits-title">
             <div class="card-header"><h2 class="card-title" id="limits-title">"At or over a soft limit"</h2></div>
             <div class="table-wrap">
@@ -123,6 +124,50 @@ fn LimitsTable(l: PlatformLimits, sort: LimitSort, auto: AutoRefresh, saved: Ref
             </div>
             {empty.then(|| view! { <p class="muted">"Every tenant is under its soft limits."</p> })}
             {l.truncated.then(|| view! { <p class="hint">"Showing the 500 fullest."</p> })}
+        </section>
+    }
+    .into_any()
+}
+
+/// Resources running out within 90 days at their trend, soonest first (the tabs' forecasts).
+#[component]
+fn Soonest(list: Vec<RunOut>) -> AnyView {
+    let empty = list.is_empty();
+    let day = |d: chrono::NaiveDate| d.format("%b %-d").to_string();
+    let rows = list
+        .into_iter()
+        .map(|r| {
+            let fmt = amount_in(&r.unit);
+            let f = &r.forecast;
+            let range = match (f.earliest, f.latest) {
+                (Some(e), Some(l)) if e != l => format!("{} – {}", day(e), day(l)),
+                (Some(e), None) => format!("from {}", day(e)),
+                _ => String::new(),
+            };
+            view! {
+                <tr data-tenant=r.tenant_slug.clone() data-resource=r.resource.clone()>
+                    <td><a href=format!("/tenants/{}/resources", r.tenant_slug)>{r.tenant_name.clone()}</a></td>
+                    <td>{r.resource_name.clone()}</td>
+                    <td class="num">{format!("{} / {}", fmt(r.used), fmt(r.hard_limit as f64))}</td>
+                    <td class="num">{format!("{} a day", fmt(f.per_day.abs()))}</td>
+                    <td><strong>{day(r.day())}</strong><span class="muted">{(!range.is_empty()).then(|| format!(" ({range})"))}</span></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card table-card" aria-labelledby="soonest-title" data-testid="soonest">
+            <div class="card-header"><h2 class="card-title" id="soonest-title">"Running out soonest"</h2></div>
+            <div class="table-wrap">
+                <table class="table">
+                    <thead><tr>
+                        <th>"Tenant"</th><th>"Resource"</th><th class="num">"Used / hard"</th><th class="num">"Trend"</th>
+                        <th>"Runs out (95 % range)"</th>
+                    </tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+            {empty.then(|| view! { <p class="muted">"Nothing runs out within 90 days at its current trend."</p> })}
         </section>
     }
     .into_any()

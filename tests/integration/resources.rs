@@ -310,3 +310,40 @@ async fn the_sql_and_the_tab_agree_on_every_limit(pool: sqlx::PgPool) {
         }
     }
 }
+
+/// The platform's "running out soonest" list holds what the tenants' tabs forecast, soonest
+/// first; a resource with a flat trend isn't in it.
+#[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
+async fn the_soonest_list_shows_the_tabs_forecasts(pool: sqlx::PgPool) {
+    let admin = TestApp::new(pool).await;
+    let rising = active_tenant(&admin, "Rising Co", "starter").await;
+    let flat = active_tenant(&admin, "Flat Co", "starter").await;
+    // Storage (20 GB on starter): rising by 1 GB a day to 15, or flat at 15, for 12 days.
+    for (t, slope) in [(&rising, 1.0), (&flat, 0.0)] {
+        sqlx::query(
+            "insert into usage_daily (tenant_id, metric, day, total, peak, last, last_at, events)
+             select $1::uuid, 'storage_gb', current_date - g, v, v, v, now(), 1
+             from generate_series(0, 11) g, lateral (select 15 - $2 * g as v) x",
+        )
+        .bind(t)
+        .bind(slope)
+        .execute(&admin.pool)
+        .await
+        .unwrap();
+    }
+    let caller = tenantry::server::access::Caller::system();
+    let limits =
+        tenantry::server::services::resources::near_limits(&admin.pool, &caller, Default::default()).await.unwrap();
+    let listed: Vec<(&str, &str)> =
+        limits.soonest.iter().map(|r| (r.tenant_name.as_str(), r.resource.as_str())).collect();
+    assert_eq!(listed, [("Rising Co", "storage_gb")]);
+    let (_, tab) = admin.get(&format!("/api/v1/tenants/{rising}/resources")).await;
+    let storage = find(&tab, "storage_gb");
+    assert_eq!(
+        storage["forecast"]["runs_out"].as_str().unwrap(),
+        limits.soonest[0].day().to_string(),
+        "the same forecast as the tab"
+    );
+    let in_days = (limits.soonest[0].day() - chrono::Utc::now().date_naive()).num_days();
+    assert_eq!(in_days, 5, "15 of 20 GB, rising 1 GB a day");
+}

@@ -309,7 +309,60 @@ pub async fn near_limits(pool: &PgPool, caller: &Caller, sort: LimitSort) -> Res
     rows.truncate(NEAR_MAX as usize);
     sort.apply(&mut rows);
     let alerts = super::alerts::platform(pool, caller).await?;
-    Ok(PlatformLimits { rows, alerts, truncated, as_of: Utc::now() })
+    let soonest = soonest(pool, caller).await?;
+    Ok(PlatformLimits { rows, soonest, alerts, truncated, as_of: Utc::now() })
+}
+
+/// Tenants whose forecasts the soonest list looks at: the fullest ones.
+const SOONEST_TENANTS: i64 = 100;
+/// Use of the hard limit below which a tenant is not looked at for the soonest list.
+const SOONEST_SHARE: f64 = 0.3;
+/// How far ahead the soonest list looks.
+const SOONEST_DAYS: i64 = 90;
+/// Rows the soonest list shows.
+const SOONEST_MAX: usize = 25;
+
+/// Resources that run out within 90 days at their trend, soonest first: the forecasts of
+/// the tenants' Resources tabs (the same function), for the 100 fullest active tenants.
+async fn soonest(pool: &PgPool, caller: &Caller) -> Result<Vec<RunOut>, AppError> {
+    use futures_util::{StreamExt, TryStreamExt};
+    let today = Utc::now().date_naive();
+    let (start, _) = month_bounds(today);
+    let tenants =
+        db::resources::fullest_tenants(pool, start, today - Duration::days(LEVEL_DAYS), SOONEST_SHARE, SOONEST_TENANTS)
+            .await?;
+    let horizon = today + Duration::days(SOONEST_DAYS);
+    let tabs: Vec<(TenantResources, crate::model::Tenant)> = futures_util::stream::iter(tenants)
+        .map(|t| async move {
+            let tenant =
+                db::tenants::by_id(pool, t).await?.ok_or_else(|| AppError::not_found("There is no such tenant."))?;
+            Ok::<_, AppError>((list(pool, caller, t).await?, tenant))
+        })
+        .buffer_unordered(4)
+        .try_collect()
+        .await?;
+    let mut out: Vec<RunOut> = tabs
+        .into_iter()
+        .flat_map(|(r, t)| {
+            r.resources.into_iter().filter_map(move |x| {
+                let f = x.forecast.filter(|f| f.runs_out.is_some_and(|d| d <= horizon))?;
+                Some(RunOut {
+                    tenant_id: t.id,
+                    tenant_name: t.name.clone(),
+                    tenant_slug: t.slug.clone(),
+                    resource: x.id,
+                    resource_name: x.name,
+                    unit: x.unit,
+                    used: x.used,
+                    hard_limit: x.limits.hard_limit,
+                    forecast: f,
+                })
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.day().cmp(&b.day()).then_with(|| a.tenant_name.cmp(&b.tenant_name)));
+    out.truncate(SOONEST_MAX);
+    Ok(out)
 }
 
 /// Demo data: three active tenants sized close to their current use (one over its hard
