@@ -233,7 +233,7 @@ pub struct Evaluated {
     pub state: PolicyState,
 }
 
-/// Writes a round's results in two statements: the decisions, and every policy's state.
+/// Writes a round's results in two statements: the decisions, and the states that changed.
 pub async fn record(db: &mut PgConnection, round: &[Evaluated]) -> Result<(), AppError> {
     let logged: Vec<(Uuid, &Decision)> =
         round.iter().filter_map(|e| e.decision.as_ref().map(|d| (e.tenant, d))).collect();
@@ -254,6 +254,9 @@ pub async fn record(db: &mut PgConnection, round: &[Evaluated]) -> Result<(), Ap
         )
         .execute(&mut *db)
         .await?;
+    }
+    if round.is_empty() {
+        return Ok(());
     }
     let (tenants, ids): (Vec<Uuid>, Vec<i64>) = round.iter().map(|e| (e.tenant, e.policy)).unzip();
     sqlx::query!(

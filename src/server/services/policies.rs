@@ -238,7 +238,10 @@ pub async fn evaluate_in(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<
             _ => {}
         }
         round.logged += usize::from(decision.is_some());
-        results.push(Evaluated { tenant: p.tenant_id, policy: p.id, decision, state: step.state });
+        // Only what changed is written: a quiet round writes nothing.
+        if decision.is_some() || step.state != p.state {
+            results.push(Evaluated { tenant: p.tenant_id, policy: p.id, decision, state: step.state });
+        }
     }
     round.scaled = scale_all(conn, &scalings).await?;
     db::policies::record(conn, &results).await?;
