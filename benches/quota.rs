@@ -65,7 +65,11 @@ async fn measure(pool: &PgPool, seconds: u64, units: i64) -> Result<()> {
     sqlx::query("update plan_rate_limits set per_second = 1000000, burst = 1000000").execute(pool).await?;
     let tenant: Uuid = sqlx::query_scalar("select id from tenants order by name limit 1").fetch_one(pool).await?;
     let actor = tenantry::server::access::Caller::system().actor();
-    let limits = tenantry::model::resources::Limits { allocated: units, soft_limit: units * 8 / 10, hard_limit: units };
+    let limits = tenantry::model::resources::Limits {
+        allocated: units,
+        soft_limit: tenantry::model::resources::default_soft(units),
+        hard_limit: units,
+    };
     let mut tx = pool.begin().await?;
     let before = tenantry::db::resources::lock(&mut tx, tenant, "api_calls_per_month").await?;
     tenantry::db::resources::change(

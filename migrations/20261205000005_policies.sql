@@ -4,7 +4,7 @@
 -- Current use and limits of every tenant's every resource type: this month's total (from
 -- `period_start`) for per-period resources, the latest level since `level_since` for the
 -- others, plus what services consumed through the quota API this month. A resource with
--- no allocation row has the plan's amount (soft 80 %, hard 100 %); the CASE mirrors
+-- no allocation row has the plan's amount (soft 80 % rounded up, hard 100 %); the CASE mirrors
 -- `model::plan::plan_allocations` (tests/integration/resources.rs checks they agree).
 CREATE FUNCTION resource_use(period_start date, level_since date)
 RETURNS TABLE (tenant_id uuid, resource text, used double precision, allocated bigint,
@@ -21,7 +21,7 @@ LANGUAGE sql STABLE AS $$
     SELECT t.id, r.id,
            coalesce(CASE WHEN r.per_period THEN u.total WHEN m.aggregation = 'max' THEN u.peak ELSE u.last END, 0)
                + coalesce(q.consumed, 0),
-           coalesce(a.amount, d.amount), coalesce(a.soft_limit, d.amount * 8 / 10), coalesce(a.hard_limit, d.amount)
+           coalesce(a.amount, d.amount), coalesce(a.soft_limit, (d.amount * 8 + 9) / 10), coalesce(a.hard_limit, d.amount)
     FROM tenants t
     JOIN plans p ON p.id = t.plan_id
     CROSS JOIN resource_types r

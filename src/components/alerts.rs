@@ -19,14 +19,19 @@ pub fn AlertList(
     saved: Refresh,
     /// What to say when there are none.
     empty: &'static str,
+    /// Show at most this many (the rest are counted).
+    #[prop(default = usize::MAX)]
+    show: usize,
 ) -> AnyView {
     let ack = ServerAction::<AcknowledgeAlert>::new();
     after(ack).refresh(saved).toast(|a| format!("Acknowledged: {}.", a.headline()).into());
     if list.is_empty() {
         return view! { <p class="muted">{empty}</p> }.into_any();
     }
+    let hidden = list.len().saturating_sub(show);
     let items = list
         .into_iter()
+        .take(show)
         .map(|a| {
             let (class, label) = match (a.status, a.threshold) {
                 (AlertStatus::Resolved, _) => ("badge badge-neutral", "resolved"),
@@ -73,5 +78,11 @@ pub fn AlertList(
             }
         })
         .collect_view();
-    view! { <ul class="alert-list" role="list">{items}</ul> }.into_any()
+    view! {
+        <ul class="alert-list" role="list">{items}</ul>
+        {(hidden > 0).then(|| view! {
+            <p class="hint">{format!("And {hidden} more, newest first above; each tenant's Resources tab lists its own.")}</p>
+        })}
+    }
+    .into_any()
 }

@@ -22,7 +22,7 @@ pub async fn hard_limit(db: impl PgExecutor<'_>, tenant: Uuid, resource: &str) -
 pub async fn set(db: impl PgExecutor<'_>, tenant: Uuid, resource: &str, amount: i64) -> Result<(), AppError> {
     sqlx::query!(
         "insert into tenant_allocations (tenant_id, resource, amount, soft_limit, hard_limit)
-         values ($1, $2, $3::bigint, $3::bigint * 8 / 10, $3::bigint)
+         values ($1, $2, $3::bigint, ($3::bigint * 8 + 9) / 10, $3::bigint)
          on conflict (tenant_id, resource) do update set amount = excluded.amount, soft_limit = excluded.soft_limit,
              hard_limit = excluded.hard_limit, updated_at = now()",
         tenant,

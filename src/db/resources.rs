@@ -319,6 +319,25 @@ pub async fn consume(
     }
 }
 
+/// Demo data: every tenant's allocation with room for its generated use (the plan's amount,
+/// or more where the use needs it: 1.6 × a level, 1.3 × the month's projected total for a
+/// per-month resource), where no allocation was made yet. Answers the rows written.
+pub async fn demo_size_to_use(db: impl PgExecutor<'_>) -> Result<u64, AppError> {
+    Ok(sqlx::query!(
+        "insert into tenant_allocations (tenant_id, resource, amount, soft_limit, hard_limit)
+         select tenant_id, resource, amount, (amount * 8 + 9) / 10, amount from (
+             select u.tenant_id, u.resource,
+                    greatest(u.allocated, ceil(case when r.per_period
+                        then u.used / extract(day from now()) * 31 * 1.3 else u.used * 1.6 end)::bigint) as amount
+             from resource_use(date_trunc('month', now())::date, current_date - 7) u
+             join resource_types r on r.id = u.resource) sized
+         on conflict (tenant_id, resource) do nothing"
+    )
+    .execute(db)
+    .await?
+    .rows_affected())
+}
+
 /// Active tenants whose fullest resource uses at least `share` of its hard limit, fullest
 /// first (at most `limit`): (id, name, slug).
 pub async fn fullest_tenants(

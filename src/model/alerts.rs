@@ -93,9 +93,9 @@ impl Alert {
         }
     }
 
-    /// "API calls passed the soft limit".
+    /// "API calls reached the soft limit".
     pub fn headline(&self) -> String {
-        format!("{} passed {}", self.subject_name, self.threshold.label())
+        format!("{} reached {}", self.subject_name, self.threshold.label())
     }
 
     /// "950 calls at the highest, against 800 calls".
@@ -143,10 +143,10 @@ mod tests {
     #[test]
     fn an_alert_reads_in_its_unit() {
         let a = alert(Threshold::Soft, "calls", 9500.0, 8000);
-        assert_eq!(a.headline(), "API calls passed the soft limit");
+        assert_eq!(a.headline(), "API calls reached the soft limit");
         assert_eq!(a.detail(), "9,500 calls at the highest, against 8,000 calls");
         let c = alert(Threshold::Cost, "cents", 12345.0, 10000);
-        assert_eq!(c.headline(), "Monthly cost passed the cost threshold");
+        assert_eq!(c.headline(), "Monthly cost reached the cost threshold");
         assert_eq!(c.detail(), "$123.45 at the highest, against $100.00");
     }
 }

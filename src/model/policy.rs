@@ -465,7 +465,7 @@ pub fn decide(spec: &PolicySpec, state: PolicyState, now: DateTime<Utc>, used: f
 /// it (the hard limit never below the allocation).
 pub fn scaled_limits(before: Limits, allocated: i64) -> Limits {
     if before.allocated <= 0 {
-        return Limits { allocated, soft_limit: allocated.saturating_mul(8) / 10, hard_limit: allocated };
+        return Limits { allocated, soft_limit: super::resources::default_soft(allocated), hard_limit: allocated };
     }
     let r = allocated as f64 / before.allocated as f64;
     let hard = ((before.hard_limit as f64 * r).round() as i64).clamp(allocated, AMOUNT_MAX.max(allocated));

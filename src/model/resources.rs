@@ -12,6 +12,13 @@ use uuid::Uuid;
 /// The largest allocation or limit accepted (a trillion units).
 pub const AMOUNT_MAX: i64 = 1_000_000_000_000;
 
+/// The soft limit an allocation gets unless one is set: 80 %, rounded up, so that a small
+/// allocation (1 custom domain) doesn't get a soft limit of 0 that every use crosses. The
+/// SQL writes it as `(amount * 8 + 9) / 10`.
+pub fn default_soft(allocated: i64) -> i64 {
+    allocated.saturating_mul(8).saturating_add(9) / 10
+}
+
 /// Where use stands against the limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -246,7 +253,7 @@ impl ScaleRequest {
         };
         let limits = Limits {
             allocated: self.allocated,
-            soft_limit: self.soft_limit.unwrap_or(self.allocated.saturating_mul(8) / 10),
+            soft_limit: self.soft_limit.unwrap_or_else(|| default_soft(self.allocated)),
             hard_limit: self.hard_limit.unwrap_or(self.allocated),
         };
         check(&mut errors, "allocated", amount(limits.allocated));

@@ -64,8 +64,8 @@ fn LimitsTable(l: PlatformLimits, sort: LimitSort, auto: AutoRefresh, saved: Ref
             let fmt = amount_in(&r.unit);
             let share = if r.limits.hard_limit > 0 { r.used / r.limits.hard_limit as f64 * 100.0 } else { 100.0 };
             let (class, label) = match r.level {
-                Level::Hard => ("badge badge-failed", "over hard limit"),
-                Level::Soft => ("badge badge-warning", "over soft limit"),
+                Level::Hard => ("badge badge-failed", "at hard limit"),
+                Level::Soft => ("badge badge-warning", "past soft limit"),
                 Level::Ok => ("badge", "ok"),
             };
             let meter = match r.level {
@@ -94,8 +94,8 @@ fn LimitsTable(l: PlatformLimits, sort: LimitSort, auto: AutoRefresh, saved: Ref
     view! {
         <UpdatedAt auto at=l.as_of/>
         <div class="grid grid-4 usage-kpis">
-            <div class="card stat"><span class="stat-label">"Over a hard limit"</span><span class="stat-value" class:warn={over > 0}>{over}</span></div>
-            <div class="card stat"><span class="stat-label">"Over a soft limit"</span><span class="stat-value">{near}</span></div>
+            <div class="card stat"><span class="stat-label">"At a hard limit"</span><span class="stat-value" class:warn={over > 0}>{over}</span></div>
+            <div class="card stat"><span class="stat-label">"Past a soft limit"</span><span class="stat-value">{near}</span></div>
             <div class="card stat"><span class="stat-label">"Unresolved alerts"</span><span class="stat-value">{open_alerts}</span></div>
         </div>
         <section class="card" aria-labelledby="platform-alerts-title" data-testid="alerts">
@@ -103,7 +103,7 @@ fn LimitsTable(l: PlatformLimits, sort: LimitSort, auto: AutoRefresh, saved: Ref
                 <h2 class="card-title" id="platform-alerts-title">"Unresolved alerts"</h2>
                 {(open_alerts > 0).then(|| view! { <span class="badge badge-warning">{open_alerts}</span> })}
             </div>
-            <AlertList list=l.alerts show_tenant=true can_ack=|_| true saved
+            <AlertList list=l.alerts show_tenant=true can_ack=|_| true saved show=10
                 empty="No unresolved alerts on any tenant."/>
         </section>
         <Soonest list=l.soonest/>

@@ -219,7 +219,10 @@ pub async fn seed(pool: &PgPool, count: usize, seed: u64) -> Result<usize, sqlx:
             }
             let updated = *[Some(created), activated, suspended, terminated].iter().flatten().max().unwrap_or(&created);
             b.id.push(id);
-            b.domain.push((rng.u32(0..100) < 20).then(|| format!("portal.{slug}.example.com")));
+            // A custom domain on one in five tenants whose plan includes one (the draw is
+            // made either way, so the rest of the data stays the same).
+            let with_domain = rng.u32(0..100) < 20 && plan != "free";
+            b.domain.push(with_domain.then(|| format!("portal.{slug}.example.com")));
             b.slug.push(slug);
             b.description.push(format!("{name} workspace on the {plan} plan."));
             b.name.push(name);

@@ -75,7 +75,7 @@ async fn a_limit_alert_opens_once_is_acknowledged_and_resolves(pool: sqlx::PgPoo
     evaluate().await.unwrap();
     assert_eq!(sink.messages().await.len(), 1, "one email per alert");
     assert!(mails[0].to.iter().any(|t| t.contains("owner@alerting.example")), "{:?}", mails[0].to);
-    assert!(mails[0].data.contains("API calls passed the soft limit"), "{}", mails[0].data);
+    assert!(mails[0].data.contains("API calls reached the soft limit"), "{}", mails[0].data);
 
     // 115: past the hard limit too; the soft alert's peak follows.
     use_calls(&admin, &a, 30, "a-3").await;

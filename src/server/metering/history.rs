@@ -74,8 +74,9 @@ pub async fn invoices(pool: &PgPool, months: i64) -> Result<usize, AppError> {
 
 /// Everything usage-related demo data starts with: 90 days of history, three months of
 /// invoices, a cost alert on the first active tenant set low enough to fire (its owners
-/// get the email from the dev mail sink on the first cost-alerts round), and three tenants
-/// sized close to their use (the Limits page).
+/// get the email from the dev mail sink on the first cost-alerts round), allocations with
+/// room for the generated use, and three tenants sized close to their use (the Limits
+/// page, alerts and policies have something to show, not everything).
 pub async fn demo(pool: &PgPool) -> Result<(), AppError> {
     let started = std::time::Instant::now();
     let rows = seed(pool, 90, 100_000).await?;
@@ -83,11 +84,13 @@ pub async fn demo(pool: &PgPool) -> Result<(), AppError> {
     if let Some(first) = crate::db::usage::demo_tenants(pool, 1).await?.first() {
         crate::db::billing::set_cost_alert(pool, *first, Some(1_000)).await?;
     }
+    let sized = crate::db::resources::demo_size_to_use(pool).await?;
     let pressed = crate::server::services::resources::demo_pressure(pool).await?;
     let policies = crate::server::services::policies::demo(pool).await?;
     tracing::info!(
         hourly_rows = rows,
         invoices,
+        allocations_sized = sized,
         resources_near_limits = pressed,
         policies,
         took_ms = started.elapsed().as_millis() as u64,

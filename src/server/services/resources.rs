@@ -39,7 +39,7 @@ fn plan_amount(plan: &Plan, row: &db::resources::ResourceRow) -> i64 {
 }
 
 fn defaults(amount: i64) -> Limits {
-    Limits { allocated: amount, soft_limit: amount.saturating_mul(8) / 10, hard_limit: amount }
+    Limits { allocated: amount, soft_limit: default_soft(amount), hard_limit: amount }
 }
 
 async fn plan_of(pool: &PgPool, tenant: Uuid) -> Result<(Plan, TenantStatus), AppError> {
