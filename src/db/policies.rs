@@ -26,7 +26,7 @@ struct Row {
     shadow: bool,
     holding_since: Option<DateTime<Utc>>,
     last_action_at: Option<DateTime<Utc>>,
-    last_outcome: Option<Outcome>,
+    last_outcome: Option<DecisionOutcome>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -70,7 +70,7 @@ pub async fn list(db: impl PgExecutor<'_>, tenant: Uuid, id: Option<i64>) -> Res
         r#"select id, tenant_id, resource, name, metric as "metric: PolicyMetric", operator as "operator: Operator",
                   threshold, for_secs, action as "action: PolicyAction", amount, min_allocated, max_allocated,
                   priority, cooldown_secs, enabled, shadow, holding_since, last_action_at,
-                  last_outcome as "last_outcome: Outcome", created_at, updated_at
+                  last_outcome as "last_outcome: DecisionOutcome", created_at, updated_at
            from scaling_policies where tenant_id = $1 and ($2::bigint is null or id = $2)
            order by resource, priority, id"#,
         tenant,
@@ -160,7 +160,7 @@ pub async fn decisions(
 ) -> Result<Vec<Decision>, AppError> {
     Ok(sqlx::query_as!(
         Decision,
-        r#"select policy_id, at, used, value, allocated_before, allocated_after, outcome as "outcome: Outcome"
+        r#"select policy_id, at, used, value, allocated_before, allocated_after, outcome as "outcome: DecisionOutcome"
            from policy_decisions where tenant_id = $1 and ($2::bigint is null or policy_id = $2)
            order by id desc limit $3"#,
         tenant,
@@ -187,7 +187,7 @@ pub async fn due(db: &mut PgConnection, period_start: NaiveDate, level_since: Na
         r#"select p.id, p.tenant_id, p.resource, p.name, p.metric as "metric: PolicyMetric",
                   p.operator as "operator: Operator", p.threshold, p.for_secs, p.action as "action: PolicyAction",
                   p.amount, p.min_allocated, p.max_allocated, p.priority, p.cooldown_secs, p.enabled, p.shadow,
-                  p.holding_since, p.last_action_at, p.last_outcome as "last_outcome: Outcome", p.created_at,
+                  p.holding_since, p.last_action_at, p.last_outcome as "last_outcome: DecisionOutcome", p.created_at,
                   p.updated_at
            from scaling_policies p join tenants t on t.id = p.tenant_id and t.status = 'active'
            where p.enabled
@@ -269,7 +269,8 @@ pub async fn record(db: &mut PgConnection, round: &[Evaluated]) -> Result<(), Ap
         &ids,
         &round.iter().map(|e| e.state.holding_since).collect::<Vec<_>>() as &[Option<DateTime<Utc>>],
         &round.iter().map(|e| e.state.last_action_at).collect::<Vec<_>>() as &[Option<DateTime<Utc>>],
-        &round.iter().map(|e| e.state.last_outcome.map(Outcome::as_str)).collect::<Vec<_>>() as &[Option<&str>]
+        &round.iter().map(|e| e.state.last_outcome.map(DecisionOutcome::as_str)).collect::<Vec<_>>()
+            as &[Option<&str>]
     )
     .execute(db)
     .await?;

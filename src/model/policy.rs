@@ -72,7 +72,7 @@ pub enum PolicyAction {
 #[cfg_attr(feature = "ssr", derive(sqlx::Type, utoipa::ToSchema))]
 #[cfg_attr(feature = "ssr", sqlx(type_name = "text", rename_all = "snake_case"))]
 #[serde(rename_all = "snake_case")]
-pub enum Outcome {
+pub enum DecisionOutcome {
     Scaled,
     Notified,
     /// Shadow mode: what it would have done, not done.
@@ -86,36 +86,39 @@ pub enum Outcome {
     SkippedOtherPolicy,
 }
 
-impl Outcome {
+impl DecisionOutcome {
     pub fn is_skip(self) -> bool {
         matches!(
             self,
-            Outcome::SkippedCooldown | Outcome::SkippedAtLimit | Outcome::SkippedNotHeld | Outcome::SkippedOtherPolicy
+            DecisionOutcome::SkippedCooldown
+                | DecisionOutcome::SkippedAtLimit
+                | DecisionOutcome::SkippedNotHeld
+                | DecisionOutcome::SkippedOtherPolicy
         )
     }
 
     pub fn as_str(self) -> &'static str {
         match self {
-            Outcome::Scaled => "scaled",
-            Outcome::Notified => "notified",
-            Outcome::Shadow => "shadow",
-            Outcome::SkippedCooldown => "skipped_cooldown",
-            Outcome::SkippedAtLimit => "skipped_at_limit",
-            Outcome::SkippedNotHeld => "skipped_not_held",
-            Outcome::SkippedOtherPolicy => "skipped_other_policy",
+            DecisionOutcome::Scaled => "scaled",
+            DecisionOutcome::Notified => "notified",
+            DecisionOutcome::Shadow => "shadow",
+            DecisionOutcome::SkippedCooldown => "skipped_cooldown",
+            DecisionOutcome::SkippedAtLimit => "skipped_at_limit",
+            DecisionOutcome::SkippedNotHeld => "skipped_not_held",
+            DecisionOutcome::SkippedOtherPolicy => "skipped_other_policy",
         }
     }
 
     /// Words for a person.
     pub fn label(self) -> &'static str {
         match self {
-            Outcome::Scaled => "scaled",
-            Outcome::Notified => "notified",
-            Outcome::Shadow => "would have scaled (shadow)",
-            Outcome::SkippedCooldown => "skipped: cooldown",
-            Outcome::SkippedAtLimit => "skipped: at its bound",
-            Outcome::SkippedNotHeld => "skipped: not held long enough yet",
-            Outcome::SkippedOtherPolicy => "skipped: another policy acted",
+            DecisionOutcome::Scaled => "scaled",
+            DecisionOutcome::Notified => "notified",
+            DecisionOutcome::Shadow => "would have scaled (shadow)",
+            DecisionOutcome::SkippedCooldown => "skipped: cooldown",
+            DecisionOutcome::SkippedAtLimit => "skipped: at its bound",
+            DecisionOutcome::SkippedNotHeld => "skipped: not held long enough yet",
+            DecisionOutcome::SkippedOtherPolicy => "skipped: another policy acted",
         }
     }
 }
@@ -396,9 +399,9 @@ pub fn duration(secs: i32) -> String {
 pub struct Policy {
     pub id: i64,
     pub tenant_id: Uuid,
-    #[serde(flatten)]
+    /// What it does (as created or replaced).
     pub spec: PolicySpec,
-    #[serde(flatten)]
+    /// Where its evaluation stands.
     pub state: PolicyState,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -411,14 +414,14 @@ pub struct PolicyState {
     /// Since when the condition has held (None: it doesn't).
     pub holding_since: Option<DateTime<Utc>>,
     pub last_action_at: Option<DateTime<Utc>>,
-    pub last_outcome: Option<Outcome>,
+    pub last_outcome: Option<DecisionOutcome>,
 }
 
 /// One evaluation's result.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Step {
     /// None: the condition doesn't hold, nothing to log.
-    pub outcome: Option<Outcome>,
+    pub outcome: Option<DecisionOutcome>,
     /// Whether to log it (identical skips in a row are logged once).
     pub log: bool,
     /// The compared value.
@@ -439,17 +442,17 @@ pub fn decide(spec: &PolicySpec, state: PolicyState, now: DateTime<Utc>, used: f
     let cooling = state.last_action_at.is_some_and(|t| (now - t).num_seconds() < spec.cooldown_secs as i64);
     let target = spec.target(allocated);
     let (outcome, after) = if (now - since).num_seconds() < spec.for_secs as i64 {
-        (Outcome::SkippedNotHeld, None)
+        (DecisionOutcome::SkippedNotHeld, None)
     } else if cooling {
-        (Outcome::SkippedCooldown, None)
+        (DecisionOutcome::SkippedCooldown, None)
     } else if spec.action == PolicyAction::Notify {
-        (Outcome::Notified, None)
+        (DecisionOutcome::Notified, None)
     } else if target == allocated {
-        (Outcome::SkippedAtLimit, None)
+        (DecisionOutcome::SkippedAtLimit, None)
     } else if spec.shadow {
-        (Outcome::Shadow, Some(target))
+        (DecisionOutcome::Shadow, Some(target))
     } else {
-        (Outcome::Scaled, Some(target))
+        (DecisionOutcome::Scaled, Some(target))
     };
     let acted = !outcome.is_skip();
     let log = !(outcome.is_skip() && state.last_outcome == Some(outcome));
@@ -484,7 +487,7 @@ pub struct Decision {
     pub value: f64,
     pub allocated_before: i64,
     pub allocated_after: Option<i64>,
-    pub outcome: Outcome,
+    pub outcome: DecisionOutcome,
 }
 
 /// What a policy would have done over the last 30 days (`POST …/simulate`).
@@ -574,7 +577,7 @@ mod tests {
         uses.iter().enumerate().map(|(i, &u)| (t0 + Duration::hours(i as i64), u)).collect()
     }
 
-    fn outcomes(s: &Simulation) -> Vec<(usize, Outcome, i64, Option<i64>)> {
+    fn outcomes(s: &Simulation) -> Vec<(usize, DecisionOutcome, i64, Option<i64>)> {
         let t0 = s.from.unwrap();
         s.decisions
             .iter()
@@ -590,7 +593,7 @@ mod tests {
         let mut uses = vec![10.0, 12.0];
         uses.extend(std::iter::repeat_n(35.0, 30));
         let s = simulate(7, &spec(), &hours(&uses), 20);
-        use Outcome::*;
+        use DecisionOutcome::*;
         assert_eq!(
             outcomes(&s),
             [
@@ -610,7 +613,7 @@ mod tests {
         // 3 h at 90 %, a dip, then 2 h: never long enough.
         let s = simulate(1, &spec(), &hours(&[18.0, 18.0, 18.0, 10.0, 18.0, 18.0, 18.0]), 20);
         assert_eq!(s.actions, 0);
-        assert_eq!(s.decisions.iter().filter(|d| d.outcome == Outcome::SkippedNotHeld).count(), 2);
+        assert_eq!(s.decisions.iter().filter(|d| d.outcome == DecisionOutcome::SkippedNotHeld).count(), 2);
     }
 
     #[test]
@@ -618,11 +621,11 @@ mod tests {
         let shadow = PolicySpec { shadow: true, for_secs: 0, ..spec() };
         let now = Utc::now();
         let step = decide(&shadow, PolicyState::default(), now, 19.0, 20);
-        assert_eq!((step.outcome, step.after), (Some(Outcome::Shadow), Some(30)));
+        assert_eq!((step.outcome, step.after), (Some(DecisionOutcome::Shadow), Some(30)));
         assert_eq!(step.state.last_action_at, Some(now), "shadow respects the cooldown like the real thing");
         let notify = PolicySpec { action: PolicyAction::Notify, amount: 0.0, for_secs: 0, ..spec() };
         let step = decide(&notify, PolicyState::default(), now, 19.0, 20);
-        assert_eq!((step.outcome, step.after), (Some(Outcome::Notified), None));
+        assert_eq!((step.outcome, step.after), (Some(DecisionOutcome::Notified), None));
         // Below the threshold: nothing to log, and the holding clock resets.
         let step = decide(&spec(), step.state, now, 1.0, 20);
         assert_eq!((step.outcome, step.state.holding_since), (None, None));

@@ -209,7 +209,7 @@ pub async fn evaluate_in(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<
             let key = (p.tenant_id, p.spec.resource.clone());
             if acted_on.as_ref() == Some(&key) {
                 // A policy of higher priority acted on this resource in this round.
-                let outcome = Outcome::SkippedOtherPolicy;
+                let outcome = DecisionOutcome::SkippedOtherPolicy;
                 step.log = p.state.last_outcome != Some(outcome);
                 step.state.last_action_at = p.state.last_action_at;
                 step.state.last_outcome = Some(outcome);
@@ -229,8 +229,8 @@ pub async fn evaluate_in(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<
             outcome,
         });
         match (step.outcome, step.after) {
-            (Some(Outcome::Scaled), Some(after)) => scalings.push((p, d, after, step.value)),
-            (Some(Outcome::Notified), _) => {
+            (Some(DecisionOutcome::Scaled), Some(after)) => scalings.push((p, d, after, step.value)),
+            (Some(DecisionOutcome::Notified), _) => {
                 let key = format!("policy.notified:{}:{}:{}", p.tenant_id, p.id, now.timestamp());
                 let payload = json!({ "policy": p, "used": d.used, "value": step.value, "limits": d.limits });
                 db::outbox::insert_once(&mut *conn, &key, p.tenant_id, "policy.notified", &payload).await?;
