@@ -22,5 +22,6 @@ pub mod stats;
 pub mod tenants;
 pub mod usage;
 pub mod users;
+pub mod webhooks;
 pub mod workers;
 pub mod workflows;

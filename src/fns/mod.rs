@@ -11,6 +11,7 @@ pub mod system;
 pub mod tenants;
 pub mod usage;
 pub mod users;
+pub mod webhooks;
 pub mod workflows;
 
 /// Sets the response status from the error so server functions answer 4xx/5xx honestly.

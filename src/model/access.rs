@@ -50,7 +50,7 @@ impl Role {
         match p {
             TenantRead | MembersRead | UsageRead => true,
             AuditRead => self <= Role::Member,
-            TenantEdit | MembersManage | ApiKeysManage | ResourcesManage => self <= Role::Admin,
+            TenantEdit | MembersManage | ApiKeysManage | ResourcesManage | WebhooksManage => self <= Role::Admin,
             QuotaRead | UsageWrite => false,
             TenantsCreate | TenantLifecycle | UsersManage | PlatformManage => false,
         }
@@ -89,10 +89,12 @@ pub enum Permission {
     /// Change a tenant's allocations and limits (within the plan; beyond it, platform
     /// admins only).
     ResourcesManage,
+    /// Register webhook endpoints, rotate their secrets, read and replay deliveries.
+    WebhooksManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 15] = [
         Permission::TenantsCreate,
         Permission::TenantLifecycle,
         Permission::UsersManage,
@@ -107,6 +109,7 @@ impl Permission {
         Permission::UsageWrite,
         Permission::QuotaRead,
         Permission::ResourcesManage,
+        Permission::WebhooksManage,
     ];
 
     /// Only platform admins hold it, whatever their tenant roles.
@@ -149,6 +152,7 @@ impl Permission {
             Permission::UsageWrite => "report usage",
             Permission::QuotaRead => "check quotas",
             Permission::ResourcesManage => "change this tenant's allocations",
+            Permission::WebhooksManage => "manage this tenant's webhooks",
         }
     }
 
@@ -171,6 +175,7 @@ impl Permission {
             Permission::UsageWrite => ("Usage", "report usage (machines)"),
             Permission::QuotaRead => ("Quotas", "check or consume a quota (machines)"),
             Permission::ResourcesManage => ("Resources", "scale allocations and limits (within the plan)"),
+            Permission::WebhooksManage => ("Webhooks", "add, rotate secrets, delete, test, read and replay deliveries"),
         }
     }
 }
@@ -318,6 +323,7 @@ pub fn role_table_markdown() -> String {
         Permission::AuditRead,
         Permission::UsageRead,
         Permission::ResourcesManage,
+        Permission::WebhooksManage,
         Permission::UsersManage,
         Permission::PlatformManage,
         Permission::UsageWrite,

@@ -41,6 +41,7 @@ pub mod tenant;
 pub mod units;
 pub mod usage;
 pub mod validate;
+pub mod webhooks;
 pub mod whole;
 pub mod wizard;
 pub mod workflow;

@@ -33,6 +33,7 @@ pub fn workers(state: &AppState) -> Vec<Worker> {
             Ok(Round::default())
         },
     ));
+    all.push(crate::server::webhooks::worker());
     all.push(Worker::new(
         "session-cleanup",
         "Deletes expired sessions",

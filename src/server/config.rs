@@ -19,6 +19,8 @@ pub struct Config {
     pub workflows: WorkflowsConfig,
     pub metrics: MetricsConfig,
     pub usage: UsageConfig,
+    pub outbound: OutboundConfig,
+    pub webhooks: WebhooksConfig,
 }
 
 /// Usage metering (PRODUCT.md U1-U4).
@@ -51,6 +53,51 @@ impl Default for UsageConfig {
             sample_interval_secs: 60,
             demo_traffic_tenants: 12,
         }
+    }
+}
+
+/// Every request the portal itself sends out (webhooks, probes, DNS checks) goes through
+/// one SSRF policy (`server::outbound`): public addresses only, plus what `allow` names.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OutboundConfig {
+    /// Host names, addresses or CIDR ranges reachable although not public, e.g.
+    /// `["127.0.0.1", "10.0.0.0/8", "hooks.internal"]`. In the environment
+    /// (`TENANTRY_OUTBOUND__ALLOW`) a comma-separated list. Empty by default.
+    #[serde(deserialize_with = "list_or_commas")]
+    pub allow: Vec<String>,
+}
+
+/// A list, or one string of comma-separated items (as environment variables give it).
+fn list_or_commas<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        List(Vec<String>),
+        One(String),
+    }
+    Ok(match Either::deserialize(d)? {
+        Either::List(v) => v,
+        Either::One(s) => s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect(),
+    })
+}
+
+/// Signed webhooks (PRODUCT.md E2).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WebhooksConfig {
+    /// How long one attempt may take (connect, send, answer).
+    pub timeout_secs: u64,
+    /// After a secret is rotated, the previous one keeps signing this long.
+    pub rotation_overlap_hours: u64,
+    /// Deliveries claimed per round, and sent at once.
+    pub batch: i64,
+    pub concurrency: usize,
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        Self { timeout_secs: 10, rotation_overlap_hours: 24, batch: 500, concurrency: 64 }
     }
 }
 
@@ -263,7 +310,9 @@ impl Config {
     /// Defaults, then the file (if present), then `TENANTRY_SECTION__KEY` variables, then
     /// the well-known names.
     pub fn load(path: &str) -> Result<Config, String> {
-        Self::figment(path).extract().map_err(|e| format!("invalid configuration: {e}"))
+        let c: Config = Self::figment(path).extract().map_err(|e| format!("invalid configuration: {e}"))?;
+        crate::server::outbound::Policy::new(&c.outbound.allow).map_err(|e| format!("invalid configuration: {e}"))?;
+        Ok(c)
     }
 
     fn figment(path: &str) -> Figment {
@@ -308,6 +357,14 @@ mod tests {
             assert_eq!(c.database.url, "postgres://x@h/db");
             assert_eq!(c.database.max_connections, 9);
             assert!(c.demo.load_when_empty);
+            jail.set_env("TENANTRY_OUTBOUND__ALLOW", "127.0.0.1, 10.0.0.0/8");
+            let c = Config::load("Leptos.toml").unwrap();
+            assert_eq!(c.outbound.allow, vec!["127.0.0.1".to_string(), "10.0.0.0/8".to_string()]);
+            jail.set_env("TENANTRY_OUTBOUND__ALLOW", "[\"localhost\"]");
+            assert_eq!(Config::load("Leptos.toml").unwrap().outbound.allow, vec!["localhost".to_string()]);
+            jail.set_env("TENANTRY_OUTBOUND__ALLOW", "10.0.0.0/33");
+            assert!(Config::load("Leptos.toml").is_err());
+            jail.set_env("TENANTRY_OUTBOUND__ALLOW", "");
             jail.set_env("LEPTOS_SITE_ADDR", "not an address");
             assert!(Config::load("Leptos.toml").is_err());
             Ok(())

@@ -123,6 +123,30 @@ impl Mailer {
         self.send(to, &subject, text, html).await
     }
 
+    /// Tells an owner that a webhook endpoint was disabled, and why.
+    pub async fn send_webhook_disabled(
+        &self,
+        to: &str,
+        tenant: &crate::model::Tenant,
+        url: &str,
+        reason: &str,
+    ) -> Result<(), String> {
+        let link = format!("{}/tenants/{}/webhooks", self.public_url, tenant.slug);
+        let subject = format!("{}: a webhook endpoint was disabled", tenant.name);
+        let text = format!(
+            "Hello,\r\n\r\n{name}: events are no longer sent to {url}.\r\n{reason}\r\n\r\nFix the receiver, enable the endpoint again and replay what it missed:\r\n{link}\r\n",
+            name = tenant.name,
+        );
+        let html = format!(
+            "<p>Hello,</p><p><strong>{name}</strong>: events are no longer sent to <code>{url}</code>.<br>{reason}</p>\
+             <p><a href=\"{link}\">Fix the receiver, enable the endpoint again and replay what it missed</a></p>",
+            name = escape(&tenant.name),
+            url = escape(url),
+            reason = escape(reason),
+        );
+        self.send(to, &subject, text, html).await
+    }
+
     async fn send(&self, to: &str, subject: &str, text: String, html: String) -> Result<(), String> {
         let transport = self.transport.as_ref().ok_or_else(|| self.broken.clone().unwrap_or_default())?;
         let from: Mailbox = self.from.parse().map_err(|e| format!("[mail].from is not a valid address: {e}"))?;

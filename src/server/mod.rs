@@ -11,6 +11,7 @@ pub mod mail;
 pub mod mail_sink;
 pub mod metering;
 pub mod metrics;
+pub mod outbound;
 pub mod ratelimit;
 pub mod rest;
 pub mod rollout;
@@ -20,6 +21,7 @@ pub mod state;
 pub mod storage;
 pub mod telemetry;
 pub mod unavailable;
+pub mod webhooks;
 pub mod workers;
 pub mod workflow;
 

@@ -39,6 +39,8 @@ pub struct AppState {
     pub hooks: Arc<Hooks>,
     /// API keys' request counts per tenant (see `ratelimit`).
     pub rate_limits: Arc<super::ratelimit::RateLimits>,
+    /// The SSRF policy every outbound request obeys, and its HTTP clients.
+    pub outbound: Arc<super::outbound::Outbound>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -56,6 +58,7 @@ impl AppState {
             .site_addr(config.server.site_addr)
             .build();
         let mailer = super::mail::Mailer::new(&config.mail);
+        let outbound = Arc::new(super::outbound::Outbound::new(&config.outbound.allow));
         Self {
             pool,
             config: Arc::new(config),
@@ -64,6 +67,7 @@ impl AppState {
             instance: Instance::new(),
             hooks: Arc::default(),
             rate_limits: Arc::default(),
+            outbound,
         }
     }
 

@@ -22,4 +22,5 @@ mod server_fns;
 mod sessions;
 mod tenants;
 mod usage;
+mod webhooks;
 mod workflows;

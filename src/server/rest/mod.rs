@@ -14,6 +14,7 @@ pub mod resources;
 pub mod tenants;
 pub mod usage;
 pub mod users;
+pub mod webhooks;
 pub mod workflows;
 
 use crate::error::AppError;
@@ -53,7 +54,7 @@ pub struct ErrorDetail {
     // POST /api/v1/usage is routed in `router` (it has its own body limit).
     paths(health::healthz, health::readyz, usage::report),
     components(schemas(ErrorBody, ErrorDetail, tenants::ReasonBody)),
-    tags((name = "tenants"), (name = "members"), (name = "api keys"), (name = "users"), (name = "workflows"), (name = "audit"), (name = "usage"), (name = "resources"), (name = "catalog"), (name = "health"))
+    tags((name = "tenants"), (name = "members"), (name = "api keys"), (name = "users"), (name = "workflows"), (name = "audit"), (name = "usage"), (name = "resources"), (name = "webhooks"), (name = "catalog"), (name = "health"))
 )]
 pub struct ApiDoc;
 
@@ -114,6 +115,14 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(policies::replace, policies::delete))
         .routes(routes!(policies::decisions))
         .routes(routes!(policies::simulate))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::delete))
+        .routes(routes!(webhooks::test))
+        .routes(routes!(webhooks::rotate_secret))
+        .routes(routes!(webhooks::enable))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::replay))
+        .routes(routes!(webhooks::replay_range))
         .split_for_parts()
 }
 

@@ -74,6 +74,12 @@ async fn publish(db: &mut PgConnection, topic: &str, keys: &[AlertKey]) -> Resul
         let Some(alert) = db::alerts::get(&mut *db, key).await? else { continue };
         let event_key = format!("{topic}:{}:{}", key.0, key.1);
         db::outbox::insert_once(&mut *db, &event_key, key.0, topic, &json!({ "alert": alert })).await?;
+        // A hard limit reached is also the services' signal to stop taking more.
+        if topic == "alert.opened" && alert.threshold == Threshold::Hard {
+            let payload = json!({ "resource": alert.subject, "used": alert.opened_value, "limit": alert.limit, "unit": alert.unit, "alert_id": alert.id });
+            db::outbox::insert_once(&mut *db, &format!("quota.exceeded:{}:{}", key.0, key.1), key.0, "quota.exceeded", &payload)
+                .await?;
+        }
         out.push(alert);
     }
     Ok(out)

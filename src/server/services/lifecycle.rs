@@ -47,10 +47,15 @@ pub async fn change_status(db: &mut PgConnection, actor: &Actor, c: Change<'_>) 
         Some(kept) => json!({ "status": c.to, "kept": kept }),
         None => json!({ "status": c.to }),
     };
-    NewEvent::about_tenant(c.tenant, action_name(c.from, c.to))
+    let action = action_name(c.from, c.to);
+    NewEvent::about_tenant(c.tenant, action)
         .change(json!({ "status": c.from }), after)
         .reason(c.reason)
         .record(&mut *db, actor)
+        .await?;
+    // For webhooks (`tenant.suspended`, …), in the same transaction.
+    let payload = json!({ "tenant_id": c.tenant, "from": c.from, "to": c.to, "reason": c.reason });
+    db::outbox::insert_once(&mut *db, &format!("{action}:{}:{}", c.tenant, Uuid::new_v4()), c.tenant, action, &payload)
         .await?;
     Ok(())
 }

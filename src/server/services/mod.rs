@@ -17,4 +17,5 @@ pub mod system;
 pub mod tenants;
 pub mod usage;
 pub mod users;
+pub mod webhooks;
 pub mod workflows;

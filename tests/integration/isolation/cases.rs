@@ -239,6 +239,49 @@ pub fn rest_cases() -> Vec<((&'static str, &'static str), Case)> {
             ("DELETE", "/api/v1/tenants/{id}/policies/{policy_id}"),
             c("DELETE", "/api/v1/tenants/{id}/policies/{policy_id}", None, MANAGE),
         ),
+        (("GET", "/api/v1/tenants/{id}/webhooks"), c("GET", "/api/v1/tenants/{id}/webhooks", None, MANAGE)),
+        (
+            ("POST", "/api/v1/tenants/{id}/webhooks"),
+            c(
+                "POST",
+                "/api/v1/tenants/{id}/webhooks",
+                Some(json!({ "url": "https://hooks.example/in", "topics": ["alert.*"] })),
+                MANAGE,
+            ),
+        ),
+        (
+            ("DELETE", "/api/v1/tenants/{id}/webhooks/{endpoint_id}"),
+            c("DELETE", "/api/v1/tenants/{id}/webhooks/{endpoint_id}", None, MANAGE),
+        ),
+        (
+            ("POST", "/api/v1/tenants/{id}/webhooks/{endpoint_id}/test"),
+            c("POST", "/api/v1/tenants/{id}/webhooks/{endpoint_id}/test", None, MANAGE),
+        ),
+        (
+            ("POST", "/api/v1/tenants/{id}/webhooks/{endpoint_id}/rotate-secret"),
+            c("POST", "/api/v1/tenants/{id}/webhooks/{endpoint_id}/rotate-secret", None, MANAGE),
+        ),
+        (
+            ("POST", "/api/v1/tenants/{id}/webhooks/{endpoint_id}/enable"),
+            c("POST", "/api/v1/tenants/{id}/webhooks/{endpoint_id}/enable", None, MANAGE),
+        ),
+        (
+            ("GET", "/api/v1/tenants/{id}/webhooks/{endpoint_id}/deliveries"),
+            c("GET", "/api/v1/tenants/{id}/webhooks/{endpoint_id}/deliveries", None, MANAGE),
+        ),
+        (
+            ("POST", "/api/v1/tenants/{id}/webhooks/{endpoint_id}/deliveries/{delivery_id}/replay"),
+            c("POST", "/api/v1/tenants/{id}/webhooks/{endpoint_id}/deliveries/{delivery_id}/replay", None, MANAGE),
+        ),
+        (
+            ("POST", "/api/v1/tenants/{id}/webhooks/{endpoint_id}/replay"),
+            c(
+                "POST",
+                "/api/v1/tenants/{id}/webhooks/{endpoint_id}/replay",
+                Some(json!({ "since": "2020-01-01T00:00:00Z", "failed_only": false })),
+                MANAGE,
+            ),
+        ),
         (
             ("GET", "/api/v1/tenants/{id}/policies/{policy_id}/decisions"),
             c("GET", "/api/v1/tenants/{id}/policies/{policy_id}/decisions", None, READ_A),
@@ -404,6 +447,28 @@ pub fn fn_cases() -> Vec<(&'static str, FnCase)> {
                         "reason": "isolation test" }),
                 MANAGE,
             ),
+        ),
+        ("list_webhooks", f(Enc::Form, json!({ "tenant": "{id}" }), MANAGE)),
+        (
+            "create_webhook",
+            f(
+                Enc::Json,
+                json!({ "tenant": "{id}", "url": "https://hooks.example/in", "description": "", "topics": ["alert.*"] }),
+                MANAGE,
+            ),
+        ),
+        ("delete_webhook", f(Enc::Form, json!({ "tenant": "{id}", "endpoint": "{endpoint_id}" }), MANAGE)),
+        ("test_webhook", f(Enc::Form, json!({ "tenant": "{id}", "endpoint": "{endpoint_id}" }), MANAGE)),
+        ("rotate_webhook_secret", f(Enc::Form, json!({ "tenant": "{id}", "endpoint": "{endpoint_id}" }), MANAGE)),
+        ("enable_webhook", f(Enc::Form, json!({ "tenant": "{id}", "endpoint": "{endpoint_id}" }), MANAGE)),
+        ("list_webhook_deliveries", f(Enc::Form, json!({ "tenant": "{id}", "endpoint": "{endpoint_id}" }), MANAGE)),
+        (
+            "replay_webhook_delivery",
+            f(Enc::Form, json!({ "tenant": "{id}", "endpoint": "{endpoint_id}", "delivery": "{delivery_id}" }), MANAGE),
+        ),
+        (
+            "replay_failed_webhooks",
+            f(Enc::Form, json!({ "tenant": "{id}", "endpoint": "{endpoint_id}", "hours": "24" }), MANAGE),
         ),
         ("get_template_status", f(Enc::Form, json!({}), PLATFORM)),
         ("start_template_rollout", f(Enc::Form, json!({}), PLATFORM)),

@@ -50,6 +50,8 @@ struct Fixture {
     invoice: Uuid,
     alert: i64,
     policy: i64,
+    endpoint: Uuid,
+    delivery: Uuid,
 }
 
 impl Fixture {
@@ -119,9 +121,28 @@ impl Fixture {
         .fetch_one(&admin.pool)
         .await
         .unwrap();
+        let endpoint: Uuid = sqlx::query_scalar(
+            "insert into webhook_endpoints (tenant_id, url, topics, secret, created_by)
+             values ($1, 'https://hooks.alpha.example/in', '{alert.*}', 'whsec_c2VjcmV0', 'test') returning id",
+        )
+        .bind(tenant)
+        .fetch_one(&admin.pool)
+        .await
+        .unwrap();
+        let delivery: Uuid = sqlx::query_scalar(
+            "insert into webhook_deliveries (tenant_id, endpoint_id, msg_id, topic, body, status, attempts)
+             values ($1, $2, 'msg_isolation', 'alert.opened', '{}', 'failed', 8) returning id",
+        )
+        .bind(tenant)
+        .bind(endpoint)
+        .fetch_one(&admin.pool)
+        .await
+        .unwrap();
         Self {
             alert,
             policy,
+            endpoint,
+            delivery,
             run,
             export,
             invoice,
@@ -150,7 +171,7 @@ impl Fixture {
         ]
     }
 
-    /// Fills `{id}`, `{user_id}`, `{invitation_id}`, `{key_id}`, `{run_id}`, `{export_id}`, `{invoice_id}`, `{alert_id}`, `{policy_id}` with A's.
+    /// Fills `{id}`, `{user_id}`, `{invitation_id}`, `{key_id}`, `{run_id}`, `{export_id}`, `{invoice_id}`, `{alert_id}`, `{policy_id}`, `{endpoint_id}`, `{delivery_id}` with A's.
     fn fill(&self, template: &str) -> String {
         template
             .replace("{id}", &self.a)
@@ -162,6 +183,8 @@ impl Fixture {
             .replace("{invoice_id}", &self.invoice.to_string())
             .replace("{alert_id}", &self.alert.to_string())
             .replace("{policy_id}", &self.policy.to_string())
+            .replace("{endpoint_id}", &self.endpoint.to_string())
+            .replace("{delivery_id}", &self.delivery.to_string())
     }
 }
 
