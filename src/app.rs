@@ -95,6 +95,7 @@ fn Layout() -> impl IntoView {
                         <Route path=path!("audit") view={Lazy::<TenantAuditRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("usage") view={Lazy::<TenantUsageRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("resources") view={Lazy::<TenantResourcesRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("webhooks") view={Lazy::<TenantWebhooksRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("settings") view={Lazy::<TenantSettingsRoute>::new()} ssr=SsrMode::Async/>
                     </ParentRoute>
                     <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>
@@ -148,6 +149,7 @@ lazy_page! {
     TenantAuditRoute => pages::tenant::audit::AuditTab,
     TenantUsageRoute => pages::tenant::usage::UsageTab,
     TenantResourcesRoute => pages::tenant::resources::ResourcesTab,
+    TenantWebhooksRoute => pages::tenant::webhooks::WebhooksTab,
     TenantSettingsRoute => pages::tenant::settings::SettingsTab,
     UsageRoute => pages::usage::UsagePage,
     LimitsRoute => pages::limits::LimitsPage,

@@ -80,6 +80,8 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
     if config.demo.load_when_empty && demo::load_if_empty(&pool, config.demo.tenants as usize).await? {
         tracing::info!(tenants = config.demo.tenants, "loaded demo data into the empty database");
         server::metering::history::demo(&pool).await?;
+        let receiver = format!("{}/demo/webhooks", config.mail.public_url.trim_end_matches('/'));
+        server::services::webhooks::demo(&pool, &receiver).await?;
     }
     let addr = config.server.site_addr;
     let metrics_listen = config.metrics.listen.trim().to_string();

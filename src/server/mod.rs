@@ -90,8 +90,10 @@ pub fn app(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
         .service(ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip());
     let (metrics_token, metrics_pool) = (state.config.metrics.token.clone(), state.pool.clone());
+    let demo = state.config.demo.load_when_empty;
     Router::new()
         .merge(rest::health_router())
+        .merge(if demo { webhooks::demo_receiver() } else { Router::new() })
         .route(
             "/metrics",
             axum::routing::get(move |req: axum::extract::Request| {

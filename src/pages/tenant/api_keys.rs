@@ -74,22 +74,12 @@ fn TenantKeys(t: Tenant) -> impl IntoView {
     view! {
         <div class="stack-lg">
             {move || created.get().map(|k| view! {
-                <section class="card secret-card" aria-labelledby="secret-title">
-                    <div class="card-header">
-                        <h2 class="card-title" id="secret-title">{format!("Your new key \u{201c}{}\u{201d}", k.key.name)}</h2>
-                    </div>
+                <SecretCard title=format!("Your new key \u{201c}{}\u{201d}", k.key.name) label="Your new API key" id="new-key"
+                    secret=k.secret.clone() done=Callback::new(move |()| created.set(None))>
                     <p role="status"><strong>"Copy it now: you won't see this key again."</strong>
                         " Keep it somewhere safe, such as your service's secret store. Services send it as "
                         <code>"Authorization: Bearer <key>"</code>"."</p>
-                    <div class="secret-row">
-                        <input id="new-key" class="mono secret" readonly value=k.secret.clone() aria-label="Your new API key"
-                            on:focus=|ev| select_input(&ev)/>
-                        <CopyButton text=k.secret.clone()/>
-                    </div>
-                    <div class="form-actions plain">
-                        <button class="btn" type="button" on:click=move |_| created.set(None)>"I've stored it"</button>
-                    </div>
-                </section>
+                </SecretCard>
             })}
             <section class="card" aria-labelledby="create-key-title">
                 <div class="card-header"><h2 class="card-title" id="create-key-title">"Create an API key"</h2></div>
@@ -216,73 +206,4 @@ fn KeyRow(k: ApiKey, base: String) -> impl IntoView {
             <td class="cell-actions">{action}</td>
         </tr>
     }
-}
-
-/// Selects the whole key when the field gets the focus, ready for Ctrl+C.
-fn select_input(ev: &leptos::ev::FocusEvent) {
-    if let Some(i) =
-        ev.target().and_then(|t| leptos::wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(t).ok())
-    {
-        i.select();
-    }
-}
-
-#[derive(Clone, Copy, PartialEq)]
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-enum CopyState {
-    Idle,
-    Copied,
-    Failed,
-}
-
-/// Copies text to the clipboard (with JavaScript); says what happened for screen readers.
-/// Where the clipboard is not available (or refused), it selects the key for Ctrl+C.
-#[component]
-fn CopyButton(text: String) -> impl IntoView {
-    let state = RwSignal::new(CopyState::Idle);
-    let click = move |_| {
-        #[cfg(feature = "hydrate")]
-        copy_text(&text, state);
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (&text, state);
-    };
-    view! {
-        <button class="btn" type="button" on:click=click aria-describedby="copy-result">"Copy"</button>
-        <span class="copy-result" id="copy-result" aria-live="polite">
-            {move || match state.get() {
-                CopyState::Idle => "",
-                CopyState::Copied => "Copied to the clipboard.",
-                CopyState::Failed => "Couldn't copy: the key is selected, press Ctrl+C (⌘C on a Mac).",
-            }}
-        </span>
-    }
-}
-
-#[cfg(feature = "hydrate")]
-fn copy_text(text: &str, state: RwSignal<CopyState>) {
-    use leptos::wasm_bindgen::{closure::Closure, JsCast, JsValue};
-    let fail = move || {
-        state.set(CopyState::Failed);
-        if let Some(input) =
-            document().get_element_by_id("new-key").and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
-        {
-            let _ = input.focus();
-            input.select();
-        }
-    };
-    let navigator = window().navigator();
-    // Only in secure contexts (https, localhost); elsewhere `navigator.clipboard` is missing.
-    let available = web_sys::js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
-        .map(|c| !c.is_undefined() && !c.is_null())
-        .unwrap_or(false);
-    if !available {
-        fail();
-        return;
-    }
-    let promise = navigator.clipboard().write_text(text);
-    let ok = Closure::once(move |_: JsValue| state.set(CopyState::Copied));
-    let err = Closure::once(move |_: JsValue| fail());
-    let _ = promise.then2(&ok, &err);
-    ok.forget();
-    err.forget();
 }

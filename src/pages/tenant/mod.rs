@@ -12,6 +12,7 @@
 //! | `/tenants/:id/audit` | `audit` |
 //! | `/tenants/:id/usage` | `usage` |
 //! | `/tenants/:id/resources` | `resources` |
+//! | `/tenants/:id/webhooks` | `webhooks` |
 //! | `/tenants/:id/settings` | `settings` |
 //!
 //! A new tab is a module here (its view wrapped in `tab(path, …)`), a line in `TABS` and a
@@ -27,6 +28,7 @@ pub mod policies;
 pub mod resources;
 pub mod settings;
 pub mod usage;
+pub mod webhooks;
 pub mod workflows;
 
 use crate::components::*;
@@ -43,7 +45,7 @@ use leptos_router::NavigateOptions;
 
 /// The tabs in the order they are shown: (path below the tenant's address, label, the
 /// permission that shows it).
-const TABS: [(&str, &str, Option<Permission>); 8] = [
+const TABS: [(&str, &str, Option<Permission>); 9] = [
     ("", "Overview", None),
     ("members", "Members", Some(Permission::MembersRead)),
     ("api-keys", "API keys", Some(Permission::ApiKeysManage)),
@@ -51,6 +53,7 @@ const TABS: [(&str, &str, Option<Permission>); 8] = [
     ("audit", "Audit", Some(Permission::AuditRead)),
     ("usage", "Usage", Some(Permission::UsageRead)),
     ("resources", "Resources", Some(Permission::UsageRead)),
+    ("webhooks", "Webhooks", Some(Permission::WebhooksManage)),
     ("settings", "Settings", Some(Permission::TenantEdit)),
 ];
 

@@ -224,3 +224,25 @@ pub async fn replay_range(
     tx.commit().await?;
     Ok(Replayed { replayed })
 }
+
+/// Demo data: an endpoint for every event on each of the three tenants the demo presses
+/// near their limits (their alerts and policy actions are sent), pointing at the demo
+/// receiver inside the portal (`receiver`), with a test event each so the log starts with
+/// something. Local development allows 127.0.0.1 in `[outbound] allow` (scripts/run).
+pub async fn demo(pool: &PgPool, receiver: &str) -> Result<usize, AppError> {
+    let mut added = 0;
+    for tenant in db::usage::demo_tenants(pool, 3).await? {
+        if !db::webhooks::endpoints(pool, tenant, None).await?.is_empty() {
+            continue;
+        }
+        let e = NewEndpoint {
+            url: receiver.to_string(),
+            description: "Demo receiver inside the portal (answers 503 now and then)".into(),
+            topics: vec!["*".into()],
+        };
+        let id = db::webhooks::insert(pool, tenant, &e, &sign::new_secret(), "demo").await?;
+        send_test(pool, &Caller::system(), tenant, id).await?;
+        added += 1;
+    }
+    Ok(added)
+}
