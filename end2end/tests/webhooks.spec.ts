@@ -51,6 +51,8 @@ async function receiver(): Promise<{ server: Server; url: string; got: Got[] }> 
 }
 
 test('a tenant admin adds an endpoint, sees the secret once and a test event in the log', async ({ request, browser }) => {
+  // Inviting and signing up the admin, then waiting for the worker: longer than the default.
+  test.setTimeout(90_000);
   const token = uniqueToken('wh');
   const t = await activateTenant(request, (await createTenant(request, { name: `E2E Hooks ${token}` })).id);
   const email = `${token}@example.com`;

@@ -1,7 +1,7 @@
 //! Server functions for a tenant's webhook endpoints and their delivery log.
 
 use crate::error::AppError;
-use crate::model::webhooks::{Delivery, Endpoint, EndpointWithSecret, Replayed};
+use crate::model::webhooks::{Delivery, Endpoint, EndpointLog, EndpointWithSecret, Replayed};
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -53,14 +53,10 @@ pub async fn enable_webhook(tenant: Uuid, endpoint: Uuid) -> Result<Endpoint, Ap
     respond(async { svc::enable(&AppState::from_context()?.pool, &Caller::current(), tenant, endpoint).await }.await)
 }
 
+/// The delivery log of `endpoint` (or of the first endpoint), with the endpoint.
 #[server]
-pub async fn list_webhook_deliveries(tenant: Uuid, endpoint: Uuid) -> Result<Vec<Delivery>, AppError> {
-    respond(
-        async {
-            svc::deliveries(&AppState::from_context()?.pool, &Caller::current(), tenant, endpoint, None, 50).await
-        }
-        .await,
-    )
+pub async fn get_webhook_log(tenant: Uuid, endpoint: Option<Uuid>) -> Result<Option<EndpointLog>, AppError> {
+    respond(async { svc::log(&AppState::from_context()?.pool, &Caller::current(), tenant, endpoint).await }.await)
 }
 
 #[server]

@@ -245,6 +245,13 @@ pub struct Delivery {
     pub body: String,
 }
 
+/// One endpoint's delivery log, as the Webhooks tab shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EndpointLog {
+    pub endpoint: Endpoint,
+    pub deliveries: Vec<Delivery>,
+}
+
 /// Replay every delivery of an endpoint created in a time range.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

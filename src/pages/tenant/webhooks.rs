@@ -71,13 +71,7 @@ fn TenantWebhooks(t: Tenant) -> AnyView {
                     }}
                 </Transition>
             </section>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let list = endpoints.await.ok()?;
-                    let chosen = log_id.get().and_then(|id| list.iter().find(|e| e.id == id)).or(list.first())?.clone();
-                    Some(view! { <DeliveryLog tenant endpoint=chosen log_refresh/> })
-                })}
-            </Transition>
+            <DeliveryLog tenant log_id refresh log_refresh/>
         </div>
     }
     .into_any()
@@ -294,9 +288,10 @@ fn EndpointTable(
     }
 }
 
+/// The chosen endpoint's log (`?log=`, else the first endpoint's), refreshing on its own.
+/// Its own resource at the tab's top level, not nested in the endpoints' suspense.
 #[component]
-fn DeliveryLog(tenant: Uuid, endpoint: Endpoint, log_refresh: Refresh) -> impl IntoView {
-    let id = endpoint.id;
+fn DeliveryLog(tenant: Uuid, log_id: Memo<Option<Uuid>>, refresh: Refresh, log_refresh: Refresh) -> impl IntoView {
     let auto = use_auto_refresh(5);
     let replay = ServerAction::<ReplayWebhookDelivery>::new();
     after(replay).refresh(log_refresh).toast(|_| "Queued again, with the same webhook-id.".into());
@@ -306,49 +301,72 @@ fn DeliveryLog(tenant: Uuid, endpoint: Endpoint, log_refresh: Refresh) -> impl I
         1 => "Queued 1 failed delivery again.".into(),
         n => format!("Queued {n} failed deliveries again.").into(),
     });
-    let log = Resource::new(move || (auto.track(), log_refresh.track()), move |_| list_webhook_deliveries(tenant, id));
+    let log = Resource::new(
+        move || (auto.track(), log_refresh.track(), refresh.track(), log_id.get()),
+        move |(.., endpoint)| get_webhook_log(tenant, endpoint),
+    );
     let (pending, set_pending) = signal(false);
-    let enabled = endpoint.status == EndpointStatus::Enabled;
     view! {
         <section class="card table-card" aria-labelledby="deliveries-title" data-testid="deliveries">
             <div class="card-header toolbar">
-                <h2 class="card-title" id="deliveries-title">"Deliveries"<span class="muted mono break">{format!(" · {}", endpoint.url)}</span></h2>
+                <h2 class="card-title" id="deliveries-title">"Deliveries"</h2>
                 <RefreshControl auto loading=Signal::from(pending)/>
             </div>
             <p class="hint card-intro">
                 "Retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (8 attempts), later when the receiver sends Retry-After. \
                  A replay sends the event again with the same webhook-id."
             </p>
-            {enabled.then(|| view! {
-                <ActionForm action=replay_failed attr:class="pad-x">
-                    <input type="hidden" name="tenant" value=tenant.to_string()/>
-                    <input type="hidden" name="endpoint" value=id.to_string()/>
-                    <input type="hidden" name="hours" value="24"/>
-                    <button class="btn btn-sm" type="submit" disabled=move || replay_failed.pending().get()>"Replay failed from the last 24 hours"</button>
-                </ActionForm>
-            })}
             <Transition fallback=|| view! { <Loading text="Loading deliveries…"/> } set_pending>
                 {move || Suspend::new(async move {
                     match log.await {
                         Err(e) => view! { <ErrorAlert error=e/> }.into_any(),
-                        Ok(list) if list.is_empty() => view! {
-                            <p class="muted pad">"Nothing sent yet. Send a test event to see one here."</p>
-                        }.into_any(),
-                        Ok(list) => view! {
-                            <div class="table-wrap"><table class="table table-stack deliveries">
-                                <thead><tr>
-                                    <th scope="col">"Event"</th><th scope="col">"Status"</th><th scope="col">"Answer"</th>
-                                    <th scope="col">"Attempts"</th><th scope="col"><span class="sr-only">"Actions"</span></th>
-                                </tr></thead>
-                                <tbody>
-                                    {list.into_iter().map(|d| view! { <DeliveryRow d tenant enabled replay/> }).collect_view()}
-                                </tbody>
-                            </table></div>
-                        }.into_any(),
+                        Ok(None) => view! { <p class="muted pad">"Add an endpoint to see what is sent to it here."</p> }.into_any(),
+                        Ok(Some(l)) => view! { <LogTable l tenant replay replay_failed/> }.into_any(),
                     }
                 })}
             </Transition>
         </section>
+    }
+}
+
+#[component]
+fn LogTable(
+    l: EndpointLog,
+    tenant: Uuid,
+    replay: ServerAction<ReplayWebhookDelivery>,
+    replay_failed: ServerAction<ReplayFailedWebhooks>,
+) -> impl IntoView {
+    let enabled = l.endpoint.status == EndpointStatus::Enabled;
+    let id = l.endpoint.id;
+    let rows = if l.deliveries.is_empty() {
+        view! { <p class="muted pad">"Nothing sent yet. Send a test event to see one here."</p> }.into_any()
+    } else {
+        view! {
+            <div class="table-wrap"><table class="table table-stack deliveries">
+                <thead><tr>
+                    <th scope="col">"Event"</th><th scope="col">"Status"</th><th scope="col">"Answer"</th>
+                    <th scope="col">"Attempts"</th><th scope="col"><span class="sr-only">"Actions"</span></th>
+                </tr></thead>
+                <tbody>
+                    {l.deliveries.into_iter().map(|d| view! { <DeliveryRow d tenant enabled replay/> }).collect_view()}
+                </tbody>
+            </table></div>
+        }
+        .into_any()
+    };
+    view! {
+        <div class="log-head">
+            <span class="mono break">{l.endpoint.url.clone()}</span>
+            {enabled.then(|| view! {
+                <ActionForm action=replay_failed>
+                    <input type="hidden" name="tenant" value=tenant.to_string()/>
+                    <input type="hidden" name="endpoint" value=id.to_string()/>
+                    <input type="hidden" name="hours" value="24"/>
+                    <button class="btn btn-sm" type="submit">"Replay failed from the last 24 hours"</button>
+                </ActionForm>
+            })}
+        </div>
+        {rows}
     }
 }
 

@@ -171,6 +171,17 @@ pub async fn deliveries(
     db::webhooks::deliveries(pool, tenant, id, None, before, limit.clamp(1, LOG_MAX)).await
 }
 
+/// The log of `endpoint`, or of the tenant's first endpoint; `None` when it has none.
+pub async fn log(pool: &PgPool, caller: &Caller, tenant: Uuid, endpoint: Option<Uuid>) -> Result<Option<EndpointLog>, AppError> {
+    caller.require_on(tenant, Permission::WebhooksManage)?;
+    let all = db::webhooks::endpoints(pool, tenant, None).await?;
+    let Some(e) = endpoint.and_then(|id| all.iter().find(|e| e.id == id)).or(all.first()).cloned() else {
+        return Ok(None);
+    };
+    let deliveries = db::webhooks::deliveries(pool, tenant, e.id, None, None, 50).await?;
+    Ok(Some(EndpointLog { endpoint: e, deliveries }))
+}
+
 /// Sends one delivery's message again (same `webhook-id`), as a new delivery.
 pub async fn replay_one(pool: &PgPool, caller: &Caller, tenant: Uuid, endpoint: Uuid, delivery: Uuid) -> Result<Delivery, AppError> {
     caller.require_on(tenant, Permission::WebhooksManage)?;

@@ -461,7 +461,7 @@ pub fn fn_cases() -> Vec<(&'static str, FnCase)> {
         ("test_webhook", f(Enc::Form, json!({ "tenant": "{id}", "endpoint": "{endpoint_id}" }), MANAGE)),
         ("rotate_webhook_secret", f(Enc::Form, json!({ "tenant": "{id}", "endpoint": "{endpoint_id}" }), MANAGE)),
         ("enable_webhook", f(Enc::Form, json!({ "tenant": "{id}", "endpoint": "{endpoint_id}" }), MANAGE)),
-        ("list_webhook_deliveries", f(Enc::Form, json!({ "tenant": "{id}", "endpoint": "{endpoint_id}" }), MANAGE)),
+        ("get_webhook_log", f(Enc::Form, json!({ "tenant": "{id}", "endpoint": "{endpoint_id}" }), MANAGE)),
         (
             "replay_webhook_delivery",
             f(Enc::Form, json!({ "tenant": "{id}", "endpoint": "{endpoint_id}", "delivery": "{delivery_id}" }), MANAGE),
