@@ -388,3 +388,34 @@ pub async fn lag(db: impl PgExecutor<'_>) -> Result<Option<f64>, AppError> {
     .fetch_one(db)
     .await?)
 }
+
+/// Forgets what is past keeping, at most `batch` rows of each kind per call: events
+/// dispatched before `events_before`, and finished deliveries created before
+/// `deliveries_before`. Answers how many rows went.
+pub async fn purge(
+    db: &mut PgConnection,
+    events_before: DateTime<Utc>,
+    deliveries_before: DateTime<Utc>,
+    batch: i64,
+) -> Result<u64, AppError> {
+    let events = sqlx::query!(
+        "delete from outbox where id in (
+             select id from outbox where delivered_at < $1 order by id limit $2)",
+        events_before,
+        batch
+    )
+    .execute(&mut *db)
+    .await?
+    .rows_affected();
+    let deliveries = sqlx::query!(
+        "delete from webhook_deliveries where (tenant_id, id) in (
+             select tenant_id, id from webhook_deliveries
+             where status <> 'pending' and created_at < $1 limit $2)",
+        deliveries_before,
+        batch
+    )
+    .execute(&mut *db)
+    .await?
+    .rows_affected();
+    Ok(events + deliveries)
+}

@@ -34,6 +34,7 @@ pub fn workers(state: &AppState) -> Vec<Worker> {
         },
     ));
     all.push(crate::server::webhooks::worker());
+    all.push(crate::server::webhooks::retention_worker());
     all.push(Worker::new(
         "session-cleanup",
         "Deletes expired sessions",

@@ -93,11 +93,13 @@ pub struct WebhooksConfig {
     /// Deliveries claimed per round, and sent at once.
     pub batch: i64,
     pub concurrency: usize,
+    /// Finished deliveries are kept (and can be replayed) this many days.
+    pub log_retention_days: u32,
 }
 
 impl Default for WebhooksConfig {
     fn default() -> Self {
-        Self { timeout_secs: 10, rotation_overlap_hours: 24, batch: 500, concurrency: 64 }
+        Self { timeout_secs: 10, rotation_overlap_hours: 24, batch: 500, concurrency: 64, log_retention_days: 30 }
     }
 }
 

@@ -476,3 +476,43 @@ async fn a_server_killed_mid_delivery_delivers_after_restart(pool: sqlx::PgPool)
     assert!(got.iter().all(|r| r.id == queued["msg_id"].as_str().unwrap() && verifies(&secret, r)));
     assert_eq!(log(&admin, &a, &ep).await[0]["attempts"], 2);
 }
+
+#[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
+async fn old_events_and_finished_deliveries_are_purged_pending_ones_kept(pool: sqlx::PgPool) {
+    let admin = TestApp::with_config(pool, local()).await;
+    let a = active_tenant(&admin, "Purged Hooks", "starter").await;
+    let rx = Receiver::start().await;
+    let (ep, _) = add(&admin, &a, &rx.url(), json!(["*"])).await;
+    test_event(&admin, &a, &ep).await;
+    round(&admin).await;
+    rx.answer(&[(500, None)]);
+    test_event(&admin, &a, &ep).await;
+    round(&admin).await;
+    let states: Vec<String> =
+        log(&admin, &a, &ep).await.iter().map(|d| d["status"].as_str().unwrap().to_string()).collect();
+    assert_eq!(states, vec!["pending", "succeeded"]);
+    sqlx::query("update webhook_deliveries set created_at = now() - interval '40 days'").execute(&admin.pool).await.unwrap();
+    let now = chrono::Utc::now();
+    let mut conn = admin.pool.acquire().await.unwrap();
+    let gone = tenantry::db::webhooks::purge(&mut conn, now - chrono::Duration::days(7), now - chrono::Duration::days(30), 100)
+        .await
+        .unwrap();
+    assert!(gone >= 1);
+    let left = log(&admin, &a, &ep).await;
+    assert_eq!(left.len(), 1, "the pending delivery stays");
+    assert_eq!(left[0]["status"], "pending");
+    // Outbox events dispatched a week ago go; undelivered ones stay.
+    let undelivered: i64 = sqlx::query_scalar("select count(*) from outbox where delivered_at is null")
+        .fetch_one(&admin.pool)
+        .await
+        .unwrap();
+    sqlx::query("update outbox set delivered_at = now() - interval '8 days' where delivered_at is not null")
+        .execute(&admin.pool)
+        .await
+        .unwrap();
+    tenantry::db::webhooks::purge(&mut conn, now - chrono::Duration::days(7), now - chrono::Duration::days(30), 100)
+        .await
+        .unwrap();
+    let left: i64 = sqlx::query_scalar("select count(*) from outbox").fetch_one(&admin.pool).await.unwrap();
+    assert_eq!(left, undelivered);
+}

@@ -53,7 +53,6 @@ fn TenantWebhooks(t: Tenant) -> AnyView {
                         " with it (Standard Webhooks: HMAC-SHA256 of id.timestamp.body)."</p>
                 </SecretCard>
             })}
-            <NewEndpointForm tenant refresh secret/>
             <section class="card table-card" aria-labelledby="endpoints-title">
                 <div class="card-header"><h2 class="card-title" id="endpoints-title">"Endpoints"</h2></div>
                 <Transition fallback=|| view! { <Loading text="Loading endpoints…"/> }>
@@ -63,7 +62,7 @@ fn TenantWebhooks(t: Tenant) -> AnyView {
                             match endpoints.await {
                                 Err(e) => view! { <ErrorAlert error=e/> }.into_any(),
                                 Ok(list) if list.is_empty() => view! {
-                                    <p class="muted pad">"No endpoints yet. Add one above to receive this tenant's events."</p>
+                                    <p class="muted pad">"No endpoints yet. Add one below to receive this tenant's events."</p>
                                 }.into_any(),
                                 Ok(list) => view! { <EndpointTable list base acts delete delete_id log_id/> }.into_any(),
                             }
@@ -72,6 +71,7 @@ fn TenantWebhooks(t: Tenant) -> AnyView {
                 </Transition>
             </section>
             <DeliveryLog tenant log_id refresh log_refresh/>
+            <NewEndpointForm tenant refresh secret/>
         </div>
     }
     .into_any()
@@ -87,7 +87,7 @@ struct Acts {
 }
 
 #[component]
-fn NewEndpointForm(tenant: Uuid, refresh: Refresh, secret: RwSignal<Option<(String, String)>>) -> impl IntoView {
+fn NewEndpointForm(tenant: Uuid, refresh: Refresh, secret: RwSignal<Option<(String, String)>>) -> AnyView {
     let create = ServerAction::<CreateWebhook>::new();
     let url = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
@@ -159,11 +159,13 @@ fn NewEndpointForm(tenant: Uuid, refresh: Refresh, secret: RwSignal<Option<(Stri
                 </div>
                 <fieldset class="field" aria-describedby=move || topics_error.get().map(|_| "webhook-topics-error")>
                     <legend class="label">"Events"</legend>
-                    <label class="scope scope-all">
-                        <input id="topic-all" type="checkbox" prop:checked=all
-                            on:change=move |ev| toggle("*".into(), event_target_checked(&ev))/>
-                        <span class="scope-text"><span class="scope-desc">"Every event, including ones added later"</span><code>"*"</code></span>
-                    </label>
+                    <div class="scope-all">
+                        <label class="scope">
+                            <input id="topic-all" type="checkbox" prop:checked=all
+                                on:change=move |ev| toggle("*".into(), event_target_checked(&ev))/>
+                            <span class="scope-text"><span class="scope-desc">"Every event, including ones added later"</span><code>"*"</code></span>
+                        </label>
+                    </div>
                     <div class="scopes" class:muted=all>
                         {TOPICS.into_iter().map(|(topic, what)| {
                             let id = format!("topic-{}", topic.replace('.', "-"));
@@ -189,6 +191,7 @@ fn NewEndpointForm(tenant: Uuid, refresh: Refresh, secret: RwSignal<Option<(Stri
             </form>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -199,7 +202,7 @@ fn EndpointTable(
     delete: ServerAction<DeleteWebhook>,
     delete_id: Memo<Option<Uuid>>,
     log_id: Memo<Option<Uuid>>,
-) -> impl IntoView {
+) -> AnyView {
     let tenant = acts.tenant;
     let first = list.first().map(|e| e.id);
     let dialog_list = list.clone();
@@ -286,12 +289,13 @@ fn EndpointTable(
         </table></div>
         {dialog}
     }
+    .into_any()
 }
 
 /// The chosen endpoint's log (`?log=`, else the first endpoint's), refreshing on its own.
 /// Its own resource at the tab's top level, not nested in the endpoints' suspense.
 #[component]
-fn DeliveryLog(tenant: Uuid, log_id: Memo<Option<Uuid>>, refresh: Refresh, log_refresh: Refresh) -> impl IntoView {
+fn DeliveryLog(tenant: Uuid, log_id: Memo<Option<Uuid>>, refresh: Refresh, log_refresh: Refresh) -> AnyView {
     let auto = use_auto_refresh(5);
     let replay = ServerAction::<ReplayWebhookDelivery>::new();
     after(replay).refresh(log_refresh).toast(|_| "Queued again, with the same webhook-id.".into());
@@ -327,6 +331,7 @@ fn DeliveryLog(tenant: Uuid, log_id: Memo<Option<Uuid>>, refresh: Refresh, log_r
             </Transition>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -335,7 +340,7 @@ fn LogTable(
     tenant: Uuid,
     replay: ServerAction<ReplayWebhookDelivery>,
     replay_failed: ServerAction<ReplayFailedWebhooks>,
-) -> impl IntoView {
+) -> AnyView {
     let enabled = l.endpoint.status == EndpointStatus::Enabled;
     let id = l.endpoint.id;
     let rows = if l.deliveries.is_empty() {
@@ -368,10 +373,11 @@ fn LogTable(
         </div>
         {rows}
     }
+    .into_any()
 }
 
 #[component]
-fn DeliveryRow(d: Delivery, tenant: Uuid, enabled: bool, replay: ServerAction<ReplayWebhookDelivery>) -> impl IntoView {
+fn DeliveryRow(d: Delivery, tenant: Uuid, enabled: bool, replay: ServerAction<ReplayWebhookDelivery>) -> AnyView {
     let badge = match d.status {
         DeliveryStatus::Succeeded => "badge badge-active",
         DeliveryStatus::Pending => "badge badge-pending",
@@ -408,4 +414,5 @@ fn DeliveryRow(d: Delivery, tenant: Uuid, enabled: bool, replay: ServerAction<Re
             </td>
         </tr>
     }
+    .into_any()
 }

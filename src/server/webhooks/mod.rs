@@ -20,6 +20,24 @@ pub fn worker() -> Worker {
     )
 }
 
+/// Keeps the outbox and the delivery log from growing without end: dispatched events
+/// go after a week, finished deliveries after `[webhooks] log_retention_days` (a range
+/// replay reaches back that far). Deleting twice is harmless, so every instance may run it.
+pub fn retention_worker() -> Worker {
+    Worker::new(
+        "webhook-retention",
+        "Deletes dispatched outbox events after 7 days and finished webhook deliveries after the log retention",
+        Duration::from_secs(3600),
+        |state: AppState| async move {
+            let now = chrono::Utc::now();
+            let keep = chrono::Duration::days(i64::from(state.config.webhooks.log_retention_days.max(1)));
+            let mut conn = state.pool.acquire().await?;
+            while crate::db::webhooks::purge(&mut conn, now - chrono::Duration::days(7), now - keep, 10_000).await? > 0 {}
+            Ok(crate::server::workers::Round::default())
+        },
+    )
+}
+
 /// Demo data only: a receiver inside the portal (`POST /demo/webhooks`) for the demo
 /// tenants' endpoints, so deliveries show up on first start. It accepts most requests and
 /// answers one in five with 503 and `Retry-After: 20`, so retries show too. Not mounted
