@@ -56,6 +56,6 @@ pub use status::{LifecycleAction, TenantStatus};
 pub use tenant::{Branding, Isolation, NewTenant, Tenant, TenantSummary, TenantUpdate, ValidNewTenant};
 pub use wizard::{WizardData, WizardDraft};
 pub use workflow::{
-    ExportInfo, PlanChangeInput, ProvisionInput, Rollout, RunStatus, Step, StepStatus, TemplateStatus, VersionCount, WorkflowKind,
-    WorkflowRun, WorkflowStep,
+    ExportInfo, PlanChangeInput, ProvisionInput, Rollout, RunStatus, Step, StepStatus, TemplateStatus, VersionCount,
+    WorkflowKind, WorkflowRun, WorkflowStep,
 };

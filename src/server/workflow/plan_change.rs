@@ -102,7 +102,8 @@ pub(super) async fn apply(cx: &mut Cx<'_>) -> Result<Output, StepError> {
     for (resource, after) in plan_limits(&plan) {
         let now = db::resources::lock(cx.db, t.id, &resource).await?;
         if now != Some(after) {
-            db::resources::change(cx.db, t.id, &resource, now, after, ChangeSource::PlanChange, &actor, &reason).await?;
+            db::resources::change(cx.db, t.id, &resource, now, after, ChangeSource::PlanChange, &actor, &reason)
+                .await?;
             changed.push(resource);
         }
     }
