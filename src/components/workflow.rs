@@ -143,7 +143,11 @@ pub fn RunCard(
                 <div class="alert alert-error" role="alert">
                     <strong>{format!("Failed at {}: ", run.failed_step.map(|s| s.label()).unwrap_or("a step"))}</strong>
                     {e}
-                    {(run.kind == WorkflowKind::Provision).then_some(" Everything it had created was removed.")}
+                    {match run.kind {
+                        WorkflowKind::Provision => Some(" Everything it had created was removed."),
+                        WorkflowKind::ChangePlan => Some(" The tenant was put back on its plan, allocations and features as they were."),
+                        _ => None,
+                    }}
                 </div>
             })}
             <footer class="run-foot">

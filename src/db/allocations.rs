@@ -37,3 +37,36 @@ pub async fn set(db: impl PgExecutor<'_>, tenant: Uuid, resource: &str, amount: 
 pub async fn delete_all(db: impl PgExecutor<'_>, tenant: Uuid) -> Result<u64, AppError> {
     Ok(sqlx::query!("delete from tenant_allocations where tenant_id = $1", tenant).execute(db).await?.rows_affected())
 }
+
+/// Every allocation of the tenant with its limits, by resource.
+pub async fn all(
+    db: impl PgExecutor<'_>,
+    tenant: Uuid,
+) -> Result<std::collections::BTreeMap<String, crate::model::resources::Limits>, AppError> {
+    let rows = sqlx::query!(
+        "select resource, amount, soft_limit, hard_limit from tenant_allocations where tenant_id = $1",
+        tenant
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let limits = crate::model::resources::Limits {
+                allocated: r.amount,
+                soft_limit: r.soft_limit,
+                hard_limit: r.hard_limit,
+            };
+            (r.resource, limits)
+        })
+        .collect())
+}
+
+/// Removes one allocation (the resource falls back to what the plan includes).
+pub async fn delete(db: impl PgExecutor<'_>, tenant: Uuid, resource: &str) -> Result<bool, AppError> {
+    Ok(sqlx::query!("delete from tenant_allocations where tenant_id = $1 and resource = $2", tenant, resource)
+        .execute(db)
+        .await?
+        .rows_affected()
+        > 0)
+}

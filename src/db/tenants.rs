@@ -207,6 +207,20 @@ pub async fn update(db: impl PgExecutor<'_>, t: &Tenant) -> Result<(), AppError>
     Ok(())
 }
 
+/// Puts the tenant on `plan` with `features` (a plan change and its roll-back).
+pub async fn set_plan(db: impl PgExecutor<'_>, id: Uuid, plan: &str, features: &[String]) -> Result<(), AppError> {
+    sqlx::query!(
+        "update tenants set plan_id = $2, features = $3, version = version + 1, updated_at = now() where id = $1",
+        id,
+        plan,
+        features,
+    )
+    .execute(db)
+    .await
+    .map_err(constraint_error)?;
+    Ok(())
+}
+
 /// Moves the tenant from `from` to `to` only if it is still in `from`; returns whether it
 /// did. Two conflicting requests race here: the row lock makes the second one re-check its
 /// condition after the first commits, so exactly one of them wins.

@@ -48,6 +48,20 @@ pub async fn change_status(id: Uuid, action: String, reason: Option<String>) -> 
     )
 }
 
+/// Starts a plan change (PRODUCT.md P5) and answers the queued run, which the page then
+/// follows live. A downgrade that doesn't fit is refused (409) naming each resource.
+/// Plain form fields, so it also works without JavaScript.
+#[server]
+pub async fn change_plan(tenant: Uuid, plan: String) -> Result<WorkflowRun, AppError> {
+    respond(
+        async {
+            crate::server::services::plan_changes::start(&AppState::from_context()?, &Caller::current(), tenant, &plan)
+                .await
+        }
+        .await,
+    )
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SlugCheck {
     pub slug: String,

@@ -162,7 +162,7 @@ impl Permission {
             Permission::TenantsCreate => ("Tenants", "create"),
             Permission::TenantRead => ("Tenants", "see (list, search, detail, dashboard counts)"),
             Permission::TenantEdit => ("Settings", "edit name, description, domain, branding, settings"),
-            Permission::TenantLifecycle => ("Lifecycle", "activate, suspend, resume, terminate"),
+            Permission::TenantLifecycle => ("Lifecycle", "activate, suspend, resume, terminate, change plan"),
             Permission::MembersRead => ("Members", "list members"),
             Permission::MembersManage => ("Members", "invite, resend, revoke, change role, remove"),
             Permission::ApiKeysManage => ("API keys", "list, create, revoke"),

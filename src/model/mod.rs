@@ -32,6 +32,7 @@ pub mod forecast;
 pub mod identity;
 pub mod messages;
 pub mod plan;
+pub mod plan_change;
 pub mod policy;
 pub mod query;
 pub mod resources;
@@ -56,6 +57,6 @@ pub use status::{LifecycleAction, TenantStatus};
 pub use tenant::{Branding, Isolation, NewTenant, Tenant, TenantSummary, TenantUpdate, ValidNewTenant};
 pub use wizard::{WizardData, WizardDraft};
 pub use workflow::{
-    ExportInfo, ProvisionInput, Rollout, RunStatus, Step, StepStatus, TemplateStatus, VersionCount, WorkflowKind,
-    WorkflowRun, WorkflowStep,
+    ExportInfo, PlanChangeInput, ProvisionInput, Rollout, RunStatus, Step, StepStatus, TemplateStatus, VersionCount,
+    WorkflowKind, WorkflowRun, WorkflowStep,
 };

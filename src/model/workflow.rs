@@ -24,10 +24,12 @@ pub enum WorkflowKind {
     Suspend,
     Resume,
     Terminate,
+    ChangePlan,
 }
 
 impl WorkflowKind {
-    pub const ALL: [WorkflowKind; 4] = [Self::Provision, Self::Suspend, Self::Resume, Self::Terminate];
+    pub const ALL: [WorkflowKind; 5] =
+        [Self::Provision, Self::Suspend, Self::Resume, Self::Terminate, Self::ChangePlan];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -35,6 +37,7 @@ impl WorkflowKind {
             Self::Suspend => "suspend",
             Self::Resume => "resume",
             Self::Terminate => "terminate",
+            Self::ChangePlan => "change_plan",
         }
     }
 
@@ -48,6 +51,7 @@ impl WorkflowKind {
             Self::Suspend => "Suspension",
             Self::Resume => "Resumption",
             Self::Terminate => "Termination",
+            Self::ChangePlan => "Plan change",
         }
     }
 
@@ -61,8 +65,22 @@ impl WorkflowKind {
             Self::Suspend => &[BlockAccess],
             Self::Resume => &[RestoreAccess],
             Self::Terminate => &[ExportData, RevokeAccess, DropStorage, VerifyRemoved, MarkTerminated],
+            Self::ChangePlan => &[CheckFit, SnapshotPlan, ApplyPlan, VerifyPlan],
         }
     }
+
+    /// Whether a permanent failure undoes the completed steps (newest first), and a retry
+    /// therefore starts over. The others stop at the failed step, which a retry runs again.
+    pub fn compensates(self) -> bool {
+        matches!(self, Self::Provision | Self::ChangePlan)
+    }
+}
+
+/// What a plan change is asked to do (the run's input).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlanChangeInput {
+    /// The plan the tenant moves to.
+    pub plan: String,
 }
 
 /// A workflow step. Stored by name (`as_str`), so a name is forever; adding or renaming a
@@ -86,10 +104,14 @@ pub enum Step {
     DropStorage,
     VerifyRemoved,
     MarkTerminated,
+    CheckFit,
+    SnapshotPlan,
+    ApplyPlan,
+    VerifyPlan,
 }
 
 impl Step {
-    pub const ALL: [Step; 14] = [
+    pub const ALL: [Step; 18] = [
         Self::Validate,
         Self::CreateStorage,
         Self::ApplyTemplate,
@@ -104,6 +126,10 @@ impl Step {
         Self::DropStorage,
         Self::VerifyRemoved,
         Self::MarkTerminated,
+        Self::CheckFit,
+        Self::SnapshotPlan,
+        Self::ApplyPlan,
+        Self::VerifyPlan,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -122,6 +148,10 @@ impl Step {
             Self::DropStorage => "drop_storage",
             Self::VerifyRemoved => "verify_removed",
             Self::MarkTerminated => "mark_terminated",
+            Self::CheckFit => "check_fit",
+            Self::SnapshotPlan => "snapshot_plan",
+            Self::ApplyPlan => "apply_plan",
+            Self::VerifyPlan => "verify_plan",
         }
     }
 
@@ -146,6 +176,10 @@ impl Step {
             Self::DropStorage => "Delete storage",
             Self::VerifyRemoved => "Verify deletion",
             Self::MarkTerminated => "Mark terminated",
+            Self::CheckFit => "Check use fits the new plan",
+            Self::SnapshotPlan => "Snapshot plan, allocations and features",
+            Self::ApplyPlan => "Apply the new plan",
+            Self::VerifyPlan => "Verify",
         }
     }
 

@@ -14,6 +14,7 @@ mod members;
 mod operations;
 mod outage;
 mod pages;
+mod plan_changes;
 mod policies;
 mod processes;
 mod real_server;

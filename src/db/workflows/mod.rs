@@ -361,9 +361,9 @@ pub async fn reset_for_retry(db: &mut sqlx::PgConnection, run: Uuid) -> Result<(
             row.status.as_str()
         )));
     }
-    // Provisioning starts over (its completed steps were undone; every step is
-    // idempotent); the others go on from the step that failed.
-    let from = if row.kind == WorkflowKind::Provision { 0 } else { row.cursor.max(0) };
+    // Provisioning and plan changes start over (their completed steps were undone; every
+    // step is idempotent); the others go on from the step that failed.
+    let from = if row.kind.compensates() { 0 } else { row.cursor.max(0) };
     sqlx::query!(
         "update workflow_steps set status = 'pending', attempts = 0, error = null, started_at = null,
                 finished_at = null, duration_ms = null

@@ -24,6 +24,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod members;
 pub mod overview;
+pub mod plan_change;
 pub mod policies;
 pub mod resources;
 pub mod settings;

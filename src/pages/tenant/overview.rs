@@ -10,7 +10,12 @@ use leptos::prelude::*;
 /// The tab at the tenant's own address.
 #[component]
 pub fn OverviewTab() -> impl IntoView {
-    tab("", |t, _| view! { <Overview t/> })
+    tab("", |t, me| {
+        // Platform administrators change the plan here (PRODUCT.md P5).
+        let plan_change = super::may(&me, &t, Permission::TenantLifecycle)
+            .then(|| view! { <super::plan_change::PlanChangeCard t=t.clone()/> });
+        view! { <Overview t/> {plan_change} }
+    })
 }
 
 #[component]

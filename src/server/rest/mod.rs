@@ -53,7 +53,7 @@ pub struct ErrorDetail {
     // and in this document at once.
     // POST /api/v1/usage is routed in `router` (it has its own body limit).
     paths(health::healthz, health::readyz, usage::report),
-    components(schemas(ErrorBody, ErrorDetail, tenants::ReasonBody)),
+    components(schemas(ErrorBody, ErrorDetail, tenants::ReasonBody, tenants::PlanChangeBody)),
     tags((name = "tenants"), (name = "members"), (name = "api keys"), (name = "users"), (name = "workflows"), (name = "audit"), (name = "usage"), (name = "resources"), (name = "webhooks"), (name = "catalog"), (name = "health"))
 )]
 pub struct ApiDoc;
@@ -70,6 +70,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tenants::suspend))
         .routes(routes!(tenants::resume))
         .routes(routes!(tenants::terminate))
+        .routes(routes!(tenants::change_plan))
         .routes(routes!(audit::list))
         .routes(routes!(audit::export_csv))
         .routes(routes!(catalog::plans))

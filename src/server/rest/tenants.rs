@@ -5,7 +5,7 @@ use super::ErrorBody;
 use crate::error::AppError;
 use crate::model::{
     Isolation, LifecycleAction, NewTenant, Page, Tenant, TenantQuery, TenantStats, TenantStatus, TenantSummary,
-    TenantUpdate,
+    TenantUpdate, WorkflowRun,
 };
 use crate::server::access::Caller;
 use crate::server::services::tenants as svc;
@@ -166,6 +166,33 @@ pub async fn terminate(
     MaybeJson(body): MaybeJson<ReasonBody>,
 ) -> Result<Json<Tenant>, AppError> {
     act(state, caller, id, LifecycleAction::Terminate, body.map(|b| b.reason)).await
+}
+
+/// The plan a tenant moves to.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct PlanChangeBody {
+    /// A plan id (GET /api/v1/plans). Left out, it is refused with 422 naming the field.
+    #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 100, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    pub plan: String,
+}
+
+#[utoipa::path(put, path = "/api/v1/tenants/{id}/upgrade", tag = "tenants",
+    description = "Moves an active tenant to another plan (up or down; platform administrators). The tenant's current use must fit the new plan. Answers 202 with the queued `change_plan` workflow run (GET /api/v1/workflows/{run_id} follows it): it checks the fit again, snapshots the plan, allocations and features, applies the new plan (allocations set to its amounts, features to its features), verifies, and restores the snapshot if a step fails.",
+    params(("id" = String, Path, description = "Tenant id or slug")),
+    request_body = PlanChangeBody,
+    responses((status = 202, body = WorkflowRun, description = "The plan change is queued."),
+              (status = 409, body = ErrorBody, description = "The tenant's current use doesn't fit the new plan (the message names each resource, and `fields` has one entry per resource), the tenant is already on that plan or is not active, or another workflow of the tenant is running."),
+              (status = 422, body = ErrorBody, description = "The plan is missing or there is no plan with that id.")))]
+pub async fn change_plan(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<PlanChangeBody>,
+) -> Result<(StatusCode, Json<WorkflowRun>), AppError> {
+    let id = svc::resolve(&state.pool, &id).await?;
+    let run = crate::server::services::plan_changes::start(&state, &caller, id, &body.plan).await?;
+    Ok((StatusCode::ACCEPTED, Json(run)))
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/stats", tag = "tenants",

@@ -3,7 +3,7 @@
 use super::{steps, Cx, Output, Run, StepError};
 use crate::db::workflows as runs;
 use crate::error::AppError;
-use crate::model::{RunStatus, Step, StepStatus, WorkflowKind};
+use crate::model::{RunStatus, Step, StepStatus};
 use crate::server::metrics;
 use crate::server::state::AppState;
 use sqlx::{Acquire, PgConnection};
@@ -204,9 +204,9 @@ async fn record_failure(
         runs::retry_later(&mut *tx, run.id, backoff(state, f.attempts), Some(f.message)).await?;
         return Ok(RunStatus::Running);
     }
-    if run.kind != WorkflowKind::Provision {
-        // Only provisioning creates things to undo; the others stop at the failed step,
-        // which a retry runs again.
+    if !run.kind.compensates() {
+        // Only provisioning and plan changes have things to undo; the others stop at the
+        // failed step, which a retry runs again.
         runs::finish(&mut *tx, run.id, RunStatus::Failed, Some(f.message), Some(f.step)).await?;
         steps::on_failed(state, tx, run, f.message).await?;
         return Ok(RunStatus::Failed);

@@ -18,6 +18,7 @@
 //! its run drives it through the hook the composition root installs (`AppState::drive`).
 
 mod engine;
+mod plan_change;
 mod steps;
 mod worker;
 

@@ -2,7 +2,7 @@
 //! at what exists and does only what is missing, so a retry after a crash (or running it
 //! twice on purpose) ends in the same state as running it once.
 
-use super::{Cx, Output, Run, StepError};
+use super::{plan_change, Cx, Output, Run, StepError};
 use crate::db::{self, audit::NewEvent};
 use crate::error::AppError;
 use crate::model::plan::{check_allocations, plan_allocations};
@@ -53,10 +53,15 @@ pub(super) async fn run(cx: &mut Cx<'_>, step: Step) -> Result<Output, StepError
             let kept = db::exports::kept(&mut *cx.db, cx.run.tenant_id).await?;
             move_status(cx, &[TenantStatus::Terminating], TenantStatus::Terminated, why, Some(kept)).await
         }
+        Step::CheckFit => plan_change::check_fit(cx).await,
+        Step::SnapshotPlan => plan_change::snapshot(cx).await,
+        Step::ApplyPlan => plan_change::apply(cx).await,
+        Step::VerifyPlan => plan_change::verify(cx).await,
     }
 }
 
-/// Undoes a completed step (only provisioning's steps create anything to undo).
+/// Undoes a completed step (only provisioning's steps and a plan change's apply have
+/// anything to undo).
 pub(super) async fn compensate(cx: &mut Cx<'_>, step: Step) -> Result<(), StepError> {
     let tenant = cx.run.tenant_id;
     match step {
@@ -68,6 +73,7 @@ pub(super) async fn compensate(cx: &mut Cx<'_>, step: Step) -> Result<(), StepEr
             // The invitation goes (its link, if mailed, stops working).
             db::invitations::delete_pending(&mut *cx.db, tenant).await?;
         }
+        Step::ApplyPlan => plan_change::restore(cx).await?,
         Step::Validate
         | Step::Notify
         | Step::Activate
@@ -77,7 +83,10 @@ pub(super) async fn compensate(cx: &mut Cx<'_>, step: Step) -> Result<(), StepEr
         | Step::RevokeAccess
         | Step::DropStorage
         | Step::VerifyRemoved
-        | Step::MarkTerminated => {}
+        | Step::MarkTerminated
+        | Step::CheckFit
+        | Step::SnapshotPlan
+        | Step::VerifyPlan => {}
     }
     Ok(())
 }

@@ -100,6 +100,15 @@ pub fn rest_cases() -> Vec<((&'static str, &'static str), Case)> {
             ),
         ),
         (
+            ("PUT", "/api/v1/tenants/{id}/upgrade"),
+            c(
+                "PUT",
+                "/api/v1/tenants/{id}/upgrade",
+                Some(json!({ "plan": "professional" })),
+                [Unauthorized, Forbidden, NotFound, NotFound, Ok],
+            ),
+        ),
+        (
             ("GET", "/api/v1/audit"),
             c("GET", "/api/v1/audit?tenant_id={id}", None, [Unauthorized, Forbidden, NotFound, NotFound, Ok]),
         ),
@@ -348,6 +357,14 @@ pub fn fn_cases() -> Vec<(&'static str, FnCase)> {
             f(
                 Enc::Form,
                 json!({ "id": "{id}", "action": "suspend", "reason": "test" }),
+                [Unauthorized, Forbidden, NotFound, NotFound, Ok],
+            ),
+        ),
+        (
+            "change_plan",
+            f(
+                Enc::Form,
+                json!({ "tenant": "{id}", "plan": "professional" }),
                 [Unauthorized, Forbidden, NotFound, NotFound, Ok],
             ),
         ),
