@@ -107,7 +107,11 @@ pub async fn enable(db: impl PgExecutor<'_>, tenant: Uuid, id: Uuid) -> Result<b
 
 /// Disables endpoints still enabled and fails their pending deliveries; answers those
 /// it disabled.
-pub async fn disable(db: &mut PgConnection, keys: &[(Uuid, Uuid)], reason: &str) -> Result<Vec<(Uuid, Uuid)>, AppError> {
+pub async fn disable(
+    db: &mut PgConnection,
+    keys: &[(Uuid, Uuid)],
+    reason: &str,
+) -> Result<Vec<(Uuid, Uuid)>, AppError> {
     if keys.is_empty() {
         return Ok(Vec::new());
     }

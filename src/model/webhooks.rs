@@ -84,7 +84,9 @@ pub fn valid_pattern(pattern: &str) -> bool {
 /// SQL function `webhook_topic_matches`).
 pub fn matches(patterns: &[String], topic: &str) -> bool {
     patterns.iter().any(|p| {
-        p == topic || p == "*" || p.strip_suffix('*').is_some_and(|prefix| prefix.ends_with('.') && topic.starts_with(prefix))
+        p == topic
+            || p == "*"
+            || p.strip_suffix('*').is_some_and(|prefix| prefix.ends_with('.') && topic.starts_with(prefix))
     })
 }
 
@@ -305,7 +307,10 @@ mod tests {
     #[test]
     fn topics_are_checked_and_deduplicated() {
         let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        assert_eq!(check_topics(&v(&[" alert.* ", "alert.*", "quota.exceeded"])).unwrap(), v(&["alert.*", "quota.exceeded"]));
+        assert_eq!(
+            check_topics(&v(&[" alert.* ", "alert.*", "quota.exceeded"])).unwrap(),
+            v(&["alert.*", "quota.exceeded"])
+        );
         assert_eq!(check_topics(&[]).unwrap_err(), "Choose at least one topic.");
         assert!(check_topics(&v(&["alert.*", "bogus"])).unwrap_err().contains("bogus"));
     }

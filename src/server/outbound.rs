@@ -49,10 +49,14 @@ impl Policy {
                 p.nets.push(net);
             } else if let Ok(ip) = e.trim_matches(['[', ']']).parse::<IpAddr>() {
                 p.nets.push(IpNet::from(ip));
-            } else if e.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') && e.contains(|c: char| c.is_ascii_alphabetic()) {
+            } else if e.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+                && e.contains(|c: char| c.is_ascii_alphabetic())
+            {
                 p.hosts.push(e.trim_end_matches('.').to_ascii_lowercase());
             } else {
-                return Err(format!("[outbound] allow: \u{201c}{e}\u{201d} is not a host name, an address or a CIDR range"));
+                return Err(format!(
+                    "[outbound] allow: \u{201c}{e}\u{201d} is not a host name, an address or a CIDR range"
+                ));
             }
         }
         Ok(p)

@@ -117,8 +117,9 @@ fn local() -> Config {
 }
 
 async fn add(app: &TestApp, tenant: &str, url: &str, topics: Value) -> (String, String) {
-    let (s, body) =
-        app.call("POST", &format!("/api/v1/tenants/{tenant}/webhooks"), Some(json!({ "url": url, "topics": topics }))).await;
+    let (s, body) = app
+        .call("POST", &format!("/api/v1/tenants/{tenant}/webhooks"), Some(json!({ "url": url, "topics": topics })))
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
     (body["endpoint"]["id"].as_str().unwrap().to_string(), body["secret"].as_str().unwrap().to_string())
 }
@@ -491,12 +492,20 @@ async fn old_events_and_finished_deliveries_are_purged_pending_ones_kept(pool: s
     let states: Vec<String> =
         log(&admin, &a, &ep).await.iter().map(|d| d["status"].as_str().unwrap().to_string()).collect();
     assert_eq!(states, vec!["pending", "succeeded"]);
-    sqlx::query("update webhook_deliveries set created_at = now() - interval '40 days'").execute(&admin.pool).await.unwrap();
-    let now = chrono::Utc::now();
-    let mut conn = admin.pool.acquire().await.unwrap();
-    let gone = tenantry::db::webhooks::purge(&mut conn, now - chrono::Duration::days(7), now - chrono::Duration::days(30), 100)
+    sqlx::query("update webhook_deliveries set created_at = now() - interval '40 days'")
+        .execute(&admin.pool)
         .await
         .unwrap();
+    let now = chrono::Utc::now();
+    let mut conn = admin.pool.acquire().await.unwrap();
+    let gone = tenantry::db::webhooks::purge(
+        &mut conn,
+        now - chrono::Duration::days(7),
+        now - chrono::Duration::days(30),
+        100,
+    )
+    .await
+    .unwrap();
     assert!(gone >= 1);
     let left = log(&admin, &a, &ep).await;
     assert_eq!(left.len(), 1, "the pending delivery stays");

@@ -388,7 +388,11 @@ fn DeliveryRow(d: Delivery, tenant: Uuid, enabled: bool, replay: ServerAction<Re
         (None, Some(e)) => e.clone(),
         (None, None) => "—".into(),
     };
-    let detail = d.response_excerpt.clone().filter(|x| !x.is_empty()).or_else(|| d.error.clone().filter(|_| d.response_status.is_some()));
+    let detail = d
+        .response_excerpt
+        .clone()
+        .filter(|x| !x.is_empty())
+        .or_else(|| d.error.clone().filter(|_| d.response_status.is_some()));
     let next = d.next_attempt_at.map(|t| format!("next {}", time(&t)));
     view! {
         <tr data-delivery=d.id.to_string()>

@@ -26,7 +26,11 @@ async fn ids(state: &AppState, id: &str, endpoint: &str) -> Result<(Uuid, Uuid),
     params(("id" = String, Path, description = "Tenant id or slug")),
     responses((status = 200, body = Vec<Endpoint>),
               (status = 404, body = ErrorBody, description = "No such tenant (or not visible to the caller).")))]
-pub async fn list(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Vec<Endpoint>>, AppError> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Endpoint>>, AppError> {
     let tenant = tenants::resolve(&state.pool, &id).await?;
     Ok(Json(svc::list(&state.pool, &caller, tenant).await?))
 }

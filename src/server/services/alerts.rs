@@ -77,8 +77,14 @@ async fn publish(db: &mut PgConnection, topic: &str, keys: &[AlertKey]) -> Resul
         // A hard limit reached is also the services' signal to stop taking more.
         if topic == "alert.opened" && alert.threshold == Threshold::Hard {
             let payload = json!({ "resource": alert.subject, "used": alert.opened_value, "limit": alert.limit, "unit": alert.unit, "alert_id": alert.id });
-            db::outbox::insert_once(&mut *db, &format!("quota.exceeded:{}:{}", key.0, key.1), key.0, "quota.exceeded", &payload)
-                .await?;
+            db::outbox::insert_once(
+                &mut *db,
+                &format!("quota.exceeded:{}:{}", key.0, key.1),
+                key.0,
+                "quota.exceeded",
+                &payload,
+            )
+            .await?;
         }
         out.push(alert);
     }

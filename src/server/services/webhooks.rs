@@ -60,7 +60,12 @@ async fn check(state: &AppState, e: NewEndpoint) -> Result<NewEndpoint, AppError
     Ok(NewEndpoint { url, description, topics })
 }
 
-pub async fn create(state: &AppState, caller: &Caller, tenant: Uuid, e: NewEndpoint) -> Result<EndpointWithSecret, AppError> {
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    tenant: Uuid,
+    e: NewEndpoint,
+) -> Result<EndpointWithSecret, AppError> {
     caller.require_on(tenant, Permission::WebhooksManage)?;
     let e = check(state, e).await?;
     let secret = sign::new_secret();
@@ -172,7 +177,12 @@ pub async fn deliveries(
 }
 
 /// The log of `endpoint`, or of the tenant's first endpoint; `None` when it has none.
-pub async fn log(pool: &PgPool, caller: &Caller, tenant: Uuid, endpoint: Option<Uuid>) -> Result<Option<EndpointLog>, AppError> {
+pub async fn log(
+    pool: &PgPool,
+    caller: &Caller,
+    tenant: Uuid,
+    endpoint: Option<Uuid>,
+) -> Result<Option<EndpointLog>, AppError> {
     caller.require_on(tenant, Permission::WebhooksManage)?;
     let all = db::webhooks::endpoints(pool, tenant, None).await?;
     let Some(e) = endpoint.and_then(|id| all.iter().find(|e| e.id == id)).or(all.first()).cloned() else {
@@ -183,7 +193,13 @@ pub async fn log(pool: &PgPool, caller: &Caller, tenant: Uuid, endpoint: Option<
 }
 
 /// Sends one delivery's message again (same `webhook-id`), as a new delivery.
-pub async fn replay_one(pool: &PgPool, caller: &Caller, tenant: Uuid, endpoint: Uuid, delivery: Uuid) -> Result<Delivery, AppError> {
+pub async fn replay_one(
+    pool: &PgPool,
+    caller: &Caller,
+    tenant: Uuid,
+    endpoint: Uuid,
+    delivery: Uuid,
+) -> Result<Delivery, AppError> {
     caller.require_on(tenant, Permission::WebhooksManage)?;
     let e = get(pool, tenant, endpoint).await?;
     if e.status == EndpointStatus::Disabled {
@@ -222,8 +238,8 @@ pub async fn replay_range(
         return Err(AppError::conflict("The endpoint is disabled. Enable it first, then replay."));
     }
     let mut tx = pool.begin().await?;
-    let ids =
-        db::webhooks::replay(&mut *tx, tenant, endpoint, None, Some((r.since, until, r.failed_only)), MAX_REPLAY).await?;
+    let ids = db::webhooks::replay(&mut *tx, tenant, endpoint, None, Some((r.since, until, r.failed_only)), MAX_REPLAY)
+        .await?;
     let replayed = ids.len() as i64;
     if replayed > 0 {
         NewEvent::new("webhook.replayed", "webhook", endpoint)

@@ -163,7 +163,11 @@ fn next_at(now: DateTime<Utc>, scheduled: Duration, asked: Option<Duration>) -> 
 
 /// POSTs the delivery: answers the status, a `Retry-After` wait and the body's first
 /// kilobyte, or why there was no answer.
-async fn send(client: &reqwest::Client, policy: &Policy, c: &Claimed) -> Result<(u16, Option<Duration>, String), String> {
+async fn send(
+    client: &reqwest::Client,
+    policy: &Policy,
+    c: &Claimed,
+) -> Result<(u16, Option<Duration>, String), String> {
     let url = reqwest::Url::parse(&c.url).map_err(|e| format!("The endpoint's URL is not valid ({e})."))?;
     policy.check_literal(&url).map_err(|e| e.0)?;
     let timestamp = Utc::now().timestamp();

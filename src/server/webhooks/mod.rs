@@ -32,7 +32,9 @@ pub fn retention_worker() -> Worker {
             let now = chrono::Utc::now();
             let keep = chrono::Duration::days(i64::from(state.config.webhooks.log_retention_days.max(1)));
             let mut conn = state.pool.acquire().await?;
-            while crate::db::webhooks::purge(&mut conn, now - chrono::Duration::days(7), now - keep, 10_000).await? > 0 {}
+            while crate::db::webhooks::purge(&mut conn, now - chrono::Duration::days(7), now - keep, 10_000).await? > 0
+            {
+            }
             Ok(crate::server::workers::Round::default())
         },
     )
@@ -49,7 +51,8 @@ pub fn demo_receiver() -> axum::Router<AppState> {
         "/demo/webhooks",
         axum::routing::post(|| async {
             if fastrand::u8(..5) == 0 {
-                (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "20")], "demo receiver: busy, try again").into_response()
+                (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "20")], "demo receiver: busy, try again")
+                    .into_response()
             } else {
                 (StatusCode::OK, "demo receiver: received").into_response()
             }
