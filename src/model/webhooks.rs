@@ -8,7 +8,8 @@ use std::time::Duration;
 use uuid::Uuid;
 
 /// Every event the portal sends, with what it means (the form lists them).
-pub const TOPICS: [(&str, &str); 14] = [
+pub const TOPICS: [(&str, &str); 15] = [
+    ("tenant.provisioning", "A tenant's provisioning started"),
     ("tenant.provisioned", "A tenant finished provisioning"),
     ("tenant.activated", "A tenant became active"),
     ("tenant.suspended", "A tenant was suspended"),

@@ -113,7 +113,8 @@ async fn provisioning_builds_a_schema_tenant_step_by_step(pool: PgPool) {
             .await
             .unwrap();
     assert_eq!(storage_gb, 500, "the wizard's amount, not the plan's 2000");
-    assert_eq!((f.invitations, f.invitations_sent, f.outbox), (1, 1, 1));
+    // Outbox: the status changes (tenant.provisioning, tenant.activated) and tenant.provisioned.
+    assert_eq!((f.invitations, f.invitations_sent, f.outbox), (1, 1, 3));
     assert_eq!(
         f.audit,
         ["tenant.created", "tenant.provisioning", "invitation.created", "tenant.provisioned", "tenant.activated"]
