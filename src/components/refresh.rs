@@ -40,6 +40,9 @@ pub struct TenantRefresh {
     /// Set once the "settled before we looked" reload has happened (at most once per page,
     /// so a tenant stuck in transition without a run can't reload in a loop).
     pub rechecked: RwSignal<bool>,
+    /// The last workflow run whose end reloaded the tenant (a run card rebuilt by that
+    /// reload must not reload it again).
+    pub settled_run: RwSignal<Option<uuid::Uuid>>,
 }
 
 pub fn use_tenant_refresh() -> Option<TenantRefresh> {

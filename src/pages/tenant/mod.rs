@@ -126,7 +126,12 @@ pub fn TenantLayout() -> impl IntoView {
     let tenant = Resource::new(move || (key(), refresh.track()), |(k, _)| get_tenant(k));
     let in_transition =
         Signal::derive(move || tenant.get().and_then(Result::ok).is_some_and(|t| t.status.is_in_transition()));
-    provide_context(TenantRefresh { refresh, in_transition, rechecked: RwSignal::new(false) });
+    provide_context(TenantRefresh {
+        refresh,
+        in_transition,
+        rechecked: RwSignal::new(false),
+        settled_run: RwSignal::new(None),
+    });
     provide_context(LoadedTenant(tenant));
 
     // After a lifecycle action: say what happened, reload, close the confirmation. It lives

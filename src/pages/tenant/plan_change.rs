@@ -9,6 +9,7 @@ use crate::fns::tenants::{get_catalog, ChangePlan};
 use crate::fns::workflows::get_workflow;
 use crate::model::{Plan, Tenant, TenantStatus, WorkflowRun};
 use leptos::prelude::*;
+use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 use std::time::Duration;
 use uuid::Uuid;
@@ -48,12 +49,21 @@ pub fn PlanChangeCard(t: Tenant) -> impl IntoView {
             </Transition>
             {move || run.get().map(|id| view! { <LiveRun id/> })}
         </section>
-        {move || {
-            let plans = catalog.get().and_then(Result::ok).map(|c| c.plans).unwrap_or_default();
-            asked.get().and_then(|p| plans.into_iter().find(|x| x.id == p)).filter(|p| p.id != dialog_plan && active).map(|plan| {
-                view! { <ConfirmPlanChange t=dialog_tenant.clone() plan act/> }
-            })
-        }}
+        // In a Transition, so the server renders the dialog too (a `?change_plan=` address
+        // loaded directly hydrates the same markup).
+        <Transition fallback=|| ()>
+            {move || {
+                let (t, current) = (dialog_tenant.clone(), dialog_plan.clone());
+                let wanted = asked.get();
+                Suspend::new(async move {
+                    let plans = catalog.await.map(|c| c.plans).unwrap_or_default();
+                    wanted
+                        .and_then(|p| plans.into_iter().find(|x| x.id == p))
+                        .filter(|p| p.id != current && active)
+                        .map(|plan| view! { <ConfirmPlanChange t plan act/> })
+                })
+            }}
+        </Transition>
     }
 }
 
@@ -66,11 +76,13 @@ fn PlanSelect(plans: Vec<Plan>, current: String, back: String, active: bool) -> 
         .map(|p| view! { <option value=p.id.clone()>{format!("{} ({})", p.name, p.price_label())}</option> })
         .collect_view();
     view! {
-        <form method="get" action=back class="row">
+        // The router's Form: with JavaScript the confirmation opens without a page load;
+        // without it, this is the plain GET form it renders.
+        <Form method="get" action=back attr:class="row">
             <label for="change-plan">"Move to"</label>
             <select id="change-plan" name="change_plan" disabled=!active>{options}</select>
             <button class="btn" type="submit" disabled=!active>"Change plan…"</button>
-        </form>
+        </Form>
         <p class="hint">
             {if active {
                 "The tenant's current use must fit the new plan. Its allocations become the plan's amounts and its features the plan's features; if a step fails, everything is put back as it was."
@@ -114,16 +126,17 @@ fn LiveRun(id: Uuid) -> impl IntoView {
     let tick = use_live(live.into(), Duration::from_secs(2));
     let run = Resource::new(move || tick.get(), move |_| get_workflow(id));
     let settled = use_tenant_refresh();
-    Effect::new(move |was_open: Option<bool>| {
-        let Some(Ok(r)) = run.get() else { return was_open.unwrap_or(false) };
+    // The tenant (plan, features, allocations) reloads once when the run is seen settled,
+    // also when it had finished by the first look (a quick run); the reload rebuilds this
+    // card, and `settled_run` keeps the rebuilt one from reloading again.
+    Effect::new(move |_| {
+        let Some(Ok(r)) = run.get() else { return };
         let open = r.status.is_open();
         live.set(open);
-        if was_open == Some(true) && !open {
-            if let Some(t) = settled {
-                t.refresh.bump();
-            }
+        if let Some(t) = settled.filter(|t| !open && t.settled_run.get_untracked() != Some(id)) {
+            t.settled_run.set(Some(id));
+            t.refresh.bump();
         }
-        open
     });
     view! {
         <div aria-live="polite">
