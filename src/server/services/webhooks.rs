@@ -29,6 +29,15 @@ async fn get(pool: &PgPool, tenant: Uuid, id: Uuid) -> Result<Endpoint, AppError
     db::webhooks::endpoint(pool, tenant, id).await?.ok_or_else(|| AppError::not_found(NO_ENDPOINT))
 }
 
+/// The endpoint, if it is enabled (sending to it, or replaying, needs that): 409 if not.
+async fn enabled(pool: &PgPool, tenant: Uuid, id: Uuid, then: &str) -> Result<Endpoint, AppError> {
+    let e = get(pool, tenant, id).await?;
+    if e.status == EndpointStatus::Disabled {
+        return Err(AppError::conflict(format!("The endpoint is disabled. Enable it first{then}.")));
+    }
+    Ok(e)
+}
+
 /// Checks and normalises a new endpoint, including where its URL points (after DNS).
 async fn check(state: &AppState, e: NewEndpoint) -> Result<NewEndpoint, AppError> {
     let mut errors = crate::error::FieldErrors::new();
@@ -137,10 +146,7 @@ pub async fn enable(pool: &PgPool, caller: &Caller, tenant: Uuid, id: Uuid) -> R
 /// Queues a `webhook.test` event for this endpoint only.
 pub async fn send_test(pool: &PgPool, caller: &Caller, tenant: Uuid, id: Uuid) -> Result<Delivery, AppError> {
     caller.require_on(tenant, Permission::WebhooksManage)?;
-    let e = get(pool, tenant, id).await?;
-    if e.status == EndpointStatus::Disabled {
-        return Err(AppError::conflict("The endpoint is disabled. Enable it first."));
-    }
+    enabled(pool, tenant, id, "").await?;
     let msg_id = format!("msg_{}", Uuid::new_v4().simple());
     let body = json!({
         "type": TEST_TOPIC,
@@ -201,10 +207,7 @@ pub async fn replay_one(
     delivery: Uuid,
 ) -> Result<Delivery, AppError> {
     caller.require_on(tenant, Permission::WebhooksManage)?;
-    let e = get(pool, tenant, endpoint).await?;
-    if e.status == EndpointStatus::Disabled {
-        return Err(AppError::conflict("The endpoint is disabled. Enable it first, then replay."));
-    }
+    enabled(pool, tenant, endpoint, ", then replay").await?;
     let mut tx = pool.begin().await?;
     let ids = db::webhooks::replay(&mut *tx, tenant, endpoint, Some(delivery), None, 1).await?;
     let Some(&new) = ids.first() else {
@@ -233,10 +236,7 @@ pub async fn replay_range(
     if until <= r.since {
         return Err(AppError::invalid("until", "The end of the range must come after its start."));
     }
-    let e = get(pool, tenant, endpoint).await?;
-    if e.status == EndpointStatus::Disabled {
-        return Err(AppError::conflict("The endpoint is disabled. Enable it first, then replay."));
-    }
+    enabled(pool, tenant, endpoint, ", then replay").await?;
     let mut tx = pool.begin().await?;
     let ids = db::webhooks::replay(&mut *tx, tenant, endpoint, None, Some((r.since, until, r.failed_only)), MAX_REPLAY)
         .await?;
@@ -264,7 +264,7 @@ pub async fn demo(pool: &PgPool, receiver: &str) -> Result<usize, AppError> {
         }
         let e = NewEndpoint {
             url: receiver.to_string(),
-            description: "Demo receiver inside the portal (answers 503 now and then)".into(),
+            description: "Demo receiver inside the portal (answers 429 now and then)".into(),
             topics: vec!["*".into()],
         };
         let id = db::webhooks::insert(pool, tenant, &e, &sign::new_secret(), "demo").await?;

@@ -42,7 +42,7 @@ pub fn retention_worker() -> Worker {
 
 /// Demo data only: a receiver inside the portal (`POST /demo/webhooks`) for the demo
 /// tenants' endpoints, so deliveries show up on first start. It accepts most requests and
-/// answers one in five with 503 and `Retry-After: 20`, so retries show too. Not mounted
+/// answers one in five with 429 and `Retry-After: 20`, so retries show too. Not mounted
 /// unless demo data is on.
 pub fn demo_receiver() -> axum::Router<AppState> {
     use axum::http::{header, StatusCode};
@@ -51,7 +51,7 @@ pub fn demo_receiver() -> axum::Router<AppState> {
         "/demo/webhooks",
         axum::routing::post(|| async {
             if fastrand::u8(..5) == 0 {
-                (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "20")], "demo receiver: busy, try again")
+                (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "20")], "demo receiver: busy, try again")
                     .into_response()
             } else {
                 (StatusCode::OK, "demo receiver: received").into_response()
