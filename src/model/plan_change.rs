@@ -19,18 +19,10 @@ pub struct Misfit {
 }
 
 impl Misfit {
-    /// "Members: 12 people in use, the Free plan allows 5".
+    /// "Members: 12 people in use, the Free plan allows 5 people".
     pub fn describe(&self, plan: &str) -> String {
-        format!("{}: {} {} in use, the {plan} plan allows {}", self.name, amount(self.used), self.unit, self.limit)
-    }
-}
-
-/// A use as a person reads it: whole numbers without decimals.
-fn amount(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v:.2}")
+        let show = |v: f64| super::units::amount(v, &self.unit);
+        format!("{}: {} in use, the {plan} plan allows {}", self.name, show(self.used), show(self.limit as f64))
     }
 }
 
@@ -101,8 +93,8 @@ mod tests {
         assert_eq!(over.iter().map(|m| m.resource.as_str()).collect::<Vec<_>>(), ["users", "storage_gb"]);
         assert_eq!(over[0].limit, 25);
         let msg = misfit_message("Starter", &over);
-        assert!(msg.contains("users: 26 units in use, the Starter plan allows 25"), "{msg}");
-        assert!(msg.contains("storage_gb: 20.50 units in use, the Starter plan allows 20"), "{msg}");
+        assert!(msg.contains("users: 26 units in use, the Starter plan allows 25 units"), "{msg}");
+        assert!(msg.contains("storage_gb: 20.50 units in use, the Starter plan allows 20 units"), "{msg}");
     }
 
     #[test]

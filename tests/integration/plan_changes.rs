@@ -118,8 +118,8 @@ async fn a_downgrade_that_does_not_fit_is_refused_naming_the_resources(pool: PgP
     let (s, b) = upgrade(&app, &id, "starter").await;
     assert_eq!(s, StatusCode::CONFLICT, "{b}");
     let msg = b["error"]["message"].as_str().unwrap();
-    assert!(msg.contains("Storage: 150 GB in use, the Starter plan allows 20"), "{msg}");
-    assert!(msg.contains("API calls: 300000 calls in use, the Starter plan allows 250000"), "{msg}");
+    assert!(msg.contains("Storage: 150 GB in use, the Starter plan allows 20 GB"), "{msg}");
+    assert!(msg.contains("API calls: 300,000 calls in use, the Starter plan allows 250,000 calls"), "{msg}");
     assert!(!msg.contains("Members"), "{msg}");
     let fields = b["error"]["fields"].as_object().unwrap();
     assert_eq!(fields.keys().collect::<Vec<_>>(), ["api_calls_per_month", "storage_gb"]);
