@@ -68,13 +68,7 @@ const DRAIN_LIMIT: Duration = Duration::from_secs(600);
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> ExitCode {
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("bench: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::exit(run().await)
 }
 
 struct Knobs {

@@ -39,6 +39,17 @@ pub async fn api_key(pool: &sqlx::PgPool, tenant: uuid::Uuid, scopes: &[tenantry
 }
 
 /// "ok" or "FAIL", for a figure against its target.
+/// A bench's exit: success, or the error on stderr and a failure code.
+pub fn exit(result: Result<()>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 pub fn verdict(ok: bool) -> &'static str {
     if ok {
         "ok"
