@@ -94,10 +94,7 @@ impl Policy {
             self.check_ip(&host, ip)?;
             return Ok(u);
         }
-        let addrs = resolve(bare, port).await?;
-        for a in &addrs {
-            self.check_ip(&host, a.ip())?;
-        }
+        self.resolve_allowed(bare, port).await?;
         Ok(u)
     }
 
@@ -114,6 +111,16 @@ impl Policy {
             .user_agent(concat!("Tenantry-Webhooks/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default()
+    }
+
+    /// Resolves `host` and answers its addresses if every one is allowed (the client may
+    /// connect to any of them).
+    async fn resolve_allowed(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>, Refused> {
+        let addrs = resolve(host, port).await?;
+        for a in &addrs {
+            self.check_ip(host, a.ip())?;
+        }
+        Ok(addrs)
     }
 
     /// Checks a URL whose host is an IP literal (the client's resolver never sees it);
@@ -168,11 +175,7 @@ impl Resolve for Policy {
     fn resolve(&self, name: Name) -> Resolving {
         let policy = self.clone();
         Box::pin(async move {
-            let host = name.as_str().to_string();
-            let addrs = resolve(&host, 0).await?;
-            for a in &addrs {
-                policy.check_ip(&host, a.ip())?;
-            }
+            let addrs = policy.resolve_allowed(name.as_str(), 0).await?;
             Ok(Box::new(addrs.into_iter()) as Addrs)
         })
     }

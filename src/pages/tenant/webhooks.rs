@@ -172,7 +172,7 @@ fn NewEndpointForm(tenant: Uuid, refresh: Refresh, secret: RwSignal<Option<(Stri
                             view! {
                                 <label class="scope">
                                     <input id=id type="checkbox" value=topic disabled=all
-                                        prop:checked=move || all() || topics.with(|v| v.iter().any(|x| x == topic || x.strip_suffix(".*").is_some_and(|f| topic.starts_with(f) && topic[f.len()..].starts_with('.'))))
+                                        prop:checked=move || topics.with(|v| matches(v, topic))
                                         on:change=move |ev| toggle(topic.to_string(), event_target_checked(&ev))/>
                                     <span class="scope-text"><span class="scope-desc">{what}</span><code>{topic}</code></span>
                                 </label>

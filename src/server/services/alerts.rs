@@ -4,6 +4,7 @@
 //! every change goes to the outbox (`alert.opened`, `alert.acknowledged`,
 //! `alert.resolved`) for webhooks.
 
+use super::resources::LEVEL_DAYS;
 use super::usage::periods::month_bounds;
 use crate::db;
 use crate::db::alerts::{AlertKey, Crossing};
@@ -24,8 +25,6 @@ use uuid::Uuid;
 const LIST_MAX: i64 = 200;
 /// Alerts emailed about per round at most (the rest wait for the next round).
 const NOTIFY_BATCH: i64 = 100;
-/// How far back the latest level of a non-period resource is looked for (as the tab).
-const LEVEL_DAYS: i64 = 7;
 
 /// A tenant's alerts, newest first.
 pub async fn list(pool: &PgPool, caller: &Caller, tenant: Uuid, filter: AlertFilter) -> Result<Vec<Alert>, AppError> {

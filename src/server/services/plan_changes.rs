@@ -4,6 +4,7 @@
 //! workflow, whose steps check again, snapshot, apply and verify, and restore the
 //! snapshot if a step fails for good (`server::workflow::plan_change`).
 
+use super::resources::LEVEL_DAYS;
 use super::usage::periods::month_bounds;
 use crate::db::{self, audit::NewEvent};
 use crate::error::{AppError, FieldErrors};
@@ -16,10 +17,6 @@ use chrono::{Duration, Utc};
 use serde_json::json;
 use sqlx::PgConnection;
 use uuid::Uuid;
-
-/// How far back the latest level of a non-period resource is looked for (as the
-/// Resources tab does).
-const LEVEL_DAYS: i64 = 7;
 
 /// The tenant's current use of every resource, as its Resources tab shows it: this
 /// month's total for per-month resources, the latest level for the others, plus what

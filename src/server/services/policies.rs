@@ -3,6 +3,7 @@
 //! `model::policy::decide` makes every decision, live and simulated alike.
 
 use super::resources as resources_svc;
+use super::resources::LEVEL_DAYS;
 use super::usage::periods::month_bounds;
 use crate::db;
 use crate::db::audit::NewEvent;
@@ -25,8 +26,6 @@ const DECISIONS_MAX: i64 = 200;
 const POLICIES_MAX: usize = 50;
 /// How far back the simulator replays.
 const SIMULATE_DAYS: i64 = 30;
-/// How far back the latest level of a non-period resource is looked for (as the tab).
-const LEVEL_DAYS: i64 = 7;
 
 fn no_policy() -> AppError {
     AppError::not_found("There is no such policy.")

@@ -16,8 +16,9 @@ use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-/// How far back the latest level of a non-period resource (members, storage) is looked for.
-const LEVEL_DAYS: i64 = 7;
+/// How far back the latest level of a non-period resource (members, storage) is looked for;
+/// the tab, alerts, policies and plan changes read use the same way.
+pub const LEVEL_DAYS: i64 = 7;
 /// History entries answered at most.
 const HISTORY_MAX: i64 = 200;
 /// Changes the Resources tab shows.
