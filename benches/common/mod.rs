@@ -71,8 +71,7 @@ where
     let drop_db = format!("drop database if exists {name} with (force)");
     admin_exec(&admin, &drop_db).await?;
     admin_exec(&admin, &format!("create database {name}")).await?;
-    let pool =
-        sqlx::postgres::PgPoolOptions::new().max_connections(24).connect_with(admin.clone().database(name)).await?;
+    let pool = tenantry::server::pool_options(24).connect_with(admin.clone().database(name)).await?;
     let outcome = measure(pool.clone()).await;
     pool.close().await;
     if keep {

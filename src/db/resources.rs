@@ -33,13 +33,14 @@ pub async fn types(db: impl PgExecutor<'_>) -> Result<Vec<(String, String, Strin
 
 /// Every resource type, in display order, with the tenant's allocation and use in the
 /// period starting `period_start` (the month) — `level_since` bounds where the latest
-/// level of a non-period resource is looked for.
+/// level of a non-period resource is looked for. Always all of them (there are a few):
+/// one statement text whose plan PostgreSQL keeps, where filtering on one resource made it
+/// plan the statement again on every call (most of the quota check's cost).
 pub async fn list(
     db: impl PgExecutor<'_>,
     tenant: Uuid,
     period_start: NaiveDate,
     level_since: NaiveDate,
-    only: Option<&str>,
 ) -> Result<Vec<ResourceRow>, AppError> {
     let rows = sqlx::query!(
         r#"select r.id, r.name, r.unit, r.metric, m.source as "source?: MetricSource", r.per_period, r.default_amount,
@@ -55,12 +56,10 @@ pub async fn list(
            left join usage_metrics m on m.id = r.metric
            left join tenant_allocations a on a.tenant_id = $1 and a.resource = r.id
            left join quota_ledger q on q.tenant_id = $1 and q.resource = r.id and q.period_start = $2
-           where $4::text is null or r.id = $4
            order by r.sort_order, r.id"#,
         tenant,
         period_start,
         level_since,
-        only
     )
     .fetch_all(db)
     .await?;

@@ -13,6 +13,7 @@ use tower_sessions::session_store::ExpiredDeletion;
 /// All of them, in the order the status page lists them.
 pub fn workers(state: &AppState) -> Vec<Worker> {
     let mut all = workflow::workers(state);
+    all.push(crate::server::access::key_cache::worker());
     all.push(rollout::worker());
     all.extend(metering::workers(state));
     all.push(Worker::new(

@@ -41,6 +41,8 @@ pub struct AppState {
     pub rate_limits: Arc<super::ratelimit::RateLimits>,
     /// The SSRF policy every outbound request obeys, and its HTTP clients.
     pub outbound: Arc<super::outbound::Outbound>,
+    /// The API keys this instance has authenticated (see `access::key_cache`).
+    pub keys: Arc<super::access::KeyCache>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -68,6 +70,7 @@ impl AppState {
             hooks: Arc::default(),
             rate_limits: Arc::default(),
             outbound,
+            keys: Arc::default(),
         }
     }
 

@@ -65,6 +65,49 @@ impl Worker {
     }
 }
 
+/// The LISTEN connection a listener worker keeps open across its rounds.
+pub type Listening = Arc<tokio::sync::Mutex<Option<sqlx::postgres::PgListener>>>;
+
+/// One round of a listener worker: connects to `channel` when not connected (then calls
+/// `connected`: anything sent while nobody listened is lost), calls `message` with each
+/// notification's payload, and ends after `poll` (so the worker beats). A lost
+/// connection fails the round; the next one connects again.
+pub async fn listen(
+    state: &AppState,
+    slot: &Listening,
+    channel: &str,
+    poll: Duration,
+    connected: impl Fn(),
+    message: impl Fn(&str),
+) -> Result<Round, AppError> {
+    let mut guard = slot.lock().await;
+    if guard.is_none() {
+        let mut l = sqlx::postgres::PgListener::connect_with(&state.pool).await?;
+        l.listen(channel).await?;
+        *guard = Some(l);
+        connected();
+    }
+    let Some(l) = guard.as_mut() else { return Ok(Round::default()) };
+    let until = tokio::time::Instant::now() + poll;
+    // The deadline is checked on every turn: a steady stream of notifications (always
+    // ready) would otherwise keep the round from ending, and the worker from stopping.
+    while tokio::time::Instant::now() < until {
+        match tokio::time::timeout_at(until, l.try_recv()).await {
+            Ok(Ok(Some(n))) => message(n.payload()),
+            Ok(Ok(None)) => {
+                *guard = None;
+                return Err(AppError::internal("listen", format!("the connection listening on {channel} was lost")));
+            }
+            Ok(Err(e)) => {
+                *guard = None;
+                return Err(e.into());
+            }
+            Err(_) => break,
+        }
+    }
+    Ok(Round { next: Some(Duration::ZERO), ..Round::default() })
+}
+
 /// This instance: one id per process, so the status page can tell instances apart.
 #[derive(Debug, Clone)]
 pub struct Instance {

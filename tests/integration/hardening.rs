@@ -32,13 +32,6 @@ fn sign_in_request(form: String, json: bool) -> Request<Body> {
     req.body(Body::from(form)).unwrap()
 }
 
-async fn active_tenant(app: &TestApp, name: &str, plan: &str) -> String {
-    let t = app.create(name, plan, "eu-west-1").await;
-    let id = t["id"].as_str().unwrap().to_string();
-    assert_eq!(app.call("POST", &format!("/api/v1/tenants/{id}/activate"), None).await.0, StatusCode::OK);
-    id
-}
-
 async fn sessions_of(pool: &PgPool, user: Uuid) -> i64 {
     sqlx::query_scalar("select count(*) from auth_sessions where user_id = $1")
         .bind(user)

@@ -224,3 +224,12 @@ pub fn session_cookie(headers: &http::HeaderMap) -> Option<String> {
 pub fn error_code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("<none>")
 }
+
+/// A new tenant on `plan`, activated (no storage: enough for most API tests): its id.
+pub async fn active_tenant(app: &TestApp, name: &str, plan: &str) -> String {
+    let t = app.create(name, plan, "eu-west-1").await;
+    let id = t["id"].as_str().unwrap().to_string();
+    let (s, body) = app.call("POST", &format!("/api/v1/tenants/{id}/activate"), None).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    id
+}

@@ -7,6 +7,7 @@ mod errors;
 mod hardening;
 mod helpers;
 mod isolation;
+mod key_cache;
 mod layers;
 mod lifecycle;
 mod listing;

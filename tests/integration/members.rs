@@ -16,14 +16,6 @@ async fn app_with_mail(pool: sqlx::PgPool) -> (TestApp, MailSink) {
     (TestApp::with_config(pool, config).await, sink)
 }
 
-async fn active_tenant(app: &TestApp, name: &str, plan: &str) -> String {
-    let t = app.create(name, plan, "eu-west-1").await;
-    let id = t["id"].as_str().unwrap().to_string();
-    let (s, _) = app.call("POST", &format!("/api/v1/tenants/{id}/activate"), None).await;
-    assert_eq!(s, StatusCode::OK);
-    id
-}
-
 /// The token in the accept link of a received message.
 fn token_in(data: &str) -> String {
     let start = data.find("http://portal.test/invite/").expect("an accept link") + "http://portal.test/invite/".len();

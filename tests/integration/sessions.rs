@@ -8,13 +8,6 @@ use leptos::server_fn::ServerFn;
 use serde_json::json;
 use tenantry::model::Role;
 
-async fn active_tenant(app: &TestApp, name: &str) -> String {
-    let t = app.create(name, "professional", "eu-west-1").await;
-    let id = t["id"].as_str().unwrap().to_string();
-    assert_eq!(app.call("POST", &format!("/api/v1/tenants/{id}/activate"), None).await.0, StatusCode::OK);
-    id
-}
-
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn sign_in_sign_out_and_the_throttle(pool: sqlx::PgPool) {
     let admin = TestApp::new(pool).await;
@@ -93,9 +86,9 @@ async fn tenant_context_from_session_header_and_subdomain(pool: sqlx::PgPool) {
     let mut config = tenantry::server::config::Config::default();
     config.tenancy.base_domain = "tenantry.test".into();
     let admin = TestApp::with_config(pool, config).await;
-    let a = active_tenant(&admin, "Context Alpha").await;
-    let b = active_tenant(&admin, "Context Bravo").await;
-    let c = active_tenant(&admin, "Context Charlie").await;
+    let a = active_tenant(&admin, "Context Alpha", "professional").await;
+    let b = active_tenant(&admin, "Context Bravo", "professional").await;
+    let c = active_tenant(&admin, "Context Charlie", "professional").await;
     let pat = admin.member(&a, "pat@example.com", Role::Member).await;
     let bravo = uuid::Uuid::parse_str(&b).unwrap();
     let pat_id: uuid::Uuid = sqlx::query_scalar("select id from users where email = 'pat@example.com'")
@@ -146,8 +139,8 @@ async fn tenant_context_from_session_header_and_subdomain(pool: sqlx::PgPool) {
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn api_keys_are_shown_once_scoped_and_revocable(pool: sqlx::PgPool) {
     let admin = TestApp::new(pool).await;
-    let a = active_tenant(&admin, "Keyed Alpha").await;
-    let b = active_tenant(&admin, "Keyed Bravo").await;
+    let a = active_tenant(&admin, "Keyed Alpha", "professional").await;
+    let b = active_tenant(&admin, "Keyed Bravo", "professional").await;
     let owner = admin.member(&a, "owner@alpha.example", Role::Owner).await;
     let viewer = admin.member(&a, "viewer@alpha.example", Role::Viewer).await;
     let keys = format!("/api/v1/tenants/{a}/api-keys");

@@ -127,23 +127,31 @@ async fn authenticate_key(state: &AppState, key: &str) -> Result<ResolvedKey, Ap
     let invalid = || AppError::unauthorized("The API key is not valid: it is unknown, revoked or mistyped.");
     let prefix = key.get(..12).filter(|p| p.starts_with("tnt_") && key.as_bytes().get(12) == Some(&b'_'));
     let prefix = prefix.ok_or_else(invalid)?;
-    let found = db::api_keys::by_prefix(&state.pool, prefix).await?.ok_or_else(invalid)?;
+    let found = match state.keys.get(prefix) {
+        Some(k) => k,
+        None => {
+            let generation = state.keys.generation();
+            let k = Arc::new(db::api_keys::by_prefix(&state.pool, prefix).await?.ok_or_else(invalid)?);
+            state.keys.put(generation, k.clone());
+            k
+        }
+    };
     if !auth::constant_time_eq(&auth::sha256(key), &found.secret_hash) {
         return Err(invalid());
     }
-    if found.last_used_at.is_none_or(|t| chrono::Utc::now() - t > chrono::Duration::minutes(1)) {
+    if state.keys.record_use(&found) {
         db::api_keys::touch(&state.pool, found.id).await?;
     }
     Ok(ResolvedKey {
         caller: KeyCaller {
             id: found.id,
             tenant_id: found.tenant_id,
-            name: found.name,
-            prefix: found.prefix,
+            name: found.name.clone(),
+            prefix: found.prefix.clone(),
             scopes: found.scopes.iter().filter_map(|s| Scope::parse(s)).collect(),
             tenant_status: found.tenant_status,
         },
-        tenant_slug: found.tenant_slug,
+        tenant_slug: found.tenant_slug.clone(),
     })
 }
 

@@ -6,12 +6,15 @@
 //! - `authenticate`: the middleware that turns a session or an API key into a `Caller`.
 //! - `tenancy`: which tenant a request names (header, subdomain, custom domain).
 //! - `csrf`: cross-site writes are refused.
+//! - `key_cache`: API keys this instance has authenticated, forgotten on any change.
 
 mod authenticate;
 mod csrf;
+pub mod key_cache;
 mod tenancy;
 
 pub use authenticate::{resolve, PUBLIC_PAGES};
+pub use key_cache::KeyCache;
 pub use tenancy::{is_portal_host, on_tenant_domain};
 
 use crate::error::AppError;

@@ -4,8 +4,6 @@
 //! workflow, whose steps check again, snapshot, apply and verify, and restore the
 //! snapshot if a step fails for good (`server::workflow::plan_change`).
 
-use super::resources::LEVEL_DAYS;
-use super::usage::periods::month_bounds;
 use crate::db::{self, audit::NewEvent};
 use crate::error::{AppError, FieldErrors};
 use crate::model::plan_change::{misfit_message, misfits, Use};
@@ -13,7 +11,6 @@ use crate::model::{messages, Permission, Plan, PlanChangeInput, Tenant, TenantSt
 use crate::server::access::Caller;
 use crate::server::services::workflows;
 use crate::server::state::AppState;
-use chrono::{Duration, Utc};
 use serde_json::json;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -22,9 +19,7 @@ use uuid::Uuid;
 /// month's total for per-month resources, the latest level for the others, plus what
 /// services consumed through the quota API this month.
 pub async fn current_use(db: &mut PgConnection, tenant: Uuid) -> Result<Vec<Use>, AppError> {
-    let today = Utc::now().date_naive();
-    let (start, _) = month_bounds(today);
-    let rows = db::resources::list(&mut *db, tenant, start, today - Duration::days(LEVEL_DAYS), None).await?;
+    let rows = super::resources::use_rows(&mut *db, tenant).await?;
     Ok(rows.into_iter().map(|r| (r.id, r.name, r.unit, r.metered + r.consumed as f64)).collect())
 }
 

@@ -50,6 +50,17 @@ async fn plan_of(pool: &PgPool, tenant: Uuid) -> Result<(Plan, TenantStatus), Ap
     Ok((plan, t.status))
 }
 
+/// Every resource of the tenant with its allocation and use now: this month's total for
+/// per-month resources, the latest level (within `LEVEL_DAYS`) for the others.
+pub(crate) async fn use_rows(
+    db: impl sqlx::PgExecutor<'_>,
+    tenant: Uuid,
+) -> Result<Vec<db::resources::ResourceRow>, AppError> {
+    let today = Utc::now().date_naive();
+    let (start, _) = month_bounds(today);
+    db::resources::list(db, tenant, start, today - Duration::days(LEVEL_DAYS)).await
+}
+
 /// The rows of a tenant's resources (all, or one) with their limits filled in.
 async fn rows(
     pool: &PgPool,
@@ -57,9 +68,7 @@ async fn rows(
     only: Option<&str>,
 ) -> Result<(Vec<(db::resources::ResourceRow, Limits, i64)>, TenantStatus), AppError> {
     let (plan, status) = plan_of(pool, tenant).await?;
-    let today = Utc::now().date_naive();
-    let (start, _) = month_bounds(today);
-    let rows = db::resources::list(pool, tenant, start, today - Duration::days(LEVEL_DAYS), only).await?;
+    let rows: Vec<_> = use_rows(pool, tenant).await?.into_iter().filter(|r| only.is_none_or(|id| r.id == id)).collect();
     if let Some(id) = only.filter(|_| rows.is_empty()) {
         return Err(no_resource(id));
     }
@@ -240,12 +249,10 @@ async fn quota_row(
     tenant: Uuid,
     resource: &str,
 ) -> Result<(db::resources::ResourceRow, Limits), AppError> {
-    let today = Utc::now().date_naive();
-    let (start, _) = month_bounds(today);
-    let row = db::resources::list(pool, tenant, start, today - Duration::days(LEVEL_DAYS), Some(resource.trim()))
+    let row = use_rows(pool, tenant)
         .await?
         .into_iter()
-        .next()
+        .find(|r| r.id == resource.trim())
         .ok_or_else(|| no_resource(resource))?;
     let limits = match row.limits {
         Some(l) => l,
@@ -370,13 +377,11 @@ async fn soonest(pool: &PgPool, caller: &Caller) -> Result<Vec<RunOut>, AppError
 /// limit, one past its soft limit, one with storage nearly full), so the gauges and the
 /// Limits page have something to show on first start; each change is in the history.
 pub async fn demo_pressure(pool: &PgPool) -> Result<usize, AppError> {
-    let today = Utc::now().date_naive();
-    let (start, _) = month_bounds(today);
     let plan = [("api_calls_per_month", 0.95), ("api_calls_per_month", 1.15), ("storage_gb", 1.1)];
     let mut changed = 0;
     for (tenant, (resource, factor)) in db::usage::demo_tenants(pool, 3).await?.into_iter().zip(plan) {
-        let rows = db::resources::list(pool, tenant, start, today - Duration::days(LEVEL_DAYS), Some(resource)).await?;
-        let Some(row) = rows.into_iter().next().filter(|r| r.metered > 0.0) else { continue };
+        let rows = use_rows(pool, tenant).await?;
+        let Some(row) = rows.into_iter().find(|r| r.id == resource && r.metered > 0.0) else { continue };
         let after = defaults(((row.metered + row.consumed as f64) * factor).ceil() as i64);
         let mut tx = pool.begin().await?;
         let before = db::resources::lock(&mut tx, tenant, resource).await?;

@@ -7,10 +7,10 @@ use super::engine::tick;
 use crate::db::workflows as runs;
 use crate::error::AppError;
 use crate::server::state::AppState;
-use crate::server::workers::{Round, Worker};
+use crate::server::workers::{self, Listening, Round, Worker};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Mutex, Notify};
+use tokio::sync::Notify;
 
 /// The engine's workers, for the registry (`server::workers`).
 pub fn workers(state: &AppState) -> Vec<Worker> {
@@ -21,7 +21,7 @@ pub fn workers(state: &AppState) -> Vec<Worker> {
     let poll = Duration::from_secs(state.config.workflows.poll_secs.max(1));
     let wake = Arc::new(Notify::new());
     let mut out = Vec::with_capacity(n + 1);
-    let listener: Arc<Mutex<Option<sqlx::postgres::PgListener>>> = Arc::default();
+    let listener = Listening::default();
     {
         let wake = wake.clone();
         out.push(Worker::new("workflow-listener", "Wakes the workflow workers when a run is queued", poll, move |s| {
@@ -61,34 +61,10 @@ async fn work(state: AppState) -> Result<Round, AppError> {
     Ok(Round { lag, next: next.map(|n| n.max(Duration::from_millis(5))) })
 }
 
-/// Keeps a LISTEN connection open across rounds and wakes a worker for every
-/// notification; a round ends after `poll` without one (so the listener beats too).
-async fn listen(
-    state: AppState,
-    listener: Arc<Mutex<Option<sqlx::postgres::PgListener>>>,
-    wake: Arc<Notify>,
-    poll: Duration,
-) -> Result<Round, AppError> {
-    let mut guard = listener.lock().await;
-    if guard.is_none() {
-        let mut l = sqlx::postgres::PgListener::connect_with(&state.pool).await?;
-        l.listen(runs::CHANNEL).await?;
-        // Anything queued while nobody was listening.
-        wake.notify_waiters();
-        *guard = Some(l);
-    }
-    let Some(l) = guard.as_mut() else { return Ok(Round::default()) };
-    let until = tokio::time::Instant::now() + poll;
-    loop {
-        match tokio::time::timeout_at(until, l.recv()).await {
-            // One queued run needs one worker: waking them all would have the others race
-            // for it and find nothing (each a wasted claim on the database).
-            Ok(Ok(_)) => wake.notify_one(),
-            Ok(Err(e)) => {
-                *guard = None;
-                return Err(e.into());
-            }
-            Err(_) => return Ok(Round { next: Some(Duration::ZERO), ..Round::default() }),
-        }
-    }
+/// Wakes a worker for every notification, and all of them on (re)connecting (runs queued
+/// while nobody listened).
+async fn listen(state: AppState, listener: Listening, wake: Arc<Notify>, poll: Duration) -> Result<Round, AppError> {
+    // One queued run needs one worker: waking them all would have the others race for it
+    // and find nothing (each a wasted claim on the database).
+    workers::listen(&state, &listener, runs::CHANNEL, poll, || wake.notify_waiters(), |_| wake.notify_one()).await
 }

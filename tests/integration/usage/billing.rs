@@ -1,6 +1,5 @@
 //! Invoices (they add up, are issued once, never change) and cost alerts.
 
-use super::*;
 use crate::helpers::*;
 use axum::body::Body;
 use chrono::{Duration, Utc};

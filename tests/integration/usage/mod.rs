@@ -28,14 +28,7 @@ pub async fn key_for(app: &TestApp, tenant: &str, scopes: &[Scope]) -> TestApp {
     app.with_key(&new_key(app, tenant, scopes).await)
 }
 
-/// An active tenant (no storage needed for reported usage).
-pub async fn active_tenant(app: &TestApp, name: &str, plan: &str) -> String {
-    let t = app.create(name, plan, "eu-west-1").await;
-    let id = t["id"].as_str().unwrap().to_string();
-    let (s, _) = app.call("POST", &format!("/api/v1/tenants/{id}/activate"), None).await;
-    assert_eq!(s, StatusCode::OK);
-    id
-}
+pub use crate::helpers::active_tenant;
 
 pub fn event(metric: &str, value: Value, key: &str) -> Value {
     json!({ "metric": metric, "value": value, "time": Utc::now(), "idempotency_key": key })
