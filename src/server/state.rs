@@ -29,8 +29,19 @@ pub struct Hooks {
     pub api_document: OnceLock<serde_json::Value>,
 }
 
+/// Cheap to clone (one reference count): every layer and handler of every request clones
+/// it, and it holds the Leptos options' strings.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<State>);
+
+impl std::ops::Deref for AppState {
+    type Target = State;
+    fn deref(&self) -> &State {
+        &self.0
+    }
+}
+
+pub struct State {
     pub pool: PgPool,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
@@ -61,7 +72,7 @@ impl AppState {
             .build();
         let mailer = super::mail::Mailer::new(&config.mail);
         let outbound = Arc::new(super::outbound::Outbound::new(&config.outbound.allow));
-        Self {
+        Self(Arc::new(State {
             pool,
             config: Arc::new(config),
             leptos_options,
@@ -71,7 +82,7 @@ impl AppState {
             rate_limits: Arc::default(),
             outbound,
             keys: Arc::default(),
-        }
+        }))
     }
 
     /// The state a server function runs with.
