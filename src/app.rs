@@ -95,6 +95,7 @@ fn Layout() -> impl IntoView {
                         <Route path=path!("audit") view={Lazy::<TenantAuditRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("usage") view={Lazy::<TenantUsageRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("resources") view={Lazy::<TenantResourcesRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("health") view={Lazy::<TenantHealthRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("webhooks") view={Lazy::<TenantWebhooksRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("settings") view={Lazy::<TenantSettingsRoute>::new()} ssr=SsrMode::Async/>
                     </ParentRoute>
@@ -102,6 +103,7 @@ fn Layout() -> impl IntoView {
                     <Route path=path!("/workflows") view={Lazy::<WorkflowsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/plans") view={Lazy::<PlansRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/usage") view={Lazy::<UsageRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/health") view={Lazy::<HealthRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/limits") view={Lazy::<LimitsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/api-docs") view={Lazy::<ApiDocsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/status") view={Lazy::<StatusRoute>::new()} ssr=SsrMode::Async/>
@@ -149,9 +151,11 @@ lazy_page! {
     TenantAuditRoute => pages::tenant::audit::AuditTab,
     TenantUsageRoute => pages::tenant::usage::UsageTab,
     TenantResourcesRoute => pages::tenant::resources::ResourcesTab,
+    TenantHealthRoute => pages::tenant::health::HealthTab,
     TenantWebhooksRoute => pages::tenant::webhooks::WebhooksTab,
     TenantSettingsRoute => pages::tenant::settings::SettingsTab,
     UsageRoute => pages::usage::UsagePage,
+    HealthRoute => pages::health::HealthPage,
     LimitsRoute => pages::limits::LimitsPage,
     AuditRoute => pages::audit::AuditPage,
     WorkflowsRoute => pages::workflows::WorkflowsPage,
@@ -181,6 +185,7 @@ fn Sidebar() -> impl IntoView {
                                 <li><A href="/tenants"><Icon name="tenants"/><span>"Tenants"</span></A></li>
                                 <li><A href="/workflows"><Icon name="workflows"/><span>"Workflows"</span></A></li>
                                 {admin.then(|| view! { <li><A href="/usage"><Icon name="usage"/><span>"Usage"</span></A></li> })}
+                                {admin.then(|| view! { <li><A href="/health"><Icon name="health"/><span>"Health"</span></A></li> })}
                                 {admin.then(|| view! { <li><A href="/limits"><Icon name="limits"/><span>"Limits"</span></A></li> })}
                                 {admin.then(|| view! { <li><A href="/plans"><Icon name="plans"/><span>"Plans"</span></A></li> })}
                                 {audit.then(|| view! { <li><A href="/audit"><Icon name="audit"/><span>"Audit log"</span></A></li> })}

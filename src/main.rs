@@ -82,6 +82,13 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
         server::metering::history::demo(&pool).await?;
         let receiver = format!("{}/demo/webhooks", config.mail.public_url.trim_end_matches('/'));
         server::services::webhooks::demo(&pool, &receiver).await?;
+        let services = format!("{}/demo/services", config.mail.public_url.trim_end_matches('/'));
+        // The "down" service: the portal's host on a port nothing listens on.
+        let refused = reqwest::Url::parse(&config.mail.public_url)
+            .ok()
+            .and_then(|mut u| u.set_port(Some(9)).ok().map(|_| u.to_string()))
+            .unwrap_or_else(|| "http://127.0.0.1:9/".into());
+        server::services::monitoring::demo(&pool, &services, &refused).await?;
     }
     let addr = config.server.site_addr;
     let metrics_listen = config.metrics.listen.trim().to_string();

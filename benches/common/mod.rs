@@ -81,3 +81,40 @@ where
     }
     outcome
 }
+
+/// A platform admin's session cookie, through the real sign-in of the app at `app`
+/// (the admin is created when missing).
+pub async fn sign_in(pool: &sqlx::PgPool, app: &str) -> Result<String> {
+    const EMAIL: &str = "bench@example.com";
+    const PASSWORD: &str = "bench password 1";
+    let new = tenantry::server::services::users::NewUser {
+        email: EMAIL.into(),
+        name: "Bench".into(),
+        password: PASSWORD.into(),
+        is_platform_admin: true,
+    };
+    match tenantry::server::services::users::create(pool, &tenantry::server::access::Caller::system(), new).await {
+        Ok(_) | Err(tenantry::error::AppError::Conflict { .. }) => {}
+        Err(e) => anyhow::bail!("creating the bench admin: {e}"),
+    }
+    let res = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?
+        .post(format!("{app}/api/sign_in"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .body(format!("email={}&password={}", EMAIL.replace('@', "%40"), PASSWORD.replace(' ', "+")))
+        .send()
+        .await?;
+    anyhow::ensure!(res.status().as_u16() < 400, "sign-in failed: {}", res.status());
+    let cookie = res
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(tenantry::server::auth::COOKIE))
+        .and_then(|v| v.split(';').next())
+        .context("no session cookie")?;
+    Ok(cookie.to_string())
+}

@@ -13,6 +13,10 @@ pub fn TextField(
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] required: bool,
     #[prop(optional, into)] on_input: Option<Callback<String>>,
+    /// The keyboard a phone shows ("numeric" for whole numbers, "url").
+    #[prop(optional)]
+    inputmode: Option<&'static str>,
+    #[prop(optional)] placeholder: Option<&'static str>,
 ) -> impl IntoView {
     let err_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
@@ -25,7 +29,7 @@ pub fn TextField(
     view! {
         <div class="field" class:invalid=move || error.get().is_some()>
             <label for=id>{label}{required.then_some(" *")}</label>
-            <input id=id name=id type="text" value=value.get_untracked() prop:value=move || value.get() aria-describedby=described
+            <input id=id name=id type="text" inputmode=inputmode placeholder=placeholder value=value.get_untracked() prop:value=move || value.get() aria-describedby=described
                 aria-invalid=move || error.get().is_some().to_string()
                 on:input=move |ev| {
                     let v = event_target_value(&ev);

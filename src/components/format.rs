@@ -38,3 +38,104 @@ pub fn title_case(s: &str) -> String {
         None => String::new(),
     }
 }
+
+/// How long before `now` `t` was, as people say it: "just now", "42 s ago", "10 min ago",
+/// "3 h ago", "2 d ago". Pass the server's `now` (views carry it), so the server's render and
+/// the browser's agree.
+pub fn ago(t: &DateTime<Utc>, now: &DateTime<Utc>) -> String {
+    let secs = (*now - *t).num_seconds();
+    match secs {
+        ..=1 => "just now".into(),
+        2..=119 => format!("{secs} s ago"),
+        120..=7_199 => format!("{} min ago", secs / 60),
+        7_200..=172_799 => format!("{} h ago", secs / 3600),
+        _ => format!("{} d ago", secs / 86_400),
+    }
+}
+
+/// A length of time in seconds, to two units at most: "45 s", "12 min", "3 h 5 min", "2 d 4 h".
+pub fn span(secs: i64) -> String {
+    let s = secs.max(0);
+    let two = |big: i64, big_unit: &str, small: i64, small_unit: &str| {
+        if small == 0 {
+            format!("{big} {big_unit}")
+        } else {
+            format!("{big} {big_unit} {small} {small_unit}")
+        }
+    };
+    match s {
+        ..=59 => format!("{s} s"),
+        60..=599 => two(s / 60, "min", s % 60, "s"),
+        600..=3_599 => format!("{} min", s / 60),
+        3_600..=86_399 => two(s / 3600, "h", s % 3600 / 60, "min"),
+        _ => two(s / 86_400, "d", s % 86_400 / 3600, "h"),
+    }
+}
+
+/// Uptime with one decimal, rounded down (99.96 % is not 100 %), or "—" without probes.
+pub fn uptime(u: &crate::model::monitoring::Uptime) -> String {
+    if u.total <= 0 {
+        return "—".into();
+    }
+    let tenths = (u.total - u.down.clamp(0, u.total)) * 1000 / u.total;
+    format!("{}.{}%", tenths / 10, tenths % 10)
+}
+
+/// What an uptime is made of, for its tooltip.
+pub fn uptime_title(u: &crate::model::monitoring::Uptime) -> String {
+    match u.total {
+        ..=0 => "No probes yet".into(),
+        1 => format!("1 probe, {} failed", u.down),
+        n => format!("{} probes, {} failed", number(n), number(u.down)),
+    }
+}
+
+/// A response time: "45 ms", "2.5 s", "12 s", or "—".
+pub fn ms(ms: Option<i32>) -> String {
+    match ms {
+        None => "—".into(),
+        Some(m) if m >= 10_000 => format!("{:.0} s", m as f64 / 1000.0),
+        Some(m) if m >= 1_000 => format!("{:.1} s", m as f64 / 1000.0),
+        Some(m) => format!("{m} ms"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn relative_times_and_spans_read_as_people_say_them() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 8, 12, 0, 0).unwrap();
+        let before = |s: i64| now - chrono::Duration::seconds(s);
+        assert_eq!(ago(&before(0), &now), "just now");
+        assert_eq!(ago(&before(-5), &now), "just now");
+        assert_eq!(ago(&before(42), &now), "42 s ago");
+        assert_eq!(ago(&before(600), &now), "10 min ago");
+        assert_eq!(ago(&before(3 * 3600), &now), "3 h ago");
+        assert_eq!(ago(&before(3 * 86_400), &now), "3 d ago");
+        assert_eq!(span(45), "45 s");
+        assert_eq!(span(252), "4 min 12 s");
+        assert_eq!(span(720), "12 min");
+        assert_eq!(span(3600 + 300), "1 h 5 min");
+        assert_eq!(span(2 * 86_400 + 4 * 3600 + 59), "2 d 4 h");
+        assert_eq!(span(-3), "0 s");
+    }
+
+    #[test]
+    fn uptime_reads_with_one_decimal_rounded_down_and_times_in_ms_or_s() {
+        use crate::model::monitoring::Uptime;
+        assert_eq!(uptime(&Uptime { total: 0, down: 0 }), "—");
+        assert_eq!(uptime(&Uptime { total: 10, down: 0 }), "100.0%");
+        assert_eq!(uptime(&Uptime { total: 1000, down: 1 }), "99.9%");
+        assert_eq!(uptime(&Uptime { total: 10_000, down: 4 }), "99.9%");
+        assert_eq!(uptime(&Uptime { total: 3, down: 1 }), "66.6%");
+        assert_eq!(uptime(&Uptime { total: 4, down: 4 }), "0.0%");
+        assert_eq!(uptime_title(&Uptime { total: 2880, down: 3 }), "2,880 probes, 3 failed");
+        assert_eq!(ms(None), "—");
+        assert_eq!(ms(Some(45)), "45 ms");
+        assert_eq!(ms(Some(2_500)), "2.5 s");
+        assert_eq!(ms(Some(12_000)), "12 s");
+    }
+}

@@ -12,6 +12,7 @@ pub mod exports;
 pub mod health;
 pub mod invitations;
 pub mod memberships;
+pub mod monitoring;
 pub mod outbox;
 pub mod policies;
 pub mod resources;

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod members;
+pub mod monitoring;
 pub mod policies;
 pub mod resources;
 pub mod system;

@@ -19,6 +19,9 @@ pub struct PortalHealth {
     pub version: String,
     /// Every instance's background workers.
     pub workers: Vec<WorkerInfo>,
+    /// Health checks due and not yet probed, and how late the oldest is (seconds).
+    pub probes_due: i64,
+    pub probes_oldest_secs: Option<f64>,
 }
 
 /// One background worker on one instance, as the status page lists it.
@@ -45,7 +48,11 @@ pub async fn system_status() -> Result<PortalHealth, AppError> {
             let state = AppState::from_context()?;
             let r = system::readiness(&state).await;
             let workers = system::workers(&state, &caller).await.unwrap_or_default();
+            let (probes_due, probes_oldest_secs) =
+                crate::db::monitoring::backlog(&state.pool).await.unwrap_or((0, None));
             Ok(PortalHealth {
+                probes_due,
+                probes_oldest_secs,
                 ready: r.status == "ready",
                 database: r.database,
                 migrations_applied: r.migrations_applied,

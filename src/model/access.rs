@@ -48,9 +48,11 @@ impl Role {
     pub fn allows(self, p: Permission) -> bool {
         use Permission::*;
         match p {
-            TenantRead | MembersRead | UsageRead => true,
+            TenantRead | MembersRead | UsageRead | HealthRead => true,
             AuditRead => self <= Role::Member,
-            TenantEdit | MembersManage | ApiKeysManage | ResourcesManage | WebhooksManage => self <= Role::Admin,
+            TenantEdit | MembersManage | ApiKeysManage | ResourcesManage | WebhooksManage | HealthManage => {
+                self <= Role::Admin
+            }
             QuotaRead | UsageWrite => false,
             TenantsCreate | TenantLifecycle | UsersManage | PlatformManage => false,
         }
@@ -91,10 +93,14 @@ pub enum Permission {
     ResourcesManage,
     /// Register webhook endpoints, rotate their secrets, read and replay deliveries.
     WebhooksManage,
+    /// See the tenant's health checks, their results and incidents.
+    HealthRead,
+    /// Add, change and delete health checks; run one now; acknowledge incidents.
+    HealthManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 17] = [
         Permission::TenantsCreate,
         Permission::TenantLifecycle,
         Permission::UsersManage,
@@ -110,6 +116,8 @@ impl Permission {
         Permission::QuotaRead,
         Permission::ResourcesManage,
         Permission::WebhooksManage,
+        Permission::HealthRead,
+        Permission::HealthManage,
     ];
 
     /// Only platform admins hold it, whatever their tenant roles.
@@ -132,6 +140,7 @@ impl Permission {
                 | Permission::AuditRead
                 | Permission::UsageRead
                 | Permission::QuotaRead
+                | Permission::HealthRead
         )
     }
 
@@ -153,6 +162,8 @@ impl Permission {
             Permission::QuotaRead => "check quotas",
             Permission::ResourcesManage => "change this tenant's allocations",
             Permission::WebhooksManage => "manage this tenant's webhooks",
+            Permission::HealthRead => "see this tenant's health checks",
+            Permission::HealthManage => "manage this tenant's health checks",
         }
     }
 
@@ -176,6 +187,8 @@ impl Permission {
             Permission::QuotaRead => ("Quotas", "check or consume a quota (machines)"),
             Permission::ResourcesManage => ("Resources", "scale allocations and limits (within the plan)"),
             Permission::WebhooksManage => ("Webhooks", "add, rotate secrets, delete, test, read and replay deliveries"),
+            Permission::HealthRead => ("Health", "see checks, uptime, response times and incidents"),
+            Permission::HealthManage => ("Health", "add, change, delete and run checks; acknowledge incidents"),
         }
     }
 }
@@ -324,6 +337,8 @@ pub fn role_table_markdown() -> String {
         Permission::UsageRead,
         Permission::ResourcesManage,
         Permission::WebhooksManage,
+        Permission::HealthRead,
+        Permission::HealthManage,
         Permission::UsersManage,
         Permission::PlatformManage,
         Permission::UsageWrite,

@@ -31,6 +31,7 @@ pub mod audit;
 pub mod forecast;
 pub mod identity;
 pub mod messages;
+pub mod monitoring;
 pub mod plan;
 pub mod plan_change;
 pub mod policy;

@@ -176,6 +176,33 @@ pub fn check_color(color: &str) -> Result<(), String> {
     }
 }
 
+/// An http(s) URL someone enters for the portal to call (a webhook endpoint, a probe
+/// target): a host, no spaces, at most 2,048 characters. Where it points is the server's
+/// check (`server::outbound`). `what` and `example` complete the messages.
+pub fn check_http_url(url: &str, what: &str, example: &str) -> Result<(), String> {
+    const MAX: usize = 2048;
+    let u = url.trim();
+    if u.is_empty() {
+        return Err(format!("Enter {what}, e.g. {example}."));
+    }
+    if u.len() > MAX {
+        return Err(format!("At most {MAX} characters."));
+    }
+    if u.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("A URL has no spaces or control characters.".into());
+    }
+    let rest = u
+        .strip_prefix("https://")
+        .or_else(|| u.strip_prefix("http://"))
+        .ok_or("The URL must start with https:// (or http://).")?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host.rsplit('@').next().unwrap_or("");
+    if host.is_empty() || host.starts_with(':') {
+        return Err(format!("The URL needs a host, e.g. {example}."));
+    }
+    Ok(())
+}
+
 pub fn check_url(url: &str) -> Result<(), String> {
     let ok = (url.starts_with("https://") || url.starts_with("http://"))
         && url.len() <= 2048

@@ -8,7 +8,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 /// Every event the portal sends, with what it means (the form lists them).
-pub const TOPICS: [(&str, &str); 15] = [
+pub const TOPICS: [(&str, &str); 18] = [
     ("tenant.provisioning", "A tenant's provisioning started"),
     ("tenant.provisioned", "A tenant finished provisioning"),
     ("tenant.activated", "A tenant became active"),
@@ -24,6 +24,9 @@ pub const TOPICS: [(&str, &str); 15] = [
     ("alert.resolved", "An alert resolved (use dropped back)"),
     ("policy.scaled", "An auto-scaling policy changed an allocation"),
     ("policy.notified", "A notify-only policy's condition held"),
+    ("health.down", "A monitored service went down (confirmed)"),
+    ("health.degraded", "A monitored service is slow, lacks its text or has an expiring certificate"),
+    ("health.recovered", "A service whose incident was announced is up again"),
 ];
 
 /// The topic of the event "Send test" sends (to that endpoint only, whatever it
@@ -118,26 +121,7 @@ pub fn check_topics(topics: &[String]) -> Result<Vec<String>, String> {
 /// The shape of an endpoint URL (the server also checks where it points): http or https,
 /// a host, at most 2,048 characters, no spaces.
 pub fn check_url_shape(url: &str) -> Result<(), String> {
-    let u = url.trim();
-    if u.is_empty() {
-        return Err("Enter the URL that receives the events, e.g. https://example.com/webhooks.".into());
-    }
-    if u.len() > MAX_URL {
-        return Err(format!("At most {MAX_URL} characters."));
-    }
-    if u.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("A URL has no spaces or control characters.".into());
-    }
-    let rest = u
-        .strip_prefix("https://")
-        .or_else(|| u.strip_prefix("http://"))
-        .ok_or("The URL must start with https:// (or http://).")?;
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = host.rsplit('@').next().unwrap_or("");
-    if host.is_empty() || host.starts_with(':') {
-        return Err("The URL needs a host, e.g. https://example.com/webhooks.".into());
-    }
-    Ok(())
+    super::validate::check_http_url(url, "the URL that receives the events", "https://example.com/webhooks")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

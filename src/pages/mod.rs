@@ -4,6 +4,7 @@ pub mod account;
 pub mod api_docs;
 pub mod audit;
 pub mod dashboard;
+pub mod health;
 pub mod invite;
 pub mod limits;
 pub mod login;

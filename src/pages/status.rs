@@ -38,6 +38,12 @@ pub fn StatusPage() -> impl IntoView {
                         // Readiness judges this instance's workers; other instances answer for their own.
                         let mine = s.workers.iter().filter(|w| w.this_instance).count();
                         let stopped = s.workers.iter().filter(|w| w.this_instance && w.stale).count();
+                        // A probe more than 10 s overdue means the prober can't keep up.
+                        let late = s.probes_oldest_secs.is_some_and(|l| l > 10.0);
+                        let backlog = match s.probes_oldest_secs {
+                            None => "No health check overdue".to_string(),
+                            Some(l) => format!("{} health checks due, the oldest {}", s.probes_due, lag_text((l * 1000.0) as i64)),
+                        };
                         view! {
                             <section class="card">
                                 <div class="card-header">
@@ -53,6 +59,7 @@ pub fn StatusPage() -> impl IntoView {
                                     } else {
                                         format!("{stopped} of {mine} on this instance stopped beating")
                                     })}
+                                    {check(!late, "Health prober", backlog)}
                                 </ul>
                             </section>
                             <Workers workers=s.workers/>

@@ -36,6 +36,9 @@ pub fn workers(state: &AppState) -> Vec<Worker> {
     ));
     all.push(crate::server::webhooks::worker());
     all.push(crate::server::webhooks::retention_worker());
+    all.push(crate::server::prober::worker(state));
+    all.push(crate::server::prober::alerts_worker());
+    all.push(crate::server::prober::maintenance_worker());
     all.push(Worker::new(
         "session-cleanup",
         "Deletes expired sessions",

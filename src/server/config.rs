@@ -21,6 +21,7 @@ pub struct Config {
     pub usage: UsageConfig,
     pub outbound: OutboundConfig,
     pub webhooks: WebhooksConfig,
+    pub health: HealthConfig,
 }
 
 /// Usage metering (PRODUCT.md U1-U4).
@@ -100,6 +101,37 @@ pub struct WebhooksConfig {
 impl Default for WebhooksConfig {
     fn default() -> Self {
         Self { timeout_secs: 10, rotation_overlap_hours: 24, batch: 500, concurrency: 64, log_retention_days: 30 }
+    }
+}
+
+/// Health probes of the tenants' services (PRODUCT.md H2–H4).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HealthConfig {
+    /// Probes in flight at once on this instance (more due checks wait for a free slot).
+    pub concurrency: usize,
+    /// Redirects a probe follows at most (each hop obeys the outbound policy).
+    pub max_redirects: usize,
+    /// Bytes of a body read at most (text is looked for in these).
+    pub max_body_bytes: usize,
+    /// Raw results are kept this many days (uptime and charts read the hourly rollups,
+    /// kept for `rollup_retention_days`).
+    pub retention_days: u32,
+    pub rollup_retention_days: u32,
+    /// A PEM file of extra certificate authorities probes trust (besides the system's).
+    pub extra_roots_pem: String,
+}
+
+impl Default for HealthConfig {
+    fn default() -> Self {
+        Self {
+            concurrency: 256,
+            max_redirects: 5,
+            max_body_bytes: 64 * 1024,
+            retention_days: 14,
+            rollup_retention_days: 400,
+            extra_roots_pem: String::new(),
+        }
     }
 }
 

@@ -147,6 +147,41 @@ impl Mailer {
         self.send(to, &subject, text, html).await
     }
 
+    /// Tells an owner that a service went down or degraded, or that it recovered.
+    pub async fn send_health_alert(
+        &self,
+        to: &str,
+        tenant: &crate::model::Tenant,
+        i: &crate::model::monitoring::Incident,
+        recovered: bool,
+    ) -> Result<(), String> {
+        let link = format!("{}/tenants/{}/health", self.public_url, tenant.id);
+        let what =
+            if recovered { "has recovered".to_string() } else { format!("is {}", i.state.label().to_lowercase()) };
+        let subject = format!("{}: {} {what}", tenant.name, i.check_name);
+        let cause = i.cause.map(|c| c.label()).unwrap_or("");
+        let detail = i.detail.clone().unwrap_or_default();
+        let since = i.started_at.format("%Y-%m-%d %H:%M UTC");
+        let ended = match i.ended_at {
+            Some(e) => format!(" It lasted until {} ({} min).", e.format("%H:%M UTC"), i.duration_secs(e) / 60),
+            None => String::new(),
+        };
+        let text = format!(
+            "Hello,\r\n\r\n{tenant}: {check} {what}.\r\nSince {since}: {cause}. {detail}{ended}\r\n\r\nSee the incident and acknowledge it:\r\n{link}\r\n",
+            tenant = tenant.name,
+            check = i.check_name,
+        );
+        let html = format!(
+            "<p>Hello,</p><p><strong>{tenant}</strong>: {check} {what}.<br>Since {since}: {cause}. {detail}{ended}</p>\
+             <p><a href=\"{link}\">See the incident and acknowledge it</a></p>",
+            tenant = escape(&tenant.name),
+            check = escape(&i.check_name),
+            cause = escape(cause),
+            detail = escape(&detail),
+        );
+        self.send(to, &subject, text, html).await
+    }
+
     async fn send(&self, to: &str, subject: &str, text: String, html: String) -> Result<(), String> {
         let transport = self.transport.as_ref().ok_or_else(|| self.broken.clone().unwrap_or_default())?;
         let from: Mailbox = self.from.parse().map_err(|e| format!("[mail].from is not a valid address: {e}"))?;

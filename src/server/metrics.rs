@@ -3,7 +3,7 @@
 //!
 //! What is measured: HTTP requests by route template and status with latency histograms;
 //! workflow steps by workflow kind, step and outcome with their duration; background
-//! worker rounds and lag; and the database pool (size, idle, in use, acquire waits).
+//! worker rounds and lag; health probes' scheduling lag and outcomes; and the database pool (size, idle, in use, acquire waits).
 //! `/metrics` is served on its own listener (`[metrics].listen`) or, on the main one, only
 //! with the configured bearer token (`[metrics].token`); with neither it is not served.
 
@@ -63,6 +63,12 @@ pub fn worker_round(worker: &str, lag: Option<Duration>, ok: bool) {
     if let Some(lag) = lag {
         gauge!("tenantry_worker_lag_seconds", "worker" => worker.to_string()).set(lag.as_secs_f64());
     }
+}
+
+/// A health probe started `lag` after it was due, and how it came out.
+pub fn probe(lag: Duration, outcome: &str) {
+    histogram!("tenantry_health_probe_lag_seconds").record(lag.as_secs_f64());
+    counter!("tenantry_health_probes_total", "outcome" => outcome.to_string()).increment(1);
 }
 
 /// The pool as it stands, sampled when `/metrics` is read.

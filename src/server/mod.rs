@@ -12,6 +12,7 @@ pub mod mail_sink;
 pub mod metering;
 pub mod metrics;
 pub mod outbound;
+pub mod prober;
 pub mod ratelimit;
 pub mod rest;
 pub mod rollout;
@@ -93,7 +94,7 @@ pub fn app(state: AppState) -> Router {
     let demo = state.config.demo.load_when_empty;
     Router::new()
         .merge(rest::health_router())
-        .merge(if demo { webhooks::demo_receiver() } else { Router::new() })
+        .merge(if demo { webhooks::demo_receiver().merge(prober::demo::router()) } else { Router::new() })
         .route(
             "/metrics",
             axum::routing::get(move |req: axum::extract::Request| {

@@ -1,5 +1,5 @@
-//! The one policy every outbound request of the portal goes through (webhooks now;
-//! health probes and DNS checks use the same): no loopback, private, link-local,
+//! The one policy every outbound request of the portal goes through (webhooks, health
+//! probes; DNS checks will use the same): no loopback, private, link-local,
 //! carrier-grade NAT, multicast, documentation or cloud metadata addresses, checked
 //! after DNS resolution, unless the operator's `[outbound] allow` list names the host or
 //! a range holding the address (tests and local development allow 127.0.0.1).
@@ -7,7 +7,8 @@
 //! The check is made where the connection is made: the HTTP client resolves names
 //! through [`Policy`] (so a name that resolves to a public address when an endpoint is
 //! registered and to 127.0.0.1 later, DNS rebinding, is still refused), and addresses
-//! written as IP literals are checked before the request. Redirects are not followed.
+//! written as IP literals are checked before the request. Webhooks follow no redirects;
+//! probes follow a few, each hop checked.
 
 use ipnet::IpNet;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
@@ -34,6 +35,18 @@ impl std::fmt::Display for Refused {
 }
 
 impl std::error::Error for Refused {}
+
+/// A probe's redirects went on too long or in a loop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirects(pub String);
+
+impl std::fmt::Display for Redirects {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Redirects {}
 
 impl Policy {
     /// From the `[outbound] allow` entries: host names, addresses or CIDR ranges. An entry
@@ -98,19 +111,51 @@ impl Policy {
         Ok(u)
     }
 
-    /// An HTTP client whose every connection obeys the policy: names resolve through
-    /// it, redirects are not followed. IP-literal URLs must be checked with
-    /// [`Policy::check_url`] or [`Policy::check_literal`] before sending.
+    /// A client builder whose every connection obeys the policy: names resolve through
+    /// it. IP-literal URLs must be checked with [`Policy::check_url`] or
+    /// [`Policy::check_literal`] before sending.
+    fn builder(self: &Arc<Self>, agent: &'static str) -> reqwest::ClientBuilder {
+        reqwest::Client::builder().dns_resolver(self.clone()).pool_max_idle_per_host(64).user_agent(agent)
+    }
+
+    /// The webhook deliverer's client: redirects are not followed.
     pub fn client(self: &Arc<Self>, timeout: Duration) -> reqwest::Client {
-        reqwest::Client::builder()
-            .dns_resolver(self.clone())
+        self.builder(concat!("Tenantry-Webhooks/", env!("CARGO_PKG_VERSION")))
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(5)))
-            .pool_max_idle_per_host(64)
-            .user_agent(concat!("Tenantry-Webhooks/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default()
+    }
+
+    /// The health prober's client: follows at most `max_redirects` redirects, each hop
+    /// checked against the policy (a redirect to 169.254.169.254 is refused), a loop
+    /// refused at once; keeps the TLS peer certificate so its expiry can be read. The
+    /// timeout is each check's own (set per request). `roots` are extra trusted CAs.
+    pub fn probe_client(self: &Arc<Self>, max_redirects: usize, roots: Vec<reqwest::Certificate>) -> reqwest::Client {
+        let policy = self.clone();
+        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().iter().any(|u| u == attempt.url()) {
+                return attempt.error(Redirects("The redirects loop back to an earlier URL.".into()));
+            }
+            if attempt.previous().len() > max_redirects {
+                return attempt.error(Redirects(format!("More than {max_redirects} redirects.")));
+            }
+            match policy.check_literal(attempt.url()) {
+                Ok(()) => attempt.follow(),
+                Err(r) => attempt.error(r),
+            }
+        });
+        let mut b = self
+            .builder(concat!("Tenantry-Health/", env!("CARGO_PKG_VERSION")))
+            .redirect(redirects)
+            .tls_info(true)
+            // Probes measure the service, not a connection kept from the previous probe.
+            .pool_max_idle_per_host(0);
+        for r in roots {
+            b = b.add_root_certificate(r);
+        }
+        b.build().unwrap_or_default()
     }
 
     /// Resolves `host` and answers its addresses if every one is allowed (the client may
@@ -140,6 +185,7 @@ impl Policy {
 pub struct Outbound {
     pub policy: Arc<Policy>,
     webhooks: OnceLock<reqwest::Client>,
+    probes: OnceLock<reqwest::Client>,
 }
 
 impl Outbound {
@@ -150,12 +196,35 @@ impl Outbound {
             tracing::error!(error = %e, "the outbound allow-list is invalid; allowing public addresses only");
             Policy::default()
         });
-        Self { policy: Arc::new(policy), webhooks: OnceLock::new() }
+        Self { policy: Arc::new(policy), webhooks: OnceLock::new(), probes: OnceLock::new() }
     }
 
     /// The webhook deliverer's client (built on first use, with its timeout then).
     pub fn webhook_client(&self, timeout: Duration) -> &reqwest::Client {
         self.webhooks.get_or_init(|| self.policy.client(timeout))
+    }
+
+    /// The health prober's client (built on first use with the `[health]` settings then).
+    pub fn probe_client(&self, cfg: &crate::server::config::HealthConfig) -> &reqwest::Client {
+        self.probes.get_or_init(|| self.policy.probe_client(cfg.max_redirects, extra_roots(&cfg.extra_roots_pem)))
+    }
+}
+
+/// The certificates of a PEM file (`[health] extra_roots_pem`); an unreadable file is
+/// logged and trusts nothing extra.
+fn extra_roots(path: &str) -> Vec<reqwest::Certificate> {
+    if path.trim().is_empty() {
+        return Vec::new();
+    }
+    match std::fs::read(path.trim())
+        .map_err(|e| e.to_string())
+        .and_then(|pem| reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| e.to_string()))
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(path, error = %e, "[health] extra_roots_pem could not be read; trusting the system's CAs only");
+            Vec::new()
+        }
     }
 }
 

@@ -12,6 +12,7 @@ mod layers;
 mod lifecycle;
 mod listing;
 mod members;
+mod monitoring;
 mod operations;
 mod outage;
 mod pages;

@@ -12,6 +12,7 @@
 //! | `/tenants/:id/audit` | `audit` |
 //! | `/tenants/:id/usage` | `usage` |
 //! | `/tenants/:id/resources` | `resources` |
+//! | `/tenants/:id/health` | `health` |
 //! | `/tenants/:id/webhooks` | `webhooks` |
 //! | `/tenants/:id/settings` | `settings` |
 //!
@@ -22,6 +23,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod health;
 pub mod members;
 pub mod overview;
 pub mod plan_change;
@@ -46,7 +48,7 @@ use leptos_router::NavigateOptions;
 
 /// The tabs in the order they are shown: (path below the tenant's address, label, the
 /// permission that shows it).
-const TABS: [(&str, &str, Option<Permission>); 9] = [
+const TABS: [(&str, &str, Option<Permission>); 10] = [
     ("", "Overview", None),
     ("members", "Members", Some(Permission::MembersRead)),
     ("api-keys", "API keys", Some(Permission::ApiKeysManage)),
@@ -54,6 +56,7 @@ const TABS: [(&str, &str, Option<Permission>); 9] = [
     ("audit", "Audit", Some(Permission::AuditRead)),
     ("usage", "Usage", Some(Permission::UsageRead)),
     ("resources", "Resources", Some(Permission::UsageRead)),
+    ("health", "Health", Some(Permission::HealthRead)),
     ("webhooks", "Webhooks", Some(Permission::WebhooksManage)),
     ("settings", "Settings", Some(Permission::TenantEdit)),
 ];

@@ -9,6 +9,7 @@ pub mod contract;
 pub mod health;
 pub mod json;
 pub mod members;
+pub mod monitoring;
 pub mod policies;
 pub mod resources;
 pub mod tenants;
@@ -54,7 +55,7 @@ pub struct ErrorDetail {
     // POST /api/v1/usage is routed in `router` (it has its own body limit).
     paths(health::healthz, health::readyz, usage::report),
     components(schemas(ErrorBody, ErrorDetail, tenants::ReasonBody, tenants::PlanChangeBody)),
-    tags((name = "tenants"), (name = "members"), (name = "api keys"), (name = "users"), (name = "workflows"), (name = "audit"), (name = "usage"), (name = "resources"), (name = "webhooks"), (name = "catalog"), (name = "health"))
+    tags((name = "tenants"), (name = "members"), (name = "api keys"), (name = "users"), (name = "workflows"), (name = "audit"), (name = "usage"), (name = "resources"), (name = "webhooks"), (name = "health checks"), (name = "catalog"), (name = "health"))
 )]
 pub struct ApiDoc;
 
@@ -124,6 +125,13 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(webhooks::deliveries))
         .routes(routes!(webhooks::replay))
         .routes(routes!(webhooks::replay_range))
+        .routes(routes!(monitoring::list, monitoring::create))
+        .routes(routes!(monitoring::replace, monitoring::delete))
+        .routes(routes!(monitoring::run))
+        .routes(routes!(monitoring::results))
+        .routes(routes!(monitoring::incidents))
+        .routes(routes!(monitoring::acknowledge))
+        .routes(routes!(monitoring::overview))
         .split_for_parts()
 }
 

@@ -8,6 +8,7 @@ pub mod drafts;
 pub mod invitations;
 pub mod lifecycle;
 pub mod members;
+pub mod monitoring;
 pub mod plan_changes;
 pub mod plans;
 pub mod policies;

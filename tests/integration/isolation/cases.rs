@@ -30,6 +30,12 @@ fn policy() -> Value {
             "cooldown_secs": 60 })
 }
 
+/// A valid health check body (its URL is refused by the test's outbound policy for the
+/// callers allowed to try: a 422 is their answer).
+fn health_check() -> Value {
+    json!({ "name": "Probe", "url": "http://127.0.0.1:9/health", "interval_secs": 30, "timeout_ms": 1000 })
+}
+
 /// One request: method, URI (with placeholders), optional JSON body.
 pub struct Case {
     pub method: &'static str,
@@ -291,6 +297,38 @@ pub fn rest_cases() -> Vec<((&'static str, &'static str), Case)> {
                 MANAGE,
             ),
         ),
+        (("GET", "/api/v1/tenants/{id}/health-checks"), c("GET", "/api/v1/tenants/{id}/health-checks", None, READ_A)),
+        (
+            ("POST", "/api/v1/tenants/{id}/health-checks"),
+            c("POST", "/api/v1/tenants/{id}/health-checks", Some(health_check()), MANAGE),
+        ),
+        (
+            ("PUT", "/api/v1/tenants/{id}/health-checks/{check_id}"),
+            c("PUT", "/api/v1/tenants/{id}/health-checks/{check_id}", Some(health_check()), MANAGE),
+        ),
+        (
+            ("DELETE", "/api/v1/tenants/{id}/health-checks/{check_id}"),
+            c("DELETE", "/api/v1/tenants/{id}/health-checks/{check_id}", None, MANAGE),
+        ),
+        (
+            ("POST", "/api/v1/tenants/{id}/health-checks/{check_id}/run"),
+            c("POST", "/api/v1/tenants/{id}/health-checks/{check_id}/run", None, MANAGE),
+        ),
+        (
+            ("GET", "/api/v1/tenants/{id}/health-checks/{check_id}/results"),
+            c("GET", "/api/v1/tenants/{id}/health-checks/{check_id}/results", None, READ_A),
+        ),
+        (("GET", "/api/v1/tenants/{id}/incidents"), c("GET", "/api/v1/tenants/{id}/incidents", None, READ_A)),
+        (
+            ("POST", "/api/v1/tenants/{id}/incidents/{incident_id}/acknowledge"),
+            c(
+                "POST",
+                "/api/v1/tenants/{id}/incidents/{incident_id}/acknowledge",
+                Some(json!({ "note": "looking", "silence_minutes": 30 })),
+                MANAGE,
+            ),
+        ),
+        (("GET", "/api/v1/health/overview"), c("GET", "/api/v1/health/overview", None, PLATFORM)),
         (
             ("GET", "/api/v1/tenants/{id}/policies/{policy_id}/decisions"),
             c("GET", "/api/v1/tenants/{id}/policies/{policy_id}/decisions", None, READ_A),
@@ -487,6 +525,24 @@ pub fn fn_cases() -> Vec<(&'static str, FnCase)> {
             "replay_failed_webhooks",
             f(Enc::Form, json!({ "tenant": "{id}", "endpoint": "{endpoint_id}", "hours": "24" }), MANAGE),
         ),
+        ("get_tenant_health", f(Enc::Form, json!({ "tenant": "{id}" }), READ_A)),
+        ("get_check_hours", f(Enc::Form, json!({ "tenant": "{id}", "check": "{check_id}", "hours": "24" }), READ_A)),
+        ("create_health_check", f(Enc::Json, json!({ "tenant": "{id}", "input": health_check() }), MANAGE)),
+        (
+            "update_health_check",
+            f(Enc::Json, json!({ "tenant": "{id}", "check": "{check_id}", "input": health_check() }), MANAGE),
+        ),
+        ("delete_health_check", f(Enc::Form, json!({ "tenant": "{id}", "check": "{check_id}" }), MANAGE)),
+        ("run_health_check", f(Enc::Form, json!({ "tenant": "{id}", "check": "{check_id}" }), MANAGE)),
+        (
+            "acknowledge_incident",
+            f(
+                Enc::Form,
+                json!({ "tenant": "{id}", "incident": "{incident_id}", "note": "seen", "silence_minutes": "0" }),
+                MANAGE,
+            ),
+        ),
+        ("get_health_overview", f(Enc::Form, json!({}), PLATFORM)),
         ("get_template_status", f(Enc::Form, json!({}), PLATFORM)),
         ("start_template_rollout", f(Enc::Form, json!({}), PLATFORM)),
         // The wizard's draft belongs to the person creating tenants (platform admins).

@@ -52,6 +52,8 @@ struct Fixture {
     policy: i64,
     endpoint: Uuid,
     delivery: Uuid,
+    check: Uuid,
+    incident: Uuid,
 }
 
 impl Fixture {
@@ -138,7 +140,26 @@ impl Fixture {
         .fetch_one(&admin.pool)
         .await
         .unwrap();
+        let check: Uuid = sqlx::query_scalar(
+            "insert into health_checks (tenant_id, name, url, timeout_ms, interval_secs, created_by, next_due_at)
+             values ($1, 'Alpha API', 'http://127.0.0.1:9/alpha', 1000, 60, 'test', now() + interval '1 day') returning id",
+        )
+        .bind(tenant)
+        .fetch_one(&admin.pool)
+        .await
+        .unwrap();
+        let incident: Uuid = sqlx::query_scalar(
+            "insert into health_incidents (tenant_id, check_id, state, cause, started_at, announced)
+             values ($1, $2, 'down', 'refused', now(), true) returning id",
+        )
+        .bind(tenant)
+        .bind(check)
+        .fetch_one(&admin.pool)
+        .await
+        .unwrap();
         Self {
+            check,
+            incident,
             alert,
             policy,
             endpoint,
@@ -171,7 +192,7 @@ impl Fixture {
         ]
     }
 
-    /// Fills `{id}`, `{user_id}`, `{invitation_id}`, `{key_id}`, `{run_id}`, `{export_id}`, `{invoice_id}`, `{alert_id}`, `{policy_id}`, `{endpoint_id}`, `{delivery_id}` with A's.
+    /// Fills `{id}`, `{user_id}`, `{invitation_id}`, `{key_id}`, `{run_id}`, `{export_id}`, `{invoice_id}`, `{alert_id}`, `{policy_id}`, `{endpoint_id}`, `{delivery_id}`, `{check_id}`, `{incident_id}` with A's.
     fn fill(&self, template: &str) -> String {
         template
             .replace("{id}", &self.a)
@@ -185,6 +206,8 @@ impl Fixture {
             .replace("{policy_id}", &self.policy.to_string())
             .replace("{endpoint_id}", &self.endpoint.to_string())
             .replace("{delivery_id}", &self.delivery.to_string())
+            .replace("{check_id}", &self.check.to_string())
+            .replace("{incident_id}", &self.incident.to_string())
     }
 }
 
