@@ -593,7 +593,7 @@ async fn reads(pool: &PgPool, k: &Knobs, tenants: &[(Uuid, String)], app: &str, 
     row("platform Health page data (services::monitoring::overview)", &times, "");
     let times = time(k.reps, move |i| async move {
         let tenant = tenants[picks[i]].0;
-        let h = svc::tenant_health(pool, system, tenant).await?;
+        let h = svc::tenant_health(pool, system, tenant, None, 24).await?;
         ensure!(!h.checks.is_empty(), "tenant {tenant} has no checks");
         Ok(())
     })

@@ -15,7 +15,7 @@ const TABS: { path: string; name: string; shows: (page: Page) => ReturnType<Page
   { path: '/audit', name: 'Audit', shows: (p) => p.locator('ol.timeline') },
   { path: '/usage', name: 'Usage', shows: (p) => p.getByRole('heading', { name: 'Usage this month' }) },
   { path: '/resources', name: 'Resources', shows: (p) => p.getByRole('heading', { name: 'Changes' }) },
-  { path: '/health', name: 'Health', shows: (p) => p.getByRole('heading', { name: 'Health checks' }) },
+  { path: '/health', name: 'Health', shows: (p) => p.getByRole('heading', { name: 'Health checks', exact: true }) },
   { path: '/webhooks', name: 'Webhooks', shows: (p) => p.getByRole('heading', { name: 'Add an endpoint' }) },
   { path: '/settings', name: 'Settings', shows: (p) => p.getByRole('button', { name: 'Save changes' }) },
 ];

@@ -2,7 +2,7 @@
 //! platform Health page, managing checks, "check now" and acknowledging incidents.
 
 use crate::error::AppError;
-use crate::model::monitoring::{Check, CheckInput, HourPoint, Incident, Overview, ProbeResult, TenantHealth};
+use crate::model::monitoring::{Check, CheckInput, Incident, Overview, ProbeResult, TenantHealth};
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -12,16 +12,22 @@ use crate::{
     server::state::AppState,
 };
 
-/// The tenant Health tab: every check with its uptime and p95, and the incidents.
+/// The tenant Health tab in one call: every check with its uptime and p95, the incidents,
+/// and the hourly points of `check` (else the first check) over the last `hours` (1 to
+/// 720; default 24).
 #[server]
-pub async fn get_tenant_health(tenant: Uuid) -> Result<TenantHealth, AppError> {
-    respond(async { svc::tenant_health(&AppState::from_context()?.pool, &Caller::current(), tenant).await }.await)
-}
-
-/// One check's hourly points over the last `hours` (1 to 720): probes, down, p50, p95.
-#[server]
-pub async fn get_check_hours(tenant: Uuid, check: Uuid, hours: i32) -> Result<Vec<HourPoint>, AppError> {
-    respond(async { svc::hours(&AppState::from_context()?.pool, &Caller::current(), tenant, check, hours).await }.await)
+pub async fn get_tenant_health(
+    tenant: Uuid,
+    check: Option<Uuid>,
+    hours: Option<i32>,
+) -> Result<TenantHealth, AppError> {
+    respond(
+        async {
+            let pool = &AppState::from_context()?.pool;
+            svc::tenant_health(pool, &Caller::current(), tenant, check, hours.unwrap_or(24)).await
+        }
+        .await,
+    )
 }
 
 #[server(input = leptos::server_fn::codec::Json)]

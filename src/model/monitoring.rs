@@ -565,6 +565,10 @@ pub struct TenantHealth {
     pub incidents: Vec<Incident>,
     pub can_manage: bool,
     pub now: DateTime<Utc>,
+    /// The check the response-time chart shows (the one asked for, else the first), and
+    /// its hours.
+    pub chart_check: Option<Uuid>,
+    pub chart: Vec<HourPoint>,
 }
 
 /// One check in the platform overview.

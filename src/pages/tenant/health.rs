@@ -144,28 +144,6 @@ struct Ctx {
     last_focus: StoredValue<Option<String>>,
 }
 
-/// The owner at the top of this view (the request's, on the server).
-fn root_owner() -> Option<Owner> {
-    let mut owner = Owner::current()?;
-    while let Some(parent) = owner.parent() {
-        owner = parent;
-    }
-    Some(owner)
-}
-
-/// Runs a server function's future with the root owner as the current one. The tab's fetcher
-/// awaits one server function before calling the next, and on the server the tenant layout
-/// builds the tab twice while it resolves: the first build's owner is gone by the time its
-/// second call starts, and a server function then misses the server's context ("AppState
-/// missing"). Its value is serialized all the same and may be the one the browser hydrates
-/// with; run from the root, both builds load the same data.
-async fn in_root<F: std::future::Future>(root: &Option<Owner>, fut: F) -> F::Output {
-    match root {
-        Some(owner) => owner.with(|| leptos::reactive::computed::ScopedFuture::new_untracked(fut)).await,
-        None => fut.await,
-    }
-}
-
 fn focus(id: &str) -> bool {
     use leptos::wasm_bindgen::JsCast;
     document()
@@ -196,22 +174,13 @@ fn HealthPanel(t: Tenant) -> AnyView {
     });
     let saved = Refresh::new();
     let ran = RwSignal::new(0u32);
-    let root = root_owner();
+    // One server call per refresh: the checks, the incidents and the chosen chart.
     let data = Resource::new(
         move || (tick.get(), saved.track(), ran.get(), check_q.get(), range.get()),
-        move |(.., check, range)| {
-            let root = root.clone();
-            async move {
-                let health = in_root(&root, get_tenant_health(tenant)).await?;
-                let shown = check
-                    .filter(|c| health.checks.iter().any(|s| s.check.id == *c))
-                    .or_else(|| health.checks.first().map(|s| s.check.id));
-                let chart = match shown {
-                    Some(c) => Some((c, in_root(&root, get_check_hours(tenant, c, range.hours())).await)),
-                    None => None,
-                };
-                Ok::<_, AppError>(HealthView { health, chart })
-            }
+        move |(.., check, range)| async move {
+            let mut health = get_tenant_health(tenant, check, Some(range.hours())).await?;
+            let chart = health.chart_check.map(|c| (c, Ok(std::mem::take(&mut health.chart))));
+            Ok::<_, AppError>(HealthView { health, chart })
         },
     );
 
@@ -341,7 +310,7 @@ fn HealthBody(v: HealthView, ctx: Ctx) -> AnyView {
         }
     });
     let HealthView { health, chart } = v;
-    let TenantHealth { checks, incidents, can_manage, now } = health;
+    let TenantHealth { checks, incidents, can_manage, now, .. } = health;
     let mut counts = HashMap::<CheckState, usize>::new();
     for c in &checks {
         *counts.entry(c.check.state).or_default() += 1;

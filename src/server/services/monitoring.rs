@@ -149,37 +149,30 @@ pub async fn results(
     db::monitoring::results(pool, tenant, id, from, to, RESULTS_MAX).await
 }
 
-/// A check's hourly points over the last `hours` (1 to 720).
-pub async fn hours(
-    pool: &PgPool,
-    caller: &Caller,
-    tenant: Uuid,
-    id: Uuid,
-    hours: i32,
-) -> Result<Vec<HourPoint>, AppError> {
-    caller.require_on(tenant, Permission::HealthRead)?;
-    if !(1..=720).contains(&hours) {
-        return Err(AppError::bad_request("hours is from 1 to 720."));
-    }
-    get(pool, tenant, id).await?;
-    let since = Utc::now() - chrono::Duration::hours(i64::from(hours) - 1);
-    db::monitoring::hours(pool, tenant, id, since).await
-}
-
 pub async fn incidents(pool: &PgPool, caller: &Caller, tenant: Uuid, limit: i64) -> Result<Vec<Incident>, AppError> {
     caller.require_on(tenant, Permission::HealthRead)?;
     db::monitoring::incidents(pool, tenant, limit.clamp(1, 200)).await
 }
 
-/// The tenant Health tab in one call.
-pub async fn tenant_health(pool: &PgPool, caller: &Caller, tenant: Uuid) -> Result<TenantHealth, AppError> {
+/// The tenant Health tab in one call, with the chart of `chart` (else the first check)
+/// over the last `hours`.
+pub async fn tenant_health(
+    pool: &PgPool,
+    caller: &Caller,
+    tenant: Uuid,
+    chart: Option<Uuid>,
+    hours: i32,
+) -> Result<TenantHealth, AppError> {
     caller.require_on(tenant, Permission::HealthRead)?;
+    if !(1..=720).contains(&hours) {
+        return Err(AppError::bad_request("hours is from 1 to 720."));
+    }
     let now = Utc::now();
     let checks = db::monitoring::checks(pool, tenant).await?;
     let mut tx = pool.begin().await?;
     let stats = db::monitoring::stats(&mut tx, tenant, now).await?;
     tx.commit().await?;
-    let checks = checks
+    let checks: Vec<CheckSummary> = checks
         .into_iter()
         .map(|check| {
             let s = stats.iter().find(|s| s.check_id == check.id);
@@ -199,8 +192,16 @@ pub async fn tenant_health(pool: &PgPool, caller: &Caller, tenant: Uuid) -> Resu
             }
         })
         .collect();
+    let chart_check = chart
+        .filter(|c| checks.iter().any(|s: &CheckSummary| s.check.id == *c))
+        .or_else(|| checks.first().map(|s| s.check.id));
+    let chart = match chart_check {
+        Some(c) => db::monitoring::hours(pool, tenant, c, now - chrono::Duration::hours(i64::from(hours) - 1)).await?,
+        None => Vec::new(),
+    };
     let incidents = db::monitoring::incidents(pool, tenant, 50).await?;
-    Ok(TenantHealth { checks, incidents, can_manage: caller.require_on(tenant, Permission::HealthManage).is_ok(), now })
+    let can_manage = caller.require_on(tenant, Permission::HealthManage).is_ok();
+    Ok(TenantHealth { checks, incidents, can_manage, now, chart_check, chart })
 }
 
 /// Acknowledges an incident with a note, and optionally silences its check's alerts.

@@ -525,8 +525,7 @@ pub fn fn_cases() -> Vec<(&'static str, FnCase)> {
             "replay_failed_webhooks",
             f(Enc::Form, json!({ "tenant": "{id}", "endpoint": "{endpoint_id}", "hours": "24" }), MANAGE),
         ),
-        ("get_tenant_health", f(Enc::Form, json!({ "tenant": "{id}" }), READ_A)),
-        ("get_check_hours", f(Enc::Form, json!({ "tenant": "{id}", "check": "{check_id}", "hours": "24" }), READ_A)),
+        ("get_tenant_health", f(Enc::Form, json!({ "tenant": "{id}", "check": "{check_id}", "hours": "24" }), READ_A)),
         ("create_health_check", f(Enc::Json, json!({ "tenant": "{id}", "input": health_check() }), MANAGE)),
         (
             "update_health_check",
