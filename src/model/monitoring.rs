@@ -70,6 +70,8 @@ impl CheckState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::Type, utoipa::ToSchema))]
 #[cfg_attr(feature = "ssr", sqlx(type_name = "text", rename_all = "snake_case"))]
+// The usage API has an `Outcome` schema of its own.
+#[cfg_attr(feature = "ssr", schema(as = ProbeOutcome))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Up,

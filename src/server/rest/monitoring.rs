@@ -109,12 +109,12 @@ pub async fn run(
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{id}/health-checks/{check_id}/results", tag = "health checks",
-    description = "The check's probe results in [from, to), newest first, at most 1,000. Raw results are kept for `[health] retention_days` (14 by default); uptime over longer periods comes from the hourly rollups.",
+    description = "The check's probe results in [from, to), newest first, at most 1,000 (none when from is not before to). Raw results are kept for `[health] retention_days` (14 by default); uptime over longer periods comes from the hourly rollups.",
     params(("id" = String, Path, description = "Tenant id or slug"), ("check_id" = Uuid, Path, description = "The check's id"),
            ("from" = Option<String>, Query, description = "RFC 3339 time (default: 24 hours before `to`)", format = DateTime),
            ("to" = Option<String>, Query, description = "RFC 3339 time (default: now)", format = DateTime)),
     responses((status = 200, body = Vec<ProbeResult>),
-              (status = 400, body = ErrorBody, description = "from or to is malformed, or from is not before to."),
+              (status = 400, body = ErrorBody, description = "from or to is not an RFC 3339 time."),
               (status = 404, body = ErrorBody, description = "No such tenant or check.")))]
 pub async fn results(
     State(state): State<AppState>,
