@@ -126,6 +126,11 @@ async fn health_and_openapi(pool: sqlx::PgPool) {
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing from the OpenAPI document");
     }
+    // Two schemas of one name would silently replace each other: the usage API's event
+    // outcomes and a health probe's outcome are different enums.
+    let schemas = &doc["components"]["schemas"];
+    assert!(schemas["Outcome"]["enum"].as_array().unwrap().iter().any(|v| v == "invalid"), "{}", schemas["Outcome"]);
+    assert!(schemas["ProbeOutcome"]["enum"].as_array().unwrap().iter().any(|v| v == "degraded"));
 }
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
