@@ -222,7 +222,6 @@ async fn measure(s: &Settings, pool: PgPool, bench_db: &PgConnectOptions) -> Res
 
 // ---------------------------------------------------------------- setup
 
-
 async fn connect(opts: &PgConnectOptions) -> Result<PgPool> {
     Ok(PgPoolOptions::new()
         .max_connections(POOL_SIZE)

@@ -294,7 +294,6 @@ async fn serve(state: &AppState) -> Result<String> {
     Ok(format!("http://{addr}"))
 }
 
-
 // ---------------------------------------------------------------- measure
 
 async fn measure(pool: &PgPool, k: &Knobs) -> Result<()> {

@@ -1,0 +1,298 @@
+//! Probe results (partitioned by day) and the hourly rollups uptime and charts read.
+
+use crate::error::AppError;
+use crate::model::monitoring::*;
+use chrono::{DateTime, Utc};
+use sqlx::{FromRow, PgConnection, PgExecutor};
+use uuid::Uuid;
+/// Stores results and adds them to their hours' rollups.
+pub async fn insert_results(
+    db: &mut PgConnection,
+    tenant: Uuid,
+    check: Uuid,
+    results: &[(ProbeResult, Option<i32>)],
+) -> Result<(), AppError> {
+    for (r, lag_ms) in results {
+        sqlx::query(
+            "insert into health_results (tenant_id, check_id, at, outcome, status, ms, cause, detail, cert_days_left, lag_ms)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) on conflict do nothing",
+        )
+        .bind(tenant)
+        .bind(check)
+        .bind(r.at)
+        .bind(r.outcome)
+        .bind(r.status)
+        .bind(r.ms)
+        .bind(r.cause)
+        .bind(&r.detail)
+        .bind(r.cert_days_left)
+        .bind(lag_ms)
+        .execute(&mut *db)
+        .await?;
+        let mut hist = vec![0i32; BUCKETS.len()];
+        hist[bucket(r.ms)] = 1;
+        sqlx::query(
+            "insert into health_rollups (tenant_id, check_id, hour, total, degraded, down, ms_hist)
+             values ($1, $2, date_trunc('hour', $3), 1, $4, $5, $6)
+             on conflict (tenant_id, check_id, hour) do update set
+                 total = health_rollups.total + 1,
+                 degraded = health_rollups.degraded + excluded.degraded,
+                 down = health_rollups.down + excluded.down,
+                 ms_hist = array(select a + b from unnest(health_rollups.ms_hist, excluded.ms_hist) as h(a, b))",
+        )
+        .bind(tenant)
+        .bind(check)
+        .bind(r.at)
+        .bind(i32::from(r.outcome == Outcome::Degraded))
+        .bind(i32::from(r.outcome == Outcome::Down))
+        .bind(&hist)
+        .execute(&mut *db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A check's results in [from, to), newest first, at most `limit`.
+pub async fn results(
+    db: impl PgExecutor<'_>,
+    tenant: Uuid,
+    check: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<ProbeResult>, AppError> {
+    Ok(sqlx::query_as::<_, ResultRow>(
+        "select at, outcome, status, ms, cause, detail, cert_days_left from health_results
+         where tenant_id = $1 and check_id = $2 and at >= $3 and at < $4 order by at desc limit $5",
+    )
+    .bind(tenant)
+    .bind(check)
+    .bind(from)
+    .bind(to)
+    .bind(limit)
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(ProbeResult::from)
+    .collect())
+}
+
+#[derive(FromRow)]
+struct ResultRow {
+    at: DateTime<Utc>,
+    outcome: Outcome,
+    status: Option<i32>,
+    ms: i32,
+    cause: Option<Cause>,
+    detail: Option<String>,
+    cert_days_left: Option<i32>,
+}
+
+impl From<ResultRow> for ProbeResult {
+    fn from(r: ResultRow) -> Self {
+        ProbeResult {
+            at: r.at,
+            outcome: r.outcome,
+            status: r.status,
+            ms: r.ms,
+            cause: r.cause,
+            detail: r.detail,
+            cert_days_left: r.cert_days_left,
+        }
+    }
+}
+
+/// The 12 histogram buckets summed, as SQL (the bucket count is fixed by a CHECK).
+macro_rules! hist_sum {
+    ($filter:literal) => {
+        concat!(
+            "array[",
+            "sum(ms_hist[1]) filter (where ",
+            $filter,
+            "), sum(ms_hist[2]) filter (where ",
+            $filter,
+            "), ",
+            "sum(ms_hist[3]) filter (where ",
+            $filter,
+            "), sum(ms_hist[4]) filter (where ",
+            $filter,
+            "), ",
+            "sum(ms_hist[5]) filter (where ",
+            $filter,
+            "), sum(ms_hist[6]) filter (where ",
+            $filter,
+            "), ",
+            "sum(ms_hist[7]) filter (where ",
+            $filter,
+            "), sum(ms_hist[8]) filter (where ",
+            $filter,
+            "), ",
+            "sum(ms_hist[9]) filter (where ",
+            $filter,
+            "), sum(ms_hist[10]) filter (where ",
+            $filter,
+            "), ",
+            "sum(ms_hist[11]) filter (where ",
+            $filter,
+            "), sum(ms_hist[12]) filter (where ",
+            $filter,
+            ")",
+            "]::int8[]"
+        )
+    };
+}
+
+/// Uptime over 24 h, 7 d and 30 d and the 24 h histogram of each of the tenant's checks,
+/// from the rollups.
+#[derive(Debug, Clone, FromRow)]
+pub struct Stats {
+    pub check_id: Uuid,
+    pub total_24h: i64,
+    pub down_24h: i64,
+    pub total_7d: i64,
+    pub down_7d: i64,
+    pub total_30d: i64,
+    pub down_30d: i64,
+    pub hist_24h: Vec<Option<i64>>,
+}
+
+impl Stats {
+    pub fn p95_24h(&self) -> Option<i32> {
+        let h: Vec<i64> = self.hist_24h.iter().map(|v| v.unwrap_or(0)).collect();
+        quantile(&h, 0.95)
+    }
+}
+
+pub async fn stats(db: &mut PgConnection, tenant: Uuid, now: DateTime<Utc>) -> Result<Vec<Stats>, AppError> {
+    let q = concat!(
+        "select check_id,
+                coalesce(sum(total) filter (where hour >= $2 - interval '24 hours'), 0)::int8 as total_24h,
+                coalesce(sum(down) filter (where hour >= $2 - interval '24 hours'), 0)::int8 as down_24h,
+                coalesce(sum(total) filter (where hour >= $2 - interval '7 days'), 0)::int8 as total_7d,
+                coalesce(sum(down) filter (where hour >= $2 - interval '7 days'), 0)::int8 as down_7d,
+                coalesce(sum(total), 0)::int8 as total_30d,
+                coalesce(sum(down), 0)::int8 as down_30d, ",
+        hist_sum!("hour >= $2 - interval '24 hours'"),
+        " as hist_24h
+         from health_rollups where tenant_id = $1 and hour >= $2 - interval '30 days'
+         group by check_id"
+    );
+    // A tenant's rows are spread thin over the heap (every hour writes a row per check);
+    // a parallel bitmap scan costs more to start than it saves here (measured: 26 → 16 ms
+    // for 20 checks × 30 days), so this statement runs serially.
+    sqlx::query("set local max_parallel_workers_per_gather = 0").execute(&mut *db).await?;
+    Ok(sqlx::query_as(q).bind(tenant).bind(now).fetch_all(&mut *db).await?)
+}
+
+/// A check's hours since `since`: probes, down ones and the histogram.
+pub async fn hours(
+    db: impl PgExecutor<'_>,
+    tenant: Uuid,
+    check: Uuid,
+    since: DateTime<Utc>,
+) -> Result<Vec<HourPoint>, AppError> {
+    let rows: Vec<(DateTime<Utc>, i32, i32, Vec<i32>)> = sqlx::query_as(
+        "select hour, total, down, ms_hist from health_rollups
+         where tenant_id = $1 and check_id = $2 and hour >= date_trunc('hour', $3) order by hour",
+    )
+    .bind(tenant)
+    .bind(check)
+    .bind(since)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(hour, total, down, hist)| {
+            let h: Vec<i64> = hist.into_iter().map(i64::from).collect();
+            HourPoint {
+                hour,
+                total: total.into(),
+                down: down.into(),
+                p50_ms: quantile(&h, 0.5),
+                p95_ms: quantile(&h, 0.95),
+            }
+        })
+        .collect())
+}
+
+#[derive(FromRow)]
+struct OverviewDbRow {
+    tenant_id: Uuid,
+    tenant_name: String,
+    tenant_slug: String,
+    check_id: Uuid,
+    name: String,
+    url: String,
+    state: CheckState,
+    state_since: DateTime<Utc>,
+    enabled: bool,
+    total_24h: i64,
+    down_24h: i64,
+    hist_24h: Vec<Option<i64>>,
+    incident_since: Option<DateTime<Utc>>,
+}
+
+/// Every check of every tenant with its 24 h uptime and p95, worst first; `state` and a
+/// search text `q` (tenant or check name, URL) narrow it.
+pub async fn overview(
+    db: impl PgExecutor<'_>,
+    state: Option<CheckState>,
+    q: Option<&str>,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<OverviewRow>, AppError> {
+    let sql = concat!(
+        "with day as (
+             select tenant_id, check_id, sum(total)::int8 as total, sum(down)::int8 as down, ",
+        hist_sum!("true"),
+        " as hist
+             from health_rollups where hour >= $1 - interval '24 hours' group by tenant_id, check_id
+         )
+         select c.tenant_id, t.name as tenant_name, t.slug as tenant_slug, c.id as check_id, c.name, c.url, c.state,
+                c.state_since, c.enabled, coalesce(d.total, 0) as total_24h, coalesce(d.down, 0) as down_24h,
+                coalesce(d.hist, array[]::int8[]) as hist_24h, i.started_at as incident_since
+         from health_checks c
+         join tenants t on t.id = c.tenant_id
+         left join day d on d.tenant_id = c.tenant_id and d.check_id = c.id
+         left join health_incidents i on i.tenant_id = c.tenant_id and i.check_id = c.id and i.ended_at is null
+         where ($2::text is null or c.state = $2)
+           and ($3::text is null or strpos(lower(t.name || ' ' || t.slug || ' ' || c.name || ' ' || c.url), lower($3)) > 0)
+         order by case c.state when 'down' then 0 when 'degraded' then 1 when 'pending' then 2 else 3 end,
+                  (i.started_at is null), c.state_since, lower(t.name), lower(c.name)
+         limit $4"
+    );
+    let rows: Vec<OverviewDbRow> =
+        sqlx::query_as(sql).bind(now).bind(state.map(CheckState::as_str)).bind(q).bind(limit).fetch_all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let h: Vec<i64> = r.hist_24h.iter().map(|v| v.unwrap_or(0)).collect();
+            OverviewRow {
+                tenant_id: r.tenant_id,
+                tenant_name: r.tenant_name,
+                tenant_slug: r.tenant_slug,
+                check_id: r.check_id,
+                name: r.name,
+                url: r.url,
+                state: r.state,
+                state_since: r.state_since,
+                enabled: r.enabled,
+                uptime_24h: Uptime { total: r.total_24h, down: r.down_24h },
+                p95_ms_24h: quantile(&h, 0.95),
+                incident_since: r.incident_since,
+            }
+        })
+        .collect())
+}
+
+/// Counts by state over every check, and open incidents.
+pub async fn counts(db: impl PgExecutor<'_>) -> Result<(i64, i64, i64, i64, i64), AppError> {
+    Ok(sqlx::query_as(
+        "select count(*) filter (where state = 'up'), count(*) filter (where state = 'degraded'),
+                count(*) filter (where state = 'down'), count(*) filter (where state = 'pending'),
+                (select count(*) from health_incidents where ended_at is null)
+         from health_checks",
+    )
+    .fetch_one(db)
+    .await?)
+}
