@@ -52,7 +52,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tenantry::model::monitoring::CheckInput;
+use tenantry::model::monitoring::{ChartPeriod, CheckInput};
 use tenantry::server::access::Caller;
 use tenantry::server::services::monitoring as svc;
 use tenantry::server::{config::Config, prober, state::AppState, workers, MIGRATOR};
@@ -592,7 +592,7 @@ async fn reads(pool: &PgPool, k: &Knobs, tenants: &[(Uuid, String)], app: &str, 
     row("platform Health page data (services::monitoring::overview)", &times, "");
     let times = time(k.reps, move |i| async move {
         let tenant = tenants[picks[i]].0;
-        let h = svc::tenant_health(pool, system, tenant, None, 24).await?;
+        let h = svc::tenant_health(pool, system, tenant, None, ChartPeriod::Last(24)).await?;
         ensure!(!h.checks.is_empty(), "tenant {tenant} has no checks");
         Ok(())
     })

@@ -2,7 +2,7 @@
 //! platform Health page, managing checks, "check now" and acknowledging incidents.
 
 use crate::error::AppError;
-use crate::model::monitoring::{Check, CheckInput, Incident, Overview, ProbeResult, TenantHealth};
+use crate::model::monitoring::{ChartPeriod, Check, CheckInput, Incident, Overview, ProbeResult, TenantHealth};
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -13,18 +13,19 @@ use crate::{
 };
 
 /// The tenant Health tab in one call: every check with its uptime and p95, the incidents,
-/// and the hourly points of `check` (else the first check) over the last `hours` (1 to
-/// 720; default 24).
-#[server]
+/// and the points of `check` (else the first check) over `period` (default: the last 24
+/// hours) with what it did then.
+#[server(input = leptos::server_fn::codec::Json)]
 pub async fn get_tenant_health(
     tenant: Uuid,
     check: Option<Uuid>,
-    hours: Option<i32>,
+    period: Option<ChartPeriod>,
 ) -> Result<TenantHealth, AppError> {
     respond(
         async {
             let pool = &AppState::from_context()?.pool;
-            svc::tenant_health(pool, &Caller::current(), tenant, check, hours.unwrap_or(24)).await
+            let period = period.unwrap_or(ChartPeriod::Last(24));
+            svc::tenant_health(pool, &Caller::current(), tenant, check, period).await
         }
         .await,
     )

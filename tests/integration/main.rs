@@ -13,6 +13,7 @@ mod lifecycle;
 mod listing;
 mod members;
 mod monitoring;
+mod monitoring_periods;
 mod operations;
 mod outage;
 mod pages;

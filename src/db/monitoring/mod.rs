@@ -309,10 +309,14 @@ pub async fn backlog(db: impl PgExecutor<'_>) -> Result<(i64, Option<f64>), AppE
 }
 
 /// Keeps the daily result partitions: from yesterday to a week ahead; drops days older
-/// than `keep_days`; and deletes rollups older than `rollup_days`.
+/// than `keep_days`; and deletes hourly and daily rollups older than `rollup_days`.
 pub async fn maintain(db: &mut PgConnection, keep_days: i32, rollup_days: i32) -> Result<(), AppError> {
     sqlx::query("select health_partitions(1, 7, $1)").bind(keep_days).execute(&mut *db).await?;
     sqlx::query("delete from health_rollups where hour < now() - make_interval(days => $1)")
+        .bind(rollup_days)
+        .execute(&mut *db)
+        .await?;
+    sqlx::query("delete from health_daily where day < (now() at time zone 'UTC')::date - $1")
         .bind(rollup_days)
         .execute(&mut *db)
         .await?;

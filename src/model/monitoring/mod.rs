@@ -6,9 +6,11 @@
 //! Not the portal's own health (H1): that is `rest::health` and the status page.
 
 mod check;
+mod period;
 mod views;
 
 pub use check::*;
+pub use period::*;
 pub use views::*;
 
 use chrono::{DateTime, Utc};

@@ -53,11 +53,11 @@ impl Uptime {
     }
 }
 
-/// One hour of one check: probes, down ones, p50 and p95.
+/// One hour (or one UTC day) of one check: probes, down ones, p50 and p95.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct HourPoint {
-    pub hour: DateTime<Utc>,
+pub struct Point {
+    /// The hour's or the day's start.
+    pub at: DateTime<Utc>,
     pub total: i64,
     pub down: i64,
     pub p50_ms: Option<i32>,
@@ -83,10 +83,13 @@ pub struct TenantHealth {
     pub incidents: Vec<Incident>,
     pub can_manage: bool,
     pub now: DateTime<Utc>,
-    /// The check the response-time chart shows (the one asked for, else the first), and
-    /// its hours.
+    /// The check the response-time chart shows (the one asked for, else the first), its
+    /// points over the period asked for (per hour, or per UTC day when `daily`), and what
+    /// it did over that period.
     pub chart_check: Option<Uuid>,
-    pub chart: Vec<HourPoint>,
+    pub chart: Vec<Point>,
+    pub daily: bool,
+    pub period: Option<PeriodSummary>,
 }
 
 /// One check in the platform overview.

@@ -129,6 +129,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(monitoring::replace, monitoring::delete))
         .routes(routes!(monitoring::run))
         .routes(routes!(monitoring::results))
+        .routes(routes!(monitoring::uptime))
         .routes(routes!(monitoring::incidents))
         .routes(routes!(monitoring::acknowledge))
         .routes(routes!(monitoring::overview))

@@ -4,7 +4,7 @@
 use super::json::ApiJson;
 use super::{parse_id, ErrorBody};
 use crate::error::AppError;
-use crate::model::monitoring::{Acknowledge, Check, CheckInput, Incident, Overview, ProbeResult};
+use crate::model::monitoring::{Acknowledge, Check, CheckInput, Incident, Overview, PeriodSummary, ProbeResult};
 use crate::server::access::Caller;
 use crate::server::services::{monitoring as svc, tenants};
 use crate::server::state::AppState;
@@ -125,6 +125,25 @@ pub async fn results(
     let (from, to) = (time(&q, "from")?, time(&q, "to")?);
     let (tenant, check) = ids(&state, &id, &check).await?;
     Ok(Json(svc::results(&state.pool, &caller, tenant, check, from, to).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{id}/health-checks/{check_id}/uptime", tag = "health checks",
+    description = "What the check did over [from, to): probes, failed (down) ones and so its uptime, degraded ones, and the p50 and p95 response times. Computed from the rollups (whole UTC days from the daily ones, the partial days at the edges from the hourly ones), so any period within the rollups' retention (`[health] rollup_retention_days`, 400 by default) answers at once; the hours `from` and `to` fall in count whole. A period with from not before to holds no probes.",
+    params(("id" = String, Path, description = "Tenant id or slug"), ("check_id" = Uuid, Path, description = "The check's id"),
+           ("from" = Option<String>, Query, description = "RFC 3339 time (default: 30 days before `to`)", format = DateTime),
+           ("to" = Option<String>, Query, description = "RFC 3339 time (default: now); at most 400 days after `from`", format = DateTime)),
+    responses((status = 200, body = PeriodSummary),
+              (status = 400, body = ErrorBody, description = "from or to is not an RFC 3339 time, or the period is longer than 400 days."),
+              (status = 404, body = ErrorBody, description = "No such tenant or check.")))]
+pub async fn uptime(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, check)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<PeriodSummary>, AppError> {
+    let (from, to) = (time(&q, "from")?, time(&q, "to")?);
+    let (tenant, check) = ids(&state, &id, &check).await?;
+    Ok(Json(svc::uptime(&state.pool, &caller, tenant, check, from, to).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{id}/incidents", tag = "health checks",

@@ -156,53 +156,83 @@ pub async fn incidents(pool: &PgPool, caller: &Caller, tenant: Uuid, limit: i64)
 }
 
 /// The tenant Health tab in one call, with the chart of `chart` (else the first check)
-/// over the last `hours`.
+/// over `period`.
 pub async fn tenant_health(
     pool: &PgPool,
     caller: &Caller,
     tenant: Uuid,
     chart: Option<Uuid>,
-    hours: i32,
+    period: ChartPeriod,
 ) -> Result<TenantHealth, AppError> {
     caller.require_on(tenant, Permission::HealthRead)?;
-    if !(1..=720).contains(&hours) {
-        return Err(AppError::bad_request("hours is from 1 to 720."));
-    }
+    let period = period.validate().map_err(AppError::bad_request)?;
     let now = Utc::now();
     let checks = db::monitoring::checks(pool, tenant).await?;
-    let mut tx = pool.begin().await?;
-    let stats = db::monitoring::stats(&mut tx, tenant, now).await?;
-    tx.commit().await?;
+    let ids: Vec<Uuid> = checks.iter().map(|c| c.id).collect();
+    let windows = [24, 7 * 24, 30 * 24].map(|h| Cover::of(last_hours(now, h), now));
+    let sums = db::monitoring::sums(pool, tenant, &ids, &windows).await?;
+    let sum = |check: Uuid, period: i32| sums.iter().find(|s| s.check_id == check && s.period == period);
     let checks: Vec<CheckSummary> = checks
         .into_iter()
         .map(|check| {
-            let s = stats.iter().find(|s| s.check_id == check.id);
-            let up = |t: fn(&db::monitoring::Stats) -> (i64, i64)| {
-                s.map(|s| {
-                    let (total, down) = t(s);
-                    Uptime { total, down }
-                })
-                .unwrap_or_default()
-            };
+            let up = |p| sum(check.id, p).map(db::monitoring::Sums::uptime).unwrap_or_default();
             CheckSummary {
-                uptime_24h: up(|s| (s.total_24h, s.down_24h)),
-                uptime_7d: up(|s| (s.total_7d, s.down_7d)),
-                uptime_30d: up(|s| (s.total_30d, s.down_30d)),
-                p95_ms_24h: s.and_then(|s| s.p95_24h()),
+                uptime_24h: up(0),
+                uptime_7d: up(1),
+                uptime_30d: up(2),
+                p95_ms_24h: sum(check.id, 0).and_then(|s| quantile(&s.hist(), 0.95)),
                 check,
             }
         })
         .collect();
-    let chart_check = chart
-        .filter(|c| checks.iter().any(|s: &CheckSummary| s.check.id == *c))
-        .or_else(|| checks.first().map(|s| s.check.id));
-    let chart = match chart_check {
-        Some(c) => db::monitoring::hours(pool, tenant, c, now - chrono::Duration::hours(i64::from(hours) - 1)).await?,
-        None => Vec::new(),
+    let chart_check = chart.filter(|c| ids.contains(c)).or_else(|| ids.first().copied());
+    let (from, to, daily) = period.bounds(now);
+    let (chart, period) = match chart_check {
+        Some(c) => (
+            db::monitoring::points(pool, tenant, c, from, to, daily).await?,
+            Some(summary(pool, tenant, c, from, to).await?),
+        ),
+        None => (Vec::new(), None),
     };
     let incidents = db::monitoring::incidents(pool, tenant, 50).await?;
     let can_manage = caller.require_on(tenant, Permission::HealthManage).is_ok();
-    Ok(TenantHealth { checks, incidents, can_manage, now, chart_check, chart })
+    Ok(TenantHealth { checks, incidents, can_manage, now, chart_check, chart, daily, period })
+}
+
+/// What a check did over `[from, to)`, from the rollups.
+async fn summary(
+    pool: &PgPool,
+    tenant: Uuid,
+    check: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<PeriodSummary, AppError> {
+    let sums = db::monitoring::sums(pool, tenant, &[check], &[Cover::of(from, to)]).await?;
+    Ok(match sums.first() {
+        Some(s) => PeriodSummary::new(from, to, s.total, s.degraded, s.down, &s.hist()),
+        None => PeriodSummary::new(from, to, 0, 0, 0, &[]),
+    })
+}
+
+/// A check's uptime, degraded probes and response times over `[from, to)` (default: the
+/// last 30 days; at most `MAX_PERIOD_DAYS`), from the rollups; a period with `from` not
+/// before `to` holds no probes.
+pub async fn uptime(
+    pool: &PgPool,
+    caller: &Caller,
+    tenant: Uuid,
+    id: Uuid,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> Result<PeriodSummary, AppError> {
+    caller.require_on(tenant, Permission::HealthRead)?;
+    let to = to.unwrap_or_else(Utc::now);
+    let from = from.unwrap_or(to - chrono::Duration::days(30));
+    if (to - from).num_seconds() > MAX_PERIOD_DAYS * 86_400 {
+        return Err(AppError::bad_request(format!("A period is at most {MAX_PERIOD_DAYS} days.")));
+    }
+    get(pool, tenant, id).await?;
+    summary(pool, tenant, id, from, to).await
 }
 
 /// Acknowledges an incident with a note, and optionally silences its check's alerts.
@@ -263,7 +293,7 @@ pub async fn overview(
         return Err(AppError::bad_request("q is at most 100 characters."));
     }
     let now = Utc::now();
-    let rows = db::monitoring::overview(pool, state, q, now, OVERVIEW_MAX).await?;
+    let rows = db::monitoring::overview(pool, state, q, last_hours(now, 24), OVERVIEW_MAX).await?;
     let (up, degraded, down, pending, open_incidents) = db::monitoring::counts(pool).await?;
     Ok(Overview { up, degraded, down, pending, open_incidents, rows, now })
 }

@@ -318,6 +318,10 @@ pub fn rest_cases() -> Vec<((&'static str, &'static str), Case)> {
             ("GET", "/api/v1/tenants/{id}/health-checks/{check_id}/results"),
             c("GET", "/api/v1/tenants/{id}/health-checks/{check_id}/results", None, READ_A),
         ),
+        (
+            ("GET", "/api/v1/tenants/{id}/health-checks/{check_id}/uptime"),
+            c("GET", "/api/v1/tenants/{id}/health-checks/{check_id}/uptime", None, READ_A),
+        ),
         (("GET", "/api/v1/tenants/{id}/incidents"), c("GET", "/api/v1/tenants/{id}/incidents", None, READ_A)),
         (
             ("POST", "/api/v1/tenants/{id}/incidents/{incident_id}/acknowledge"),
@@ -525,7 +529,10 @@ pub fn fn_cases() -> Vec<(&'static str, FnCase)> {
             "replay_failed_webhooks",
             f(Enc::Form, json!({ "tenant": "{id}", "endpoint": "{endpoint_id}", "hours": "24" }), MANAGE),
         ),
-        ("get_tenant_health", f(Enc::Form, json!({ "tenant": "{id}", "check": "{check_id}", "hours": "24" }), READ_A)),
+        (
+            "get_tenant_health",
+            f(Enc::Json, json!({ "tenant": "{id}", "check": "{check_id}", "period": { "Last": 24 } }), READ_A),
+        ),
         ("create_health_check", f(Enc::Json, json!({ "tenant": "{id}", "input": health_check() }), MANAGE)),
         (
             "update_health_check",

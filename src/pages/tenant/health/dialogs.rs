@@ -293,37 +293,6 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    fn point(hour: DateTime<Utc>, total: i64, down: i64, p50: Option<i32>, p95: Option<i32>) -> HourPoint {
-        HourPoint { hour, total, down, p50_ms: p50, p95_ms: p95 }
-    }
-
-    #[test]
-    fn the_axis_has_every_hour_up_to_now_with_gaps_and_marks() {
-        let now = Utc.with_ymd_and_hms(2026, 12, 8, 14, 25, 0).unwrap();
-        let h = |hh: u32| Utc.with_ymd_and_hms(2026, 12, 8, hh, 0, 0).unwrap();
-        let points = vec![
-            point(h(14), 30, 0, Some(40), Some(90)),
-            point(h(12), 60, 3, Some(55), Some(800)),
-            // Older than the window: left out.
-            point(h(14) - chrono::Duration::hours(30), 60, 60, None, None),
-        ];
-        let (labels, p50, p95, marks) = hourly_axis(&points, now, Range::Day);
-        assert_eq!(labels.len(), 24);
-        assert_eq!(labels.first().map(String::as_str), Some("15:00"));
-        assert_eq!(labels.last().map(String::as_str), Some("14:00"));
-        assert_eq!(p50[23], Some(40.0));
-        assert_eq!(p95[23], Some(90.0));
-        assert_eq!(p50[22], None);
-        assert_eq!(p95[21], Some(800.0));
-        assert_eq!(marks[21].as_deref(), Some("3 of 60 probes failed"));
-        assert_eq!(marks.iter().flatten().count(), 1);
-
-        let (labels, p50, ..) = hourly_axis(&points, now, Range::Week);
-        assert_eq!(labels.len(), 168);
-        assert_eq!(labels.last().map(String::as_str), Some("Tue 14:00"));
-        assert_eq!(p50.iter().flatten().count(), 2);
-    }
-
     #[test]
     fn probes_read_as_one_line() {
         let at = Utc.with_ymd_and_hms(2026, 12, 8, 14, 25, 0).unwrap();
@@ -339,8 +308,25 @@ mod tests {
         assert_eq!(probe_summary(&up), "Up · HTTP 200 · 45 ms");
         let refused = ProbeResult { outcome: Outcome::Down, status: None, ms: 2, cause: Some(Cause::Refused), ..up };
         assert_eq!(probe_summary(&refused), "Down · 2 ms · Connection refused");
-        assert_eq!(Range::parse(Some("7d")), Range::Week);
-        assert_eq!(Range::parse(Some("nonsense")), Range::Day);
-        assert_eq!(Range::parse(None).hours(), 24);
+    }
+
+    #[test]
+    fn the_period_comes_from_the_address_and_a_bad_one_says_why() {
+        assert_eq!(Range::parse(Some("7d"), None, None), (Range::Week, None));
+        assert_eq!(Range::parse(Some("30d"), None, None).0.period(), ChartPeriod::Last(720));
+        assert_eq!(Range::parse(Some("nonsense"), None, None), (Range::Day, None));
+        let (f, t) = (NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(), NaiveDate::from_ymd_opt(2026, 11, 30).unwrap());
+        let custom = Range::parse(Some("7d"), Some("2026-11-01"), Some("2026-11-30"));
+        assert_eq!(custom, (Range::Custom(f, t), None));
+        assert_eq!(custom.0.params(), vec!["from=2026-11-01", "to=2026-11-30"]);
+        for (from, to) in [
+            (Some("2026-11-30"), Some("2026-11-01")),
+            (Some("2026-11-01"), None),
+            (Some("11/01/2026"), Some("2026-11-30")),
+        ] {
+            let (r, why) = Range::parse(None, from, to);
+            assert_eq!(r, Range::Day, "{from:?} {to:?}");
+            assert!(why.is_some_and(|w| w.starts_with("The period asked for is not shown")), "{from:?} {to:?}");
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! A tenant's Health tab (PRODUCT.md H2–H4): the checks of the tenant's own services with
 //! their state, uptime, response times and last result; the response-time chart of one
-//! check (`?check=<id>&range=24h|7d`); the incidents, open ones first. Owners and admins
+//! check over a period with its uptime then (`?check=<id>&range=24h|7d|30d`, or a custom
+//! period `&from=<day>&to=<day>`); the incidents, open ones first. Owners and admins
 //! add, edit and delete checks, run one now and acknowledge incidents.
 //!
 //! It refreshes on its own at the interval the person picks, so a service going down shows
@@ -25,13 +26,12 @@ use crate::model::monitoring::*;
 use crate::model::Tenant;
 use cards::*;
 use chart::*;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use dialogs::*;
 use incidents::*;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -40,50 +40,77 @@ pub fn HealthTab() -> impl IntoView {
     tab("health", |t, _| view! { <HealthPanel t/> })
 }
 
-/// The chart's period.
+/// The chart's period: `?range=24h|7d|30d`, or `?from=YYYY-MM-DD&to=YYYY-MM-DD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Range {
     Day,
     Week,
+    Month,
+    /// UTC days, both included.
+    Custom(NaiveDate, NaiveDate),
 }
 
 impl Range {
-    fn parse(s: Option<&str>) -> Self {
-        if s == Some("7d") {
-            Range::Week
-        } else {
-            Range::Day
+    const PRESETS: [Range; 3] = [Range::Day, Range::Week, Range::Month];
+
+    /// The period the address asks for, and why it was not used when it isn't valid.
+    fn parse(range: Option<&str>, from: Option<&str>, to: Option<&str>) -> (Self, Option<String>) {
+        let day = |s: Option<&str>| s.and_then(|s| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok());
+        if from.is_some() || to.is_some() {
+            let custom = match (day(from), day(to)) {
+                (Some(f), Some(t)) => ChartPeriod::Days(f, t).validate().map(|_| Range::Custom(f, t)),
+                _ => Err("Both days of a period are dates (YYYY-MM-DD).".into()),
+            };
+            return match custom {
+                Ok(r) => (r, None),
+                Err(e) => (Range::Day, Some(format!("The period asked for is not shown: {e}"))),
+            };
+        }
+        let r = match range {
+            Some("7d") => Range::Week,
+            Some("30d") => Range::Month,
+            _ => Range::Day,
+        };
+        (r, None)
+    }
+
+    /// Its query parameters (none for the default).
+    fn params(self) -> Vec<String> {
+        match self {
+            Range::Day => Vec::new(),
+            Range::Week => vec!["range=7d".into()],
+            Range::Month => vec!["range=30d".into()],
+            Range::Custom(f, t) => vec![format!("from={f}"), format!("to={t}")],
         }
     }
 
-    fn as_str(self) -> &'static str {
+    fn id(self) -> &'static str {
         match self {
             Range::Day => "24h",
             Range::Week => "7d",
+            Range::Month => "30d",
+            Range::Custom(..) => "custom",
         }
     }
 
-    fn hours(self) -> i32 {
+    fn period(self) -> ChartPeriod {
         match self {
-            Range::Day => 24,
-            Range::Week => 168,
+            Range::Day => ChartPeriod::Last(24),
+            Range::Week => ChartPeriod::Last(7 * 24),
+            Range::Month => ChartPeriod::Last(30 * 24),
+            Range::Custom(f, t) => ChartPeriod::Days(f, t),
         }
     }
 
-    fn label(self) -> &'static str {
+    fn label(self) -> String {
         match self {
-            Range::Day => "24 h",
-            Range::Week => "7 d",
+            Range::Day => "24 h".into(),
+            Range::Week => "7 d".into(),
+            Range::Month => "30 d".into(),
+            Range::Custom(f, t) if f == t => f.format("%b %-d, %Y").to_string(),
+            Range::Custom(f, t) => format!("{} – {}", f.format("%b %-d, %Y"), t.format("%b %-d, %Y")),
         }
     }
-}
-
-/// What one refresh loads: the tab's data and the hours of the check the chart shows (its
-/// own error doesn't hide the rest).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct HealthView {
-    health: TenantHealth,
-    chart: Option<(Uuid, Result<Vec<HourPoint>, AppError>)>,
 }
 
 /// A "check now": on its way, or what it found.
@@ -118,9 +145,7 @@ impl Addr {
         if let Some(c) = check {
             params.push(format!("check={c}"));
         }
-        if range != Range::Day {
-            params.push(format!("range={}", range.as_str()));
-        }
+        params.extend(range.params());
         if let Some((k, v)) = extra {
             params.push(format!("{k}={v}"));
         }
@@ -149,6 +174,8 @@ struct Ctx {
     ack: ServerAction<AcknowledgeIncident>,
     hover: RwSignal<Option<usize>>,
     auto: AutoRefresh,
+    /// Why the period in the address is not the one shown.
+    range_error: Memo<Option<String>>,
     /// The id of the element in the tab that has (or just lost) the focus.
     last_focus: StoredValue<Option<String>>,
 }
@@ -166,7 +193,12 @@ fn HealthPanel(t: Tenant) -> AnyView {
     let tenant = t.id;
     let query = use_query_map();
     let check_q = Memo::new(move |_| query.read().get("check").and_then(|v| Uuid::parse_str(&v).ok()));
-    let range = Memo::new(move |_| Range::parse(query.read().get("range").as_deref()));
+    let parsed = Memo::new(move |_| {
+        let q = query.read();
+        Range::parse(q.get("range").as_deref(), q.get("from").as_deref(), q.get("to").as_deref())
+    });
+    let range = Memo::new(move |_| parsed.get().0);
+    let range_error = Memo::new(move |_| parsed.get().1);
     let delete_id = Memo::new(move |_| query.read().get("delete").and_then(|v| Uuid::parse_str(&v).ok()));
     let ack_id = Memo::new(move |_| query.read().get("ack").and_then(|v| Uuid::parse_str(&v).ok()));
     let addr = Addr { base: StoredValue::new(format!("/tenants/{}/health", t.slug)), check: check_q, range };
@@ -186,11 +218,7 @@ fn HealthPanel(t: Tenant) -> AnyView {
     // One server call per refresh: the checks, the incidents and the chosen chart.
     let data = Resource::new(
         move || (tick.get(), saved.track(), ran.get(), check_q.get(), range.get()),
-        move |(.., check, range)| async move {
-            let mut health = get_tenant_health(tenant, check, Some(range.hours())).await?;
-            let chart = health.chart_check.map(|c| (c, Ok(std::mem::take(&mut health.chart))));
-            Ok::<_, AppError>(HealthView { health, chart })
-        },
+        move |(.., check, range)| get_tenant_health(tenant, check, Some(range.period())),
     );
 
     let delete = ServerAction::<DeleteHealthCheck>::new();
@@ -268,6 +296,7 @@ fn HealthPanel(t: Tenant) -> AnyView {
         ack,
         hover: RwSignal::new(None),
         auto,
+        range_error,
         last_focus,
     };
     let (pending, set_pending) = signal(false);
@@ -282,7 +311,7 @@ fn HealthPanel(t: Tenant) -> AnyView {
             <Transition fallback=|| view! { <Loading text="Loading health checks…"/> } set_pending>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(v) => view! { <HealthBody v ctx/> }.into_any(),
+                        Ok(health) => view! { <HealthBody health ctx/> }.into_any(),
                         Err(e) => view! { <ErrorAlert error=e/> }.into_any(),
                     }
                 })}
@@ -307,7 +336,7 @@ fn probe_summary(p: &ProbeResult) -> String {
 }
 
 #[component]
-fn HealthBody(v: HealthView, ctx: Ctx) -> AnyView {
+fn HealthBody(health: TenantHealth, ctx: Ctx) -> AnyView {
     // Rebuilt by a refresh: give the focus back if the refresh took it away.
     Effect::new(move |_| {
         if let Some(id) = ctx.last_focus.get_value() {
@@ -318,8 +347,7 @@ fn HealthBody(v: HealthView, ctx: Ctx) -> AnyView {
             });
         }
     });
-    let HealthView { health, chart } = v;
-    let TenantHealth { checks, incidents, can_manage, now, .. } = health;
+    let TenantHealth { checks, incidents, can_manage, now, chart_check, chart, daily, period } = health;
     let mut counts = HashMap::<CheckState, usize>::new();
     for c in &checks {
         *counts.entry(c.check.state).or_default() += 1;
@@ -389,7 +417,7 @@ fn HealthBody(v: HealthView, ctx: Ctx) -> AnyView {
                 view! { <ul class="check-list" role="list">{cards}</ul> }.into_any()
             }}
         </section>
-        {chart.map(|(shown, points)| view! { <ChartCard names shown points now ctx/> })}
+        {chart_check.zip(period).map(|(shown, period)| view! { <ChartCard names shown points=chart daily period ctx/> })}
         {(!empty || !incidents.is_empty()).then(|| view! { <IncidentsCard list=incidents now can_manage ctx/> })}
         {delete_dialog}
         {ack_dialog}
