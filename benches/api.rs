@@ -235,9 +235,10 @@ async fn connect(opts: &PgConnectOptions) -> Result<PgPool> {
 async fn serve(router: Router) -> Result<String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    tokio::spawn(
-        async move { axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await },
-    );
+    tokio::spawn(async move {
+        axum::serve(tenantry::server::listener(listener), router.into_make_service_with_connect_info::<SocketAddr>())
+            .await
+    });
     Ok(format!("http://{addr}"))
 }
 

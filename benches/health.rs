@@ -34,8 +34,12 @@
 //!   over HTTP from the real application (`GET /health`, `GET /tenants/{id}/health`,
 //!   server-rendered whole, and `GET /api/v1/health/overview`). Target: p95 ≤ 50 ms.
 //!
+//! Before the reads, the day stats the `health-stats` worker keeps are summed (its hourly
+//! work, timed), as on a running instance.
+//!
 //! Environment: `CHECKS`, `TENANTS`, `SECS`, `REPS`, `CONCURRENCY` (`[health]
-//! concurrency`, default 256), `KEEP_DB=1` keeps the database. A report: missed targets
+//! concurrency`, default 256), `KEEP_DB=1` keeps the database, `READS_ONLY=1` times only
+//! the reads on the database a `KEEP_DB=1` run kept (migrated to this build first). A report: missed targets
 //! print FAIL and exit 0; a setup error or a failed request exits non-zero. The bench,
 //! the targets and PostgreSQL share the machine's cores.
 
@@ -96,6 +100,18 @@ async fn run() -> Result<()> {
         concurrency: env_or("CONCURRENCY", tenantry::server::config::HealthConfig::default().concurrency)?,
     };
     ensure!(k.checks > 0 && k.tenants > 0 && k.secs > 0 && k.reps > 0, "CHECKS, TENANTS, SECS and REPS must be > 0");
+    if std::env::var("READS_ONLY").is_ok_and(|v| v == "1") {
+        let pool = common::kept_db(BENCH_DB).await?;
+        let k =
+            Knobs { checks: db_count(&pool, "health_checks").await?, tenants: db_count(&pool, "tenants").await?, ..k };
+        let state = AppState::new(pool.clone(), config(&k));
+        let app = serve(&state).await?;
+        let cookie = common::sign_in(&pool, &app).await?;
+        let tenants: Vec<(Uuid, String)> =
+            sqlx::query_as("select id, slug from tenants order by name, id").fetch_all(&pool).await?;
+        day_stats(&pool).await?;
+        return reads(&pool, &k, &tenants, &app, &cookie).await;
+    }
     with_fresh_db(BENCH_DB, |pool| async move { measure(&pool, &k).await }).await
 }
 
@@ -290,6 +306,7 @@ async fn serve(state: &AppState) -> Result<String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let app = tenantry::server::app(state.clone());
+    let listener = tenantry::server::listener(listener);
     tokio::spawn(async move { axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await });
     Ok(format!("http://{addr}"))
 }
@@ -315,7 +332,25 @@ async fn measure(pool: &PgPool, k: &Knobs) -> Result<()> {
     drop(targets);
 
     seed_history(pool).await?;
+    day_stats(pool).await?;
     reads(pool, k, &tenants, &app, &cookie).await
+}
+
+async fn db_count(pool: &PgPool, table: &str) -> Result<usize> {
+    let n: i64 = sqlx::query_scalar(&format!("select count(*) from {table}")).fetch_one(pool).await?;
+    Ok(n as usize)
+}
+
+/// What the `health-stats` worker does once an hour: every check's 23 complete hours.
+async fn day_stats(pool: &PgPool) -> Result<()> {
+    let hour: DateTime<Utc> = sqlx::query_scalar("select date_trunc('hour', now())").fetch_one(pool).await?;
+    let t = Instant::now();
+    let n = tenantry::db::monitoring::refresh_day_stats(pool, hour).await?;
+    println!(
+        "day stats (the health-stats worker's hourly sum): {n} checks in {:.1} ms",
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+    Ok(())
 }
 
 async fn prober_run(pool: &PgPool, state: &AppState, k: &Knobs, targets: &Targets) -> Result<()> {

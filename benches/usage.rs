@@ -103,7 +103,9 @@ async fn measure(pool: &PgPool, batches: usize) -> Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let app = tenantry::server::app(state.clone());
-    tokio::spawn(async move { axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await });
+    tokio::spawn(async move {
+        axum::serve(tenantry::server::listener(listener), app.into_make_service_with_connect_info::<SocketAddr>()).await
+    });
     let base = format!("http://{addr}");
 
     // Keys and prepared batches (JSON built before the clock starts).

@@ -115,7 +115,7 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
     // rows with SKIP LOCKED, periodic jobs take an advisory lock for their round.
     let workers = server::workers::start(state.clone(), server::background::workers(&state));
     tracing::info!("Tenantry is listening on http://{addr}");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+    axum::serve(server::listener(listener), app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("stopping the background workers");

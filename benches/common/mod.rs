@@ -82,6 +82,19 @@ where
     outcome
 }
 
+/// A pool on database `name` as an earlier run with `KEEP_DB=1` left it, migrated to
+/// this build's schema (for measures that reuse a loaded database).
+pub async fn kept_db(name: &str) -> Result<sqlx::PgPool> {
+    let url = std::env::var("DATABASE_URL").context("DATABASE_URL must name a PostgreSQL server (an admin URL)")?;
+    let admin = PgConnectOptions::from_str(&url).context("DATABASE_URL is not a PostgreSQL URL")?;
+    let pool = tenantry::server::pool_options(24)
+        .connect_with(admin.database(name))
+        .await
+        .with_context(|| format!("no database {name}: run once with KEEP_DB=1 first"))?;
+    tenantry::server::MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
 /// A platform admin's session cookie, through the real sign-in of the app at `app`
 /// (the admin is created when missing).
 pub async fn sign_in(pool: &sqlx::PgPool, app: &str) -> Result<String> {

@@ -106,3 +106,55 @@ test('a check follows its service: up, down when it stops answering, up again, w
     await stop(svc.server);
   }
 });
+
+test('the chart shows 30 days per day and a custom period with its uptime, and refuses a backwards one', async ({
+  page,
+  request,
+}) => {
+  const t = await createTenant(request, { name: `E2E Periods ${uniqueToken('hp')}` });
+  const svc = await service();
+  try {
+    const name = uniqueToken('svc');
+    const res = await request.post(`/api/v1/tenants/${t.id}/health-checks`, {
+      data: { name, url: `http://127.0.0.1:${svc.port}/`, interval_secs: 30, timeout_ms: 2000 },
+    });
+    expect(res.status(), await res.text()).toBe(201);
+    const check = (await res.json()) as { id: string };
+    // One probe now, so the periods have something to count.
+    const ran = await request.post(`/api/v1/tenants/${t.id}/health-checks/${check.id}/run`);
+    expect(ran.status(), await ran.text()).toBe(200);
+
+    await gotoHydrated(page, `/tenants/${t.slug}/health`);
+    const summary = page.getByTestId('period-summary');
+    await expect(summary).toHaveAttribute('data-range', '24h');
+    await expect(summary).toContainText('100.0% uptime');
+    await expect(summary).toContainText(/\d+ probes?, 0 failed/);
+
+    await page.getByRole('navigation', { name: 'Period' }).getByRole('link', { name: '30 d' }).click();
+    await expect(summary).toHaveAttribute('data-range', '30d');
+    await expect(page).toHaveURL(/range=30d/);
+    await expect(page.locator('#response-chart')).toBeVisible();
+
+    // A custom period: the week before today (UTC), then one ending today.
+    const day = (back: number) => new Date(Date.now() - back * 86_400_000).toISOString().slice(0, 10);
+    await page.getByLabel('From').fill(day(8));
+    await page.getByLabel('to', { exact: true }).fill(day(1));
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await expect(page).toHaveURL(new RegExp(`from=${day(8)}&to=${day(1)}`));
+    await expect(summary).toHaveAttribute('data-range', 'custom');
+    await expect(summary).toContainText('No probes in this period.');
+    await page.getByLabel('to', { exact: true }).fill(day(0));
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await expect(page).toHaveURL(new RegExp(`to=${day(0)}`));
+    await expect(summary).toContainText(/\d+ probes?, 0 failed/);
+
+    // Backwards: refused with the reason, the period shown stays.
+    await page.getByLabel('From').fill(day(1));
+    await page.getByLabel('to', { exact: true }).fill(day(5));
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await expect(page.locator('#period-error')).toContainText("first day is after its last");
+    await expect(page).toHaveURL(new RegExp(`to=${day(0)}`));
+  } finally {
+    await stop(svc.server);
+  }
+});

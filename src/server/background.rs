@@ -39,6 +39,7 @@ pub fn workers(state: &AppState) -> Vec<Worker> {
     all.push(crate::server::prober::worker(state));
     all.push(crate::server::prober::alerts_worker());
     all.push(crate::server::prober::maintenance_worker());
+    all.push(crate::server::prober::stats_worker());
     all.push(Worker::new(
         "session-cleanup",
         "Deletes expired sessions",

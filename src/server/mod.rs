@@ -54,6 +54,21 @@ fn install_hooks(state: &AppState) {
     let _ = state.hooks.api_document.set(rest::document());
 }
 
+/// The listener the application is served from, with TCP_NODELAY on every connection:
+/// pages stream in several writes, and with Nagle's algorithm a small write waits for the
+/// client's delayed ACK (~40 ms on Linux). axum leaves it off by default.
+pub type Listener = axum::serve::TapIo<tokio::net::TcpListener, fn(&mut tokio::net::TcpStream)>;
+
+pub fn listener(tcp: tokio::net::TcpListener) -> Listener {
+    use axum::serve::ListenerExt;
+    fn no_delay(stream: &mut tokio::net::TcpStream) {
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!("could not set TCP_NODELAY: {e}");
+        }
+    }
+    tcp.tap_io(no_delay as fn(&mut tokio::net::TcpStream))
+}
+
 /// The whole HTTP application: REST API, server functions, pages and static files.
 pub fn app(state: AppState) -> Router {
     install_hooks(&state);

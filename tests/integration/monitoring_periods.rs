@@ -170,6 +170,32 @@ async fn daily_rollups_follow_the_hourly_ones_and_any_period_adds_up(pool: sqlx:
     assert_eq!(tab.checks[0].uptime_24h.down, last_day.2);
     assert_eq!(tab.chart.len(), 24);
 
+    // The platform overview's 24 hours: summed from every hour, from the day stats plus
+    // the current hour, or (stats an hour behind, right after the hour turns) 25 hours.
+    let overview = || async {
+        let o = tenantry::server::services::monitoring::overview(&pool, &Caller::system(), None, None).await.unwrap();
+        let r = o.rows.iter().find(|r| r.check_id == check).expect("the check in the overview").clone();
+        (o.now, r.uptime_24h.total, r.uptime_24h.down, r.p95_ms_24h)
+    };
+    let figures = |from, to| {
+        let e = expected(&hourly, from, to);
+        (e.0, e.2, quantile(&e.3, 0.95))
+    };
+    let (at, total, down, p95) = overview().await;
+    assert_eq!((total, down, p95), figures(last_hours(at, 24), at), "summed from the hours");
+    let this_hour = last_hours(at, 1);
+    assert_eq!(tenantry::db::monitoring::refresh_day_stats(&pool, this_hour).await.unwrap(), 1);
+    assert_eq!(tenantry::db::monitoring::refresh_day_stats(&pool, this_hour).await.unwrap(), 0, "already there");
+    let (at, total, down, p95) = overview().await;
+    assert_eq!((total, down, p95), figures(last_hours(at, 24), at), "with the day stats");
+    tenantry::db::monitoring::refresh_day_stats(&pool, this_hour - Duration::hours(1)).await.unwrap();
+    let (at, total, down, p95) = overview().await;
+    assert_eq!((total, down, p95), figures(last_hours(at, 25), at), "with stats an hour behind");
+    // Stats older than that are not used.
+    tenantry::db::monitoring::refresh_day_stats(&pool, this_hour - Duration::hours(5)).await.unwrap();
+    let (at, total, down, p95) = overview().await;
+    assert_eq!((total, down, p95), figures(last_hours(at, 24), at), "stale stats left aside");
+
     // Failure paths: an empty period holds nothing; a long one, a bad time, an unknown
     // check and a bad chart period are clear errors.
     let empty = uptime(&admin, &a, check, now, now - Duration::days(1)).await;
@@ -200,6 +226,10 @@ async fn daily_rollups_follow_the_hourly_ones_and_any_period_adds_up(pool: sqlx:
     assert_eq!(oldest, Some(now.date_naive() - Duration::days(30)));
     let (s, _) = admin.call("DELETE", &format!("/api/v1/tenants/{a}/health-checks/{check}"), None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let left: i64 = sqlx::query_scalar("select count(*) from health_daily").fetch_one(&pool).await.unwrap();
+    let left: i64 =
+        sqlx::query_scalar("select (select count(*) from health_daily) + (select count(*) from health_day_stats)")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(left, 0);
 }

@@ -246,13 +246,40 @@ struct OverviewDbRow {
     enabled: bool,
     total_24h: i64,
     down_24h: i64,
-    hist_24h: Vec<Option<i64>>,
+    day_hist: Vec<Option<i64>>,
+    live_hist: Vec<Option<i64>>,
     incident_since: Option<DateTime<Utc>>,
 }
 
+/// Sums each check's 23 hours before `through` (an hour's start) into its day stats,
+/// for the checks whose stats are missing or end elsewhere; answers how many it wrote.
+pub async fn refresh_day_stats(db: impl PgExecutor<'_>, through: DateTime<Utc>) -> Result<u64, AppError> {
+    let sql = concat!(
+        "insert into health_day_stats (tenant_id, check_id, through, total, degraded, down, ms_hist)
+         select c.tenant_id, c.id, $1, coalesce(sum(r.total), 0), coalesce(sum(r.degraded), 0),
+                coalesce(sum(r.down), 0), ",
+        hist_sum!("r.hour is not null"),
+        "
+         from health_checks c
+         left join health_rollups r on r.tenant_id = c.tenant_id and r.check_id = c.id
+              and r.hour >= $1 - interval '23 hours' and r.hour < $1
+         where not exists (select 1 from health_day_stats s
+                           where s.tenant_id = c.tenant_id and s.check_id = c.id and s.through = $1)
+         group by c.tenant_id, c.id
+         on conflict (tenant_id, check_id) do update set
+             through = excluded.through, total = excluded.total, degraded = excluded.degraded,
+             down = excluded.down, ms_hist = excluded.ms_hist"
+    );
+    // A check without probes has NULL buckets (a sum of no rows), read as zeros.
+    Ok(sqlx::query(sql).bind(through).execute(db).await?.rows_affected())
+}
+
 /// Every check of every tenant with its uptime and p95 since `since` (the hour it falls
-/// in counts), worst first; `state` and a search text `q` (tenant or check name, URL)
-/// narrow it.
+/// in counts; the last 24 hours), worst first; `state` and a search text `q` (tenant or
+/// check name, URL) narrow it. A check's day stats (`refresh_day_stats`) ending at
+/// `since + 23 h` (the current hour) or the hour before stand for the hours before their
+/// end, and only the hours from there on are summed; without them, every hour is. Right
+/// after an hour starts, before the stats move on, the figures span 25 hours.
 pub async fn overview(
     db: impl PgExecutor<'_>,
     state: Option<CheckState>,
@@ -261,18 +288,21 @@ pub async fn overview(
     limit: i64,
 ) -> Result<Vec<OverviewRow>, AppError> {
     let sql = concat!(
-        "with day as (
-             select tenant_id, check_id, sum(total)::int8 as total, sum(down)::int8 as down, ",
-        hist_sum!("true"),
-        " as hist
-             from health_rollups where hour >= $1 group by tenant_id, check_id
-         )
-         select c.tenant_id, t.name as tenant_name, t.slug as tenant_slug, c.id as check_id, c.name, c.url, c.state,
-                c.state_since, c.enabled, coalesce(d.total, 0) as total_24h, coalesce(d.down, 0) as down_24h,
-                coalesce(d.hist, array[]::int8[]) as hist_24h, i.started_at as incident_since
+        "select c.tenant_id, t.name as tenant_name, t.slug as tenant_slug, c.id as check_id, c.name, c.url, c.state,
+                c.state_since, c.enabled, coalesce(s.total, 0) + coalesce(l.total, 0) as total_24h,
+                coalesce(s.down, 0) + coalesce(l.down, 0) as down_24h,
+                coalesce(s.ms_hist, array[]::int8[]) as day_hist, l.hist as live_hist, i.started_at as incident_since
          from health_checks c
          join tenants t on t.id = c.tenant_id
-         left join day d on d.tenant_id = c.tenant_id and d.check_id = c.id
+         left join health_day_stats s on s.tenant_id = c.tenant_id and s.check_id = c.id
+              and s.through >= $1 + interval '22 hours'
+         left join lateral (
+             select sum(total)::int8 as total, sum(down)::int8 as down, ",
+        hist_sum!("true"),
+        " as hist
+             from health_rollups r
+             where r.tenant_id = c.tenant_id and r.check_id = c.id and r.hour >= coalesce(s.through, $1)
+         ) l on true
          left join health_incidents i on i.tenant_id = c.tenant_id and i.check_id = c.id and i.ended_at is null
          where ($2::text is null or c.state = $2)
            and ($3::text is null or strpos(lower(t.name || ' ' || t.slug || ' ' || c.name || ' ' || c.url), lower($3)) > 0)
@@ -285,7 +315,12 @@ pub async fn overview(
     Ok(rows
         .into_iter()
         .map(|r| {
-            let h: Vec<i64> = r.hist_24h.iter().map(|v| v.unwrap_or(0)).collect();
+            let mut h = vec![0i64; BUCKETS.len()];
+            for (i, v) in r.day_hist.iter().enumerate().chain(r.live_hist.iter().enumerate()) {
+                if let (Some(b), Some(v)) = (h.get_mut(i), v) {
+                    *b += v;
+                }
+            }
             OverviewRow {
                 tenant_id: r.tenant_id,
                 tenant_name: r.tenant_name,

@@ -160,6 +160,26 @@ pub fn alerts_worker() -> Worker {
     )
 }
 
+/// Sums each check's last complete hours for the platform overview
+/// (`db::monitoring::refresh_day_stats`): once an hour, 90 s after it starts so probes
+/// that started in the hour before are written; a no-op otherwise. One instance at a time.
+pub fn stats_worker() -> Worker {
+    Worker::new(
+        "health-stats",
+        "Sums every check's last 23 complete hours once an hour, so the platform Health page adds only the current hour",
+        Duration::from_secs(30),
+        |state: AppState| async move {
+            let hour = (chrono::Utc::now() - chrono::Duration::seconds(90)).timestamp().div_euclid(3600) * 3600;
+            let through = chrono::DateTime::from_timestamp(hour, 0).unwrap_or_default();
+            crate::server::workers::exclusive(&state.pool, "health-stats", move |conn| {
+                Box::pin(async move { db::monitoring::refresh_day_stats(&mut *conn, through).await.map(|_| ()) })
+            })
+            .await?;
+            Ok(Round::default())
+        },
+    )
+}
+
 /// Keeps the daily result partitions ahead of time and drops those past retention.
 pub fn maintenance_worker() -> Worker {
     Worker::new(
