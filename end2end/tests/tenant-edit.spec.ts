@@ -44,11 +44,9 @@ test.describe('tenant settings', () => {
     const saves = countSaves(page);
 
     await page.getByLabel('Name *').fill('');
-    await page.getByLabel('Primary colour').fill('blue');
     await page.getByRole('button', { name: 'Save changes' }).click();
 
     await expect(page.locator('#name-error.field-error')).toHaveText('Enter a name.');
-    await expect(page.locator('#primary-error.field-error')).toHaveText('Use a colour like #4f46e5.');
     await expect(page.getByLabel('Name *')).toHaveAttribute('aria-invalid', 'true');
     await expect(page.locator('.toast')).toHaveCount(0);
     expect(saves.count).toBe(0);
@@ -73,7 +71,6 @@ test.describe('tenant settings', () => {
 
     await page.getByLabel('Name *').fill(newName);
     await page.getByLabel('Description').fill('Renamed by the end-to-end tests.');
-    await page.getByLabel('Primary colour').fill('#4f46e5');
     await page.getByRole('button', { name: 'Save changes' }).click();
 
     await expect(page.locator('.toast', { hasText: `Saved changes to ${newName}.` })).toBeVisible();
@@ -90,7 +87,6 @@ test.describe('tenant settings', () => {
     await expect(page.locator('h1')).toContainText(newName);
     await expect(page.locator('h1')).not.toContainText(t.name);
     await expect(page.getByLabel('Name *')).toHaveValue(newName);
-    await expect(page.getByLabel('Primary colour')).toHaveValue('#4f46e5');
 
     await page.locator('nav.tabs').getByRole('link', { name: 'Audit' }).click();
     await expect(page).toHaveURL(new RegExp(`/tenants/${t.slug}/audit$`));

@@ -28,6 +28,7 @@ macro_rules! string_schema {
 pub(crate) use string_schema;
 pub mod alerts;
 pub mod audit;
+pub mod branding;
 pub mod contrast;
 pub mod forecast;
 pub mod identity;

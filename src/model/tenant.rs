@@ -56,6 +56,23 @@ pub struct Branding {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ssr", schema(pattern = r"^#[0-9a-fA-F]{6}$"))]
     pub secondary_color: Option<String>,
+    /// `#rrggbb`: the first line of charts and highlights.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^#[0-9a-fA-F]{6}$"))]
+    pub accent_color: Option<String>,
+    /// `#rrggbb`: the primary colour in the dark theme (default: the light one, lightened
+    /// until it reads on dark backgrounds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^#[0-9a-fA-F]{6}$"))]
+    pub dark_primary_color: Option<String>,
+    /// `#rrggbb`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^#[0-9a-fA-F]{6}$"))]
+    pub dark_secondary_color: Option<String>,
+    /// `#rrggbb`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^#[0-9a-fA-F]{6}$"))]
+    pub dark_accent_color: Option<String>,
 }
 
 #[cfg(feature = "ssr")]
@@ -89,11 +106,17 @@ impl Branding {
         if let Some(url) = &self.logo_url {
             check(errors, "branding.logo_url", check_url(url));
         }
-        if let Some(c) = &self.primary_color {
-            check(errors, "branding.primary_color", check_color(c));
-        }
-        if let Some(c) = &self.secondary_color {
-            check(errors, "branding.secondary_color", check_color(c));
+        // Each colour is well-formed, then readable on the backgrounds it sits on (WCAG AA).
+        for role in super::branding::ROLES {
+            let Some(v) = role.value(self) else { continue };
+            if let Err(e) = check_color(v) {
+                check(errors, role.path, Err(e));
+            } else if let Some(c) = role.get(self) {
+                let f = role.finding(c);
+                if !f.passes() {
+                    check(errors, role.path, Err(role.message(&f)));
+                }
+            }
         }
     }
 }

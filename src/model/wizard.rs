@@ -69,6 +69,7 @@ impl WizardData {
             logo_url: opt(&self.logo_url),
             primary_color: opt(&self.primary_color),
             secondary_color: opt(&self.secondary_color),
+            ..Branding::default()
         }
     }
 

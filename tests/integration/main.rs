@@ -3,6 +3,7 @@
 
 mod alerts;
 mod audit;
+mod branding;
 mod errors;
 mod hardening;
 mod helpers;

@@ -23,6 +23,7 @@
 
 pub mod api_keys;
 pub mod audit;
+mod branding;
 pub mod health;
 pub mod members;
 pub mod overview;
@@ -168,9 +169,13 @@ pub fn TenantLayout() -> impl IntoView {
                                 view! { <ConfirmAction t=dialog_tenant.clone() action act/> }
                             })
                         };
+                        // The tenant's colours, live: a save reloads the tenant, and with it these.
+                        let (brand, vars) = crate::model::branding::theme(&t.branding).unzip();
                         view! {
-                            <TenantHeader t me actions/>
-                            <Outlet/>
+                            <div class=brand.map(|c| format!("branded {c}")) style=vars>
+                                <TenantHeader t me actions/>
+                                <Outlet/>
+                            </div>
                             {dialog}
                         }
                         .into_any()

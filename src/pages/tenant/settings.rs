@@ -1,6 +1,7 @@
-//! A tenant's Settings tab: name, description, plan, domain, features, branding and
-//! metadata, with per-field messages (checked here as on the server).
+//! A tenant's Settings tab: name, description, plan, domain, features and metadata, with
+//! per-field messages (checked here as on the server); the branding has its own card.
 
+use super::branding::BrandingCard;
 use super::tab;
 use crate::components::*;
 use crate::fns::tenants::{get_catalog, UpdateTenant};
@@ -10,7 +11,10 @@ use leptos::prelude::*;
 /// The Settings tab, for people who may edit the tenant.
 #[component]
 pub fn SettingsTab() -> impl IntoView {
-    tab("settings", |t, _| view! { <EditTenant t/> })
+    tab(
+        "settings",
+        |t, _| view! { <div class="stack-lg">{view! { <EditTenant t=t.clone()/> }.into_any()}<BrandingCard t/></div> },
+    )
 }
 
 /// The form; built again with the saved tenant after each save (the layout reloads it), so
@@ -28,9 +32,6 @@ fn EditTenant(t: Tenant) -> impl IntoView {
     let plan = RwSignal::new(t.plan.clone());
     let domain = RwSignal::new(t.domain.clone().unwrap_or_default());
     let features = RwSignal::new(t.features.join(", "));
-    let logo = RwSignal::new(t.branding.logo_url.clone().unwrap_or_default());
-    let primary = RwSignal::new(t.branding.primary_color.clone().unwrap_or_default());
-    let secondary = RwSignal::new(t.branding.secondary_color.clone().unwrap_or_default());
     let metadata = RwSignal::new(serde_json::to_string_pretty(&t.metadata).unwrap_or_default());
     let local_errors = RwSignal::new(crate::error::FieldErrors::new());
     let catalog = Resource::new(|| (), |_| get_catalog());
@@ -40,7 +41,6 @@ fn EditTenant(t: Tenant) -> impl IntoView {
         Some(Err(e)) => Some(e),
         _ => None,
     });
-    let opt = |s: String| Some(s.trim().to_string()).filter(|s| !s.is_empty());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let mut errs = crate::error::FieldErrors::new();
@@ -59,11 +59,8 @@ fn EditTenant(t: Tenant) -> impl IntoView {
             features: Some(
                 features.get_untracked().split(',').map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect(),
             ),
-            branding: Some(Branding {
-                logo_url: opt(logo.get_untracked()),
-                primary_color: opt(primary.get_untracked()),
-                secondary_color: opt(secondary.get_untracked()),
-            }),
+            // The branding card saves the branding.
+            branding: None,
             settings: None,
             metadata: meta,
             expected_version: Some(version),
@@ -113,14 +110,6 @@ fn EditTenant(t: Tenant) -> impl IntoView {
                         <TextField label="Custom domain" id="domain" value=domain error=error("domain") hint="e.g. app.example.com; leave empty for none"/>
                         <TextField label="Features" id="features" value=features error=error("features") hint="Comma-separated feature keys"/>
                     </div>
-                    <fieldset>
-                        <legend>"Branding"</legend>
-                        <TextField label="Logo URL" id="logo" value=logo error=error("branding.logo_url") hint="https://…"/>
-                        <div class="field-row">
-                            <TextField label="Primary colour" id="primary" value=primary error=error("branding.primary_color") hint="#4f46e5"/>
-                            <TextField label="Secondary colour" id="secondary" value=secondary error=error("branding.secondary_color") hint="#0ea5e9"/>
-                        </div>
-                    </fieldset>
                     <div class="field" class:invalid=move || error("metadata").get().is_some()>
                         <label for="metadata">"Metadata (JSON)"</label>
                         <textarea id="metadata" class="mono" rows="4" prop:value=move || metadata.get()

@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod api_keys;
 pub mod audit;
+pub mod branding;
 pub mod catalog;
 pub mod contract;
 pub mod health;
@@ -55,7 +56,7 @@ pub struct ErrorDetail {
     // POST /api/v1/usage is routed in `router` (it has its own body limit).
     paths(health::healthz, health::readyz, usage::report),
     components(schemas(ErrorBody, ErrorDetail, tenants::ReasonBody, tenants::PlanChangeBody)),
-    tags((name = "tenants"), (name = "members"), (name = "api keys"), (name = "users"), (name = "workflows"), (name = "audit"), (name = "usage"), (name = "resources"), (name = "webhooks"), (name = "health checks"), (name = "catalog"), (name = "health"))
+    tags((name = "tenants"), (name = "members"), (name = "api keys"), (name = "users"), (name = "workflows"), (name = "audit"), (name = "usage"), (name = "resources"), (name = "webhooks"), (name = "health checks"), (name = "branding"), (name = "catalog"), (name = "health"))
 )]
 pub struct ApiDoc;
 
@@ -67,6 +68,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tenants::list, tenants::create))
         .routes(routes!(tenants::stats))
         .routes(routes!(tenants::get, tenants::update, tenants::delete))
+        .routes(routes!(branding::get, branding::put))
         .routes(routes!(tenants::activate))
         .routes(routes!(tenants::suspend))
         .routes(routes!(tenants::resume))

@@ -128,12 +128,12 @@ pub async fn results(
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{id}/health-checks/{check_id}/uptime", tag = "health checks",
-    description = "What the check did over [from, to): probes, failed (down) ones and so its uptime, degraded ones, and the p50 and p95 response times. Computed from the rollups (whole UTC days from the daily ones, the partial days at the edges from the hourly ones), so any period within the rollups' retention (`[health] rollup_retention_days`, 400 by default) answers at once; the hours `from` and `to` fall in count whole. A period with from not before to holds no probes.",
+    description = "What the check did over [from, to): probes, failed (down) ones and so its uptime, degraded ones, and the p50 and p95 response times. Computed from the rollups (whole UTC days from the daily ones, the partial days at the edges from the hourly ones), so any period answers at once; the hours `from` and `to` fall in count whole. A period longer than 400 days (the rollups' retention by default) is cut to the 400 days ending at `to`: the answer's `from` says where it starts. A period with from not before to holds no probes.",
     params(("id" = String, Path, description = "Tenant id or slug"), ("check_id" = Uuid, Path, description = "The check's id"),
            ("from" = Option<String>, Query, description = "RFC 3339 time (default: 30 days before `to`)", format = DateTime),
-           ("to" = Option<String>, Query, description = "RFC 3339 time (default: now); at most 400 days after `from`", format = DateTime)),
+           ("to" = Option<String>, Query, description = "RFC 3339 time (default: now)", format = DateTime)),
     responses((status = 200, body = PeriodSummary),
-              (status = 400, body = ErrorBody, description = "from or to is not an RFC 3339 time, or the period is longer than 400 days."),
+              (status = 400, body = ErrorBody, description = "from or to is not an RFC 3339 time."),
               (status = 404, body = ErrorBody, description = "No such tenant or check.")))]
 pub async fn uptime(
     State(state): State<AppState>,

@@ -215,8 +215,9 @@ async fn summary(
 }
 
 /// A check's uptime, degraded probes and response times over `[from, to)` (default: the
-/// last 30 days; at most `MAX_PERIOD_DAYS`), from the rollups; a period with `from` not
-/// before `to` holds no probes.
+/// last 30 days), from the rollups; a longer period than `MAX_PERIOD_DAYS` (the rollups'
+/// retention) is cut to the days ending at `to` (the answer says which); a period with
+/// `from` not before `to` holds no probes.
 pub async fn uptime(
     pool: &PgPool,
     caller: &Caller,
@@ -227,10 +228,7 @@ pub async fn uptime(
 ) -> Result<PeriodSummary, AppError> {
     caller.require_on(tenant, Permission::HealthRead)?;
     let to = to.unwrap_or_else(Utc::now);
-    let from = from.unwrap_or(to - chrono::Duration::days(30));
-    if (to - from).num_seconds() > MAX_PERIOD_DAYS * 86_400 {
-        return Err(AppError::bad_request(format!("A period is at most {MAX_PERIOD_DAYS} days.")));
-    }
+    let from = from.unwrap_or(to - chrono::Duration::days(30)).max(to - chrono::Duration::days(MAX_PERIOD_DAYS));
     get(pool, tenant, id).await?;
     summary(pool, tenant, id, from, to).await
 }

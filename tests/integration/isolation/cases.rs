@@ -75,6 +75,11 @@ pub fn rest_cases() -> Vec<((&'static str, &'static str), Case)> {
                 [Unauthorized, Forbidden, NotFound, NotFound, Ok],
             ),
         ),
+        (("GET", "/api/v1/tenants/{id}/branding"), c("GET", "/api/v1/tenants/{id}/branding", None, READ_A)),
+        (
+            ("PUT", "/api/v1/tenants/{id}/branding"),
+            c("PUT", "/api/v1/tenants/{id}/branding", Some(json!({ "primary_color": "#1d4ed8" })), MANAGE),
+        ),
         (
             ("DELETE", "/api/v1/tenants/{id}"),
             c("DELETE", "/api/v1/tenants/{id}?reason=test", None, [Unauthorized, Forbidden, NotFound, NotFound, Ok]),

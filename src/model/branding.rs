@@ -1,0 +1,206 @@
+//! A tenant's brand colours (PRODUCT.md C2): what each colour is for, the contrast it
+//! needs on the portal's backgrounds (WCAG AA, `model::contrast`), and the CSS custom
+//! properties that paint the portal in them. A palette that fails is refused with a
+//! colour of the same hue that passes; the text on a primary background is picked here.
+
+use super::contrast::{check, ratio_label, Finding, Rgb, CONTROL, TEXT};
+use super::Branding;
+
+/// The portal's backgrounds a brand colour sits on (style/main.css `--bg`, `--surface`).
+const LIGHT: [(&str, Rgb); 2] =
+    [("the light background", Rgb(0xfa, 0xfa, 0xfa)), ("light cards", Rgb(0xff, 0xff, 0xff))];
+const DARK: [(&str, Rgb); 2] = [("the dark background", Rgb(0x0f, 0x0f, 0x12)), ("dark cards", Rgb(0x17, 0x17, 0x1b))];
+
+/// One colour of a palette: its field, its name, what it is for, the contrast that needs,
+/// and whether it is for the dark theme.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Role {
+    pub field: &'static str,
+    /// Where its error goes in a tenant's field errors.
+    pub path: &'static str,
+    pub label: &'static str,
+    pub used_for: &'static str,
+    pub needs: f64,
+    pub dark: bool,
+}
+
+pub const ROLES: [Role; 6] = [
+    Role {
+        field: "primary_color",
+        path: "branding.primary_color",
+        label: "Primary",
+        used_for: "buttons, links and the current tab",
+        needs: TEXT,
+        dark: false,
+    },
+    Role {
+        field: "secondary_color",
+        path: "branding.secondary_color",
+        label: "Secondary",
+        used_for: "the second line of charts",
+        needs: CONTROL,
+        dark: false,
+    },
+    Role {
+        field: "accent_color",
+        path: "branding.accent_color",
+        label: "Accent",
+        used_for: "the first line of charts and highlights",
+        needs: CONTROL,
+        dark: false,
+    },
+    Role {
+        field: "dark_primary_color",
+        path: "branding.dark_primary_color",
+        label: "Primary (dark)",
+        used_for: "buttons, links and the current tab",
+        needs: TEXT,
+        dark: true,
+    },
+    Role {
+        field: "dark_secondary_color",
+        path: "branding.dark_secondary_color",
+        label: "Secondary (dark)",
+        used_for: "the second line of charts",
+        needs: CONTROL,
+        dark: true,
+    },
+    Role {
+        field: "dark_accent_color",
+        path: "branding.dark_accent_color",
+        label: "Accent (dark)",
+        used_for: "the first line of charts and highlights",
+        needs: CONTROL,
+        dark: true,
+    },
+];
+
+impl Role {
+    /// The field's value as given.
+    pub fn value<'a>(&self, b: &'a Branding) -> &'a Option<String> {
+        match self.field {
+            "primary_color" => &b.primary_color,
+            "secondary_color" => &b.secondary_color,
+            "accent_color" => &b.accent_color,
+            "dark_primary_color" => &b.dark_primary_color,
+            "dark_secondary_color" => &b.dark_secondary_color,
+            _ => &b.dark_accent_color,
+        }
+    }
+
+    /// The colour set for this role, if any (and well-formed).
+    pub fn get(&self, b: &Branding) -> Option<Rgb> {
+        self.value(b).as_deref().and_then(Rgb::parse)
+    }
+
+    /// The colour against the worse of its theme's backgrounds.
+    pub fn finding(&self, colour: Rgb) -> Finding {
+        let backgrounds = if self.dark { DARK } else { LIGHT };
+        backgrounds
+            .iter()
+            .map(|(name, bg)| check(format!("{} on {name}", self.label), colour, *bg, self.needs))
+            .min_by(|a, b| a.ratio.total_cmp(&b.ratio))
+            .unwrap_or_else(|| check(self.label, colour, Rgb::WHITE, self.needs))
+    }
+
+    /// What a person reads when the colour fails, with the one to try.
+    pub fn message(&self, f: &Finding) -> String {
+        let kind = if self.needs >= TEXT { "text" } else { "controls and chart lines" };
+        let mut m = format!("{} is {}; {kind} need {}.", f.what, ratio_label(f.ratio), ratio_label(f.needs));
+        if let Some(s) = f.suggestion {
+            m.push_str(&format!(" Try {}.", s.hex()));
+        }
+        m
+    }
+}
+
+/// Every colour set, with its check.
+pub fn findings(b: &Branding) -> Vec<(Role, Finding)> {
+    ROLES.iter().filter_map(|r| r.get(b).map(|c| (*r, r.finding(c)))).collect()
+}
+
+/// The colours a role paints with in the light and the dark scheme: the ones set; for the
+/// dark scheme, else the light one made readable on dark backgrounds (and the reverse);
+/// `None` leaves the portal's own.
+fn effective(b: &Branding, light: usize) -> (Option<Rgb>, Option<Rgb>) {
+    let (l, d) = (&ROLES[light], &ROLES[light + 3]);
+    let (lc, dc) = (l.get(b), d.get(b));
+    let lc = lc.or_else(|| dc.map(|c| c.suggest(LIGHT[0].1, l.needs)));
+    let dc = dc.or_else(|| lc.map(|c| c.suggest(DARK[1].1, d.needs).suggest(DARK[0].1, d.needs)));
+    (lc, dc)
+}
+
+/// How the portal is painted in the tenant's colours: classes (`brand-primary`,
+/// `brand-secondary`, `brand-accent`: one per colour set) and the custom properties they
+/// read (`--bl-*` for the light scheme, `--bd-*` for the dark one), for the element that
+/// wraps the tenant's pages; `None` when the tenant has no colours. style/main.css maps
+/// them onto the theme's own.
+pub fn theme(b: &Branding) -> Option<(String, String)> {
+    let (mut classes, mut vars) = (Vec::new(), Vec::new());
+    for (i, name) in ["primary", "secondary", "accent"].iter().enumerate() {
+        let (Some(light), Some(dark)) = effective(b, i) else { continue };
+        classes.push(format!("brand-{name}"));
+        for (scheme, c) in [("l", light), ("d", dark)] {
+            vars.push(format!("--b{scheme}-{name}:{}", c.hex()));
+            if i == 0 {
+                vars.push(format!("--b{scheme}-on-primary:{}", c.text_on().hex()));
+            }
+        }
+    }
+    (!classes.is_empty()).then(|| (classes.join(" "), vars.join(";")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn brand(primary: &str) -> Branding {
+        Branding { primary_color: Some(primary.into()), ..Branding::default() }
+    }
+
+    #[test]
+    fn a_grey_primary_that_fails_text_is_named_with_a_passing_suggestion() {
+        let f = findings(&brand("#777777"));
+        assert_eq!(f.len(), 1);
+        let (role, finding) = &f[0];
+        assert!(!finding.passes());
+        let m = role.message(finding);
+        assert!(m.starts_with("Primary on the light background is 4.29:1;"), "{m}");
+        assert!(m.contains("text need 4.50:1. Try #"), "{m}");
+        let s = finding.suggestion.unwrap();
+        for (_, bg) in LIGHT {
+            assert!(s.contrast(bg) >= TEXT, "{}", s.hex());
+        }
+        assert!(findings(&brand("#595959")).iter().all(|(_, f)| f.passes()));
+    }
+
+    #[test]
+    fn dark_colours_are_checked_on_dark_backgrounds() {
+        let b = Branding {
+            dark_primary_color: Some("#3730a3".into()),
+            dark_accent_color: Some("#a5b4fc".into()),
+            ..Branding::default()
+        };
+        let f = findings(&b);
+        assert_eq!(f.len(), 2);
+        assert!(!f[0].1.passes(), "deep indigo is unreadable on the dark background");
+        assert!(f[0].1.what.contains("dark"), "{}", f[0].1.what);
+        assert!(f[1].1.passes());
+    }
+
+    #[test]
+    fn the_theme_carries_both_schemes_and_the_text_on_primary() {
+        assert_eq!(theme(&Branding::default()), None);
+        let (classes, vars) = theme(&brand("#1d4ed8")).unwrap();
+        assert_eq!(classes, "brand-primary");
+        assert!(vars.contains("--bl-primary:#1d4ed8"), "{vars}");
+        assert!(vars.contains("--bl-on-primary:#ffffff"), "{vars}");
+        // No dark primary set: the light one, made readable on dark backgrounds.
+        let dark = vars.split(';').find_map(|v| v.strip_prefix("--bd-primary:")).unwrap();
+        let dark = Rgb::parse(dark).unwrap();
+        assert!(dark.contrast(DARK[0].1) >= TEXT && dark.contrast(DARK[1].1) >= TEXT, "{}", dark.hex());
+        assert!(!vars.contains("--bl-secondary"), "{vars}");
+        let (_, light_yellow) = theme(&brand("#fde047")).unwrap();
+        assert!(light_yellow.contains("--bl-on-primary:#000000"), "{light_yellow}");
+    }
+}
