@@ -41,6 +41,10 @@ impl Isolation {
     }
 }
 
+/// A tenant's logo address and colours. Each colour must read on the portal's backgrounds
+/// it sits on (WCAG AA, `model::branding`): the primary ones 4.5:1 against #fafafa and
+/// #ffffff (light) or #0f0f12 and #17171b (dark), the secondary and accent ones 3:1; one
+/// that fails is refused (422) with a colour of the same hue that passes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Branding {
