@@ -3,8 +3,68 @@
 //! properties that paint the portal in them. A palette that fails is refused with a
 //! colour of the same hue that passes; the text on a primary background is picked here.
 
-use super::contrast::{check, ratio_label, Finding, Rgb, CONTROL, TEXT};
-use super::Branding;
+use super::contrast::{self, ratio_label, Finding, Rgb, CONTROL, TEXT};
+use super::validate::{check, check_color, check_url};
+use crate::error::FieldErrors;
+use serde::{Deserialize, Serialize};
+
+/// A tenant's logo address and colours. Each colour must read on the portal's backgrounds
+/// it sits on (WCAG AA, `model::branding`): the primary ones 4.5:1 against #fafafa and
+/// #ffffff (light) or #0f0f12 and #17171b (dark), the secondary and accent ones 3:1; one
+/// that fails is refused (422) with a colour of the same hue that passes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Branding {
+    /// An http(s) address of the logo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(max_length = 2048, pattern = r"^https?://[^\s\u0000]+$"))]
+    pub logo_url: Option<String>,
+    /// `#rrggbb`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^#[0-9a-fA-F]{6}$"))]
+    pub primary_color: Option<String>,
+    /// `#rrggbb`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^#[0-9a-fA-F]{6}$"))]
+    pub secondary_color: Option<String>,
+    /// `#rrggbb`: the first line of charts and highlights.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^#[0-9a-fA-F]{6}$"))]
+    pub accent_color: Option<String>,
+    /// `#rrggbb`: the primary colour in the dark theme (default: the light one, lightened
+    /// until it reads on dark backgrounds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^#[0-9a-fA-F]{6}$"))]
+    pub dark_primary_color: Option<String>,
+    /// `#rrggbb`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^#[0-9a-fA-F]{6}$"))]
+    pub dark_secondary_color: Option<String>,
+    /// `#rrggbb`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^#[0-9a-fA-F]{6}$"))]
+    pub dark_accent_color: Option<String>,
+}
+
+impl Branding {
+    pub fn check(&self, errors: &mut FieldErrors) {
+        if let Some(url) = &self.logo_url {
+            check(errors, "branding.logo_url", check_url(url));
+        }
+        // Each colour is well-formed, then readable on the backgrounds it sits on (WCAG AA).
+        for role in ROLES {
+            let Some(v) = role.value(self) else { continue };
+            if let Err(e) = check_color(v) {
+                check(errors, role.path, Err(e));
+            } else if let Some(c) = role.get(self) {
+                let f = role.finding(c);
+                if !f.passes() {
+                    check(errors, role.path, Err(role.message(&f)));
+                }
+            }
+        }
+    }
+}
 
 /// The portal's backgrounds a brand colour sits on (style/main.css `--bg`, `--surface`).
 const LIGHT: [(&str, Rgb); 2] =
@@ -98,9 +158,9 @@ impl Role {
         let backgrounds = if self.dark { DARK } else { LIGHT };
         backgrounds
             .iter()
-            .map(|(name, bg)| check(format!("{} on {name}", self.label), colour, *bg, self.needs))
+            .map(|(name, bg)| contrast::check(format!("{} on {name}", self.label), colour, *bg, self.needs))
             .min_by(|a, b| a.ratio.total_cmp(&b.ratio))
-            .unwrap_or_else(|| check(self.label, colour, Rgb::WHITE, self.needs))
+            .unwrap_or_else(|| contrast::check(self.label, colour, Rgb::WHITE, self.needs))
     }
 
     /// What a person reads when the colour fails, with the one to try.

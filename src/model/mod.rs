@@ -52,12 +52,13 @@ pub mod workflow;
 
 pub use access::{Me, Permission, Role, Scope, TenantMembership};
 pub use audit::{Actor, ActorKind, AuditEvent, AuditQuery};
+pub use branding::Branding;
 pub use identity::*;
 pub use plan::{Catalog, Plan, Region};
 pub use query::{Page, Sort, SortField, TenantQuery};
 pub use stats::{Count, DayCount, TenantStats};
 pub use status::{LifecycleAction, TenantStatus};
-pub use tenant::{Branding, Isolation, NewTenant, Tenant, TenantSummary, TenantUpdate, ValidNewTenant};
+pub use tenant::{Isolation, NewTenant, Tenant, TenantSummary, TenantUpdate, ValidNewTenant};
 pub use wizard::{WizardData, WizardDraft};
 pub use workflow::{
     ExportInfo, PlanChangeInput, ProvisionInput, Rollout, RunStatus, Step, StepStatus, TemplateStatus, VersionCount,

@@ -1,5 +1,6 @@
 //! The tenant record (PRODUCT.md T1) and the inputs that create and change it.
 
+use super::branding::Branding;
 use super::status::TenantStatus;
 use super::validate::*;
 use crate::error::{AppError, FieldErrors};
@@ -41,44 +42,6 @@ impl Isolation {
     }
 }
 
-/// A tenant's logo address and colours. Each colour must read on the portal's backgrounds
-/// it sits on (WCAG AA, `model::branding`): the primary ones 4.5:1 against #fafafa and
-/// #ffffff (light) or #0f0f12 and #17171b (dark), the secondary and accent ones 3:1; one
-/// that fails is refused (422) with a colour of the same hue that passes.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct Branding {
-    /// An http(s) address of the logo.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ssr", schema(max_length = 2048, pattern = r"^https?://[^\s\u0000]+$"))]
-    pub logo_url: Option<String>,
-    /// `#rrggbb`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ssr", schema(pattern = r"^#[0-9a-fA-F]{6}$"))]
-    pub primary_color: Option<String>,
-    /// `#rrggbb`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ssr", schema(pattern = r"^#[0-9a-fA-F]{6}$"))]
-    pub secondary_color: Option<String>,
-    /// `#rrggbb`: the first line of charts and highlights.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ssr", schema(pattern = r"^#[0-9a-fA-F]{6}$"))]
-    pub accent_color: Option<String>,
-    /// `#rrggbb`: the primary colour in the dark theme (default: the light one, lightened
-    /// until it reads on dark backgrounds).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ssr", schema(pattern = r"^#[0-9a-fA-F]{6}$"))]
-    pub dark_primary_color: Option<String>,
-    /// `#rrggbb`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ssr", schema(pattern = r"^#[0-9a-fA-F]{6}$"))]
-    pub dark_secondary_color: Option<String>,
-    /// `#rrggbb`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ssr", schema(pattern = r"^#[0-9a-fA-F]{6}$"))]
-    pub dark_accent_color: Option<String>,
-}
-
 #[cfg(feature = "ssr")]
 super::string_schema!(
     /// A feature flag key: a lowercase letter, then lowercase letters, digits, `_`, `-` or `.`.
@@ -103,26 +66,6 @@ pub struct Allocations {
     custom_domains: Option<i64>,
     #[schema(minimum = 0)]
     projects: Option<i64>,
-}
-
-impl Branding {
-    pub fn check(&self, errors: &mut FieldErrors) {
-        if let Some(url) = &self.logo_url {
-            check(errors, "branding.logo_url", check_url(url));
-        }
-        // Each colour is well-formed, then readable on the backgrounds it sits on (WCAG AA).
-        for role in super::branding::ROLES {
-            let Some(v) = role.value(self) else { continue };
-            if let Err(e) = check_color(v) {
-                check(errors, role.path, Err(e));
-            } else if let Some(c) = role.get(self) {
-                let f = role.finding(c);
-                if !f.passes() {
-                    check(errors, role.path, Err(role.message(&f)));
-                }
-            }
-        }
-    }
 }
 
 /// A tenant as the portal and the REST API show it.

@@ -42,7 +42,7 @@ async fn hours(pool: &sqlx::PgPool, check: Uuid) -> Vec<Hour> {
 fn expected(hours: &[Hour], from: DateTime<Utc>, to: DateTime<Utc>) -> Sum {
     let from = from.duration_trunc(Duration::hours(1)).unwrap();
     let mut s = Sum::default();
-    for (h, t, g, d, hist) in hours.iter().filter(|h| h.0 >= from && h.0 < to) {
+    for (_, t, g, d, hist) in hours.iter().filter(|h| h.0 >= from && h.0 < to) {
         s.add(*t, *g, *d, hist);
     }
     s
