@@ -44,3 +44,34 @@ test('a failing colour is refused with a suggestion; saved colours show without 
   await card.getByRole('button', { name: 'Save branding' }).click();
   await expect(page.locator('.branded')).toHaveCount(0);
 });
+
+test('a logo is uploaded and shown at once; a file that could run something is refused', async ({ page, request }) => {
+  const t = await createTenant(request, { name: `E2E Logo ${uniqueToken('lg')}` });
+  await gotoHydrated(page, `/tenants/${t.slug}/settings`);
+  const card = page.getByTestId('branding');
+  const file = page.locator('#logo-file');
+
+  // An SVG with a script: refused with its reason, nothing shown.
+  await file.setInputFiles({
+    name: 'evil.svg',
+    mimeType: 'image/svg+xml',
+    buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><script>alert(1)</script></svg>'),
+  });
+  await expect(card.locator('#logo-error')).toContainText('<script>');
+  await expect(page.locator('img.tenant-logo')).toHaveCount(0);
+
+  // A clean SVG: saved at once; the tenant's header shows it without a reload.
+  await file.setInputFiles({
+    name: 'logo.svg',
+    mimeType: 'image/svg+xml',
+    buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40"><rect width="120" height="40" fill="#1d4ed8"/></svg>'),
+  });
+  await expect(page.getByText('Uploaded the logo')).toBeVisible();
+  const logo = page.getByRole('img', { name: `${t.name} logo` });
+  await expect(logo).toBeVisible();
+  await expect(logo).toHaveAttribute('src', /^\/logos\/[0-9a-f-]{36}\/[0-9a-f]{64}\.svg$/);
+  await expect(card.getByTestId('logo-current')).toBeVisible();
+  await expect(card.locator('#logo-error')).toHaveCount(0);
+  // It loads (a broken image has no natural width).
+  expect(await logo.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+});

@@ -118,8 +118,14 @@ test('a viewer sees no edit controls and a crafted request is refused', async ({
   await gotoHydrated(page, `/tenants/${t.slug}`);
   await expect(page.getByRole('heading', { name: t.name })).toBeVisible();
   await expect(page.getByRole('link', { name: 'Suspend' })).toHaveCount(0);
-  await expect(page.getByRole('link', { name: 'Settings' })).toHaveCount(0);
   await expect(page.getByRole('link', { name: 'API keys' })).toHaveCount(0);
+  // The settings are there to read, not to change.
+  await page.getByRole('link', { name: 'Settings', exact: true }).click();
+  await expect(page.getByTestId('read-only')).toBeVisible();
+  await expect(page.getByRole('textbox', { name: 'Name' })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Save changes' })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Save branding' })).toBeDisabled();
+  await expect(page.locator('#logo-file')).toBeDisabled();
   await page.getByRole('link', { name: 'Members' }).click();
   await expect(page.getByRole('button', { name: 'Send invitation' })).toHaveCount(0);
   await expect(page.getByRole('button', { name: /^Remove/ })).toHaveCount(0);

@@ -17,6 +17,7 @@ pub mod refresh;
 pub mod secret;
 pub mod timeline;
 pub mod toast;
+pub mod upload;
 pub mod workflow;
 
 pub use action::{after, Said};

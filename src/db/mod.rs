@@ -11,6 +11,7 @@ pub mod drafts;
 pub mod exports;
 pub mod health;
 pub mod invitations;
+pub mod logos;
 pub mod memberships;
 pub mod monitoring;
 pub mod outbox;

@@ -15,9 +15,16 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Branding {
-    /// An http(s) address of the logo.
+    /// The logo: an uploaded one's address on the portal (`PUT …/branding/logo` sets it,
+    /// `/logos/{tenant id}/{sha-256}.{png|jpg|webp|svg}`), or an http(s) address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ssr", schema(max_length = 2048, pattern = r"^https?://[^\s\u0000]+$"))]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 2048,
+            pattern = r"^(https?://[^\s\u0000]+|/logos/[0-9a-f-]{36}/[0-9a-f]{64}\.(png|jpg|webp|svg))$"
+        )
+    )]
     pub logo_url: Option<String>,
     /// `#rrggbb`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -48,8 +55,12 @@ pub struct Branding {
 
 impl Branding {
     pub fn check(&self, errors: &mut FieldErrors) {
-        if let Some(url) = &self.logo_url {
-            check(errors, "branding.logo_url", check_url(url));
+        if let Some(url) = self.logo_url.as_deref().filter(|u| !is_logo_path(u)) {
+            check(
+                errors,
+                "branding.logo_url",
+                check_url(url).map_err(|_| "Enter a full http(s):// address, or upload a file.".into()),
+            );
         }
         // Each colour is well-formed, then readable on the backgrounds it sits on (WCAG AA).
         for role in ROLES {
@@ -64,6 +75,25 @@ impl Branding {
             }
         }
     }
+}
+
+/// Where the portal serves a tenant's uploaded logo (`server::logo`): named by the hash of
+/// its bytes, so a new logo has a new address and an old one may be cached for a year.
+pub fn logo_path(tenant: uuid::Uuid, hash: &str, ext: &str) -> String {
+    format!("/logos/{tenant}/{hash}.{ext}")
+}
+
+/// The tenant, hash and extension of an address `logo_path` makes.
+pub fn parse_logo_path(s: &str) -> Option<(uuid::Uuid, &str, &str)> {
+    let (tenant, file) = s.strip_prefix("/logos/")?.split_once('/')?;
+    let (hash, ext) = file.split_once('.')?;
+    let id = uuid::Uuid::parse_str(tenant).ok().filter(|u| u.hyphenated().to_string() == tenant)?;
+    let hex = hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    (hex && ["png", "jpg", "webp", "svg"].contains(&ext)).then_some((id, hash, ext))
+}
+
+pub fn is_logo_path(s: &str) -> bool {
+    parse_logo_path(s).is_some()
 }
 
 /// The portal's backgrounds a brand colour sits on (style/main.css `--bg`, `--surface`).

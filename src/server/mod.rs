@@ -7,6 +7,7 @@ pub mod background;
 pub mod config;
 pub mod demo;
 pub mod export;
+pub mod logo;
 pub mod mail;
 pub mod mail_sink;
 pub mod metering;
@@ -109,6 +110,8 @@ pub fn app(state: AppState) -> Router {
     let demo = state.config.demo.load_when_empty;
     Router::new()
         .merge(rest::health_router())
+        // Uploaded logos: public and without the session (the sign-in page shows them).
+        .route("/logos/{tenant}/{file}", axum::routing::get(rest::branding::serve_logo))
         .merge(if demo { webhooks::demo_receiver().merge(prober::demo::router()) } else { Router::new() })
         .route(
             "/metrics",
@@ -121,7 +124,9 @@ pub fn app(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(crate::app::shell))
         .layer(axum::middleware::map_response(server_fn_status))
         // A backstop for bodies far over the limit; the REST API answers 413 itself in JSON.
-        .layer(RequestBodyLimitLayer::new((max_body * 4).max(state.config.usage.max_batch_bytes + 64 * 1024)))
+        .layer(RequestBodyLimitLayer::new(
+            (max_body * 4).max(state.config.usage.max_batch_bytes).max(logo::MAX_BYTES) + 64 * 1024,
+        ))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -12,6 +12,7 @@ mod key_cache;
 mod layers;
 mod lifecycle;
 mod listing;
+mod logos;
 mod members;
 mod monitoring;
 mod monitoring_periods;

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 
 /// The form; rebuilt with the saved tenant after each save (the layout reloads it).
 #[component]
-pub fn BrandingCard(t: Tenant) -> AnyView {
+pub fn BrandingCard(t: Tenant, may_edit: bool) -> AnyView {
     let save = ServerAction::<UpdateTenant>::new();
     if let Some(tenant) = use_tenant_refresh() {
         after(save)
@@ -20,7 +20,7 @@ pub fn BrandingCard(t: Tenant) -> AnyView {
             .fields_in_form()
             .toast(|t| format!("Saved the branding of {}.", t.name).into());
     }
-    let editable = t.status.is_live();
+    let editable = t.status.is_live() && may_edit;
     let logo = RwSignal::new(t.branding.logo_url.clone().unwrap_or_default());
     let colours = ROLES.map(|r| RwSignal::new(r.value(&t.branding).clone().unwrap_or_default()));
     let local_errors = RwSignal::new(crate::error::FieldErrors::new());
@@ -73,7 +73,7 @@ pub fn BrandingCard(t: Tenant) -> AnyView {
             </p>
             <form class="form" on:submit=submit novalidate>
                 <fieldset disabled=!editable>
-                    <TextField label="Logo URL" id="logo" value=logo error=error("branding.logo_url") hint="https://…"/>
+                    <LogoField tenant=id logo editable error=error("branding.logo_url")/>
                     <div class="brand-grid">
                         <fieldset class="brand-scheme">
                             <legend>"Light"</legend>
@@ -94,6 +94,82 @@ pub fn BrandingCard(t: Tenant) -> AnyView {
                 </fieldset>
             </form>
         </section>
+    }
+    .into_any()
+}
+
+/// The logo: the current one, a file to put in its place (sent and saved at once, so the
+/// header shows it), and the address it is served at, which may instead be any https://
+/// address. Checked in the browser for its size, and on the server for everything else.
+#[component]
+fn LogoField(tenant: uuid::Uuid, logo: RwSignal<String>, editable: bool, error: Signal<Option<String>>) -> AnyView {
+    let uploading = RwSignal::new(false);
+    let refused = RwSignal::new(None::<String>);
+    let refresh = use_tenant_refresh();
+    let toasts = use_toasts();
+    let picked = move |ev: leptos::ev::Event| {
+        let input = event_target::<web_sys::HtmlInputElement>(&ev);
+        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        input.set_value("");
+        if file.size() > 512.0 * 1024.0 {
+            refused.set(Some(format!(
+                "This file is {:.0} KB; a logo may be at most 512 KB.",
+                (file.size() / 1024.0).ceil()
+            )));
+            return;
+        }
+        uploading.set(true);
+        refused.set(None);
+        leptos::task::spawn_local(async move {
+            let url = format!("/api/v1/tenants/{tenant}/branding/logo");
+            match crate::components::upload::put_file::<Branding>(&url, &file).await {
+                Ok(saved) => {
+                    logo.set(saved.logo_url.unwrap_or_default());
+                    toasts.success("Uploaded the logo; members see it now.");
+                    if let Some(r) = refresh {
+                        r.refresh.bump();
+                    }
+                }
+                Err(e) => refused.set(Some(e.field("logo").unwrap_or_else(|| e.to_string()))),
+            }
+            uploading.set(false);
+        });
+    };
+    let shown = move || Some(logo.get()).filter(|l| !l.trim().is_empty());
+    let message = Signal::derive(move || refused.get().or_else(|| error.get()));
+    view! {
+        <div class="field logo-field" class:invalid=move || message.get().is_some()>
+            <span class="label" id="logo-label">"Logo"</span>
+            <div class="logo-row">
+                <div class="logo-frame">
+                    {move || match shown() {
+                        Some(src) => view! { <img src=src alt="The current logo" data-testid="logo-current"/> }.into_any(),
+                        None => view! { <span class="hint">"None"</span> }.into_any(),
+                    }}
+                </div>
+                <div class="stack-sm">
+                    // The input is hidden behind its label (a button); `input:focus-visible + label`
+                    // shows the keyboard focus on the label.
+                    <input type="file" id="logo-file" class="sr-only" accept="image/png,image/jpeg,image/webp,image/svg+xml"
+                        aria-describedby="logo-hint logo-error" disabled=move || !editable || uploading.get() on:change=picked/>
+                    <label class="btn" class:disabled=!editable for="logo-file" aria-busy=move || uploading.get().to_string()>
+                        {move || uploading.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                        {move || if uploading.get() { "Uploading…" } else { "Upload a file…" }}
+                    </label>
+                    {move || shown().map(|_| view! {
+                        <button type="button" class="btn btn-sm btn-ghost" disabled=!editable on:click=move |_| logo.set(String::new())>
+                            "Remove (on save)"
+                        </button>
+                    })}
+                </div>
+            </div>
+            <p class="hint" id="logo-hint">"PNG, JPEG, WebP or SVG, at most 512 KB; saved as soon as it is uploaded. SVGs with scripts or links to other files are refused."</p>
+            <FieldError message=message id="logo-error"/>
+            <details class="logo-address">
+                <summary>"Or use an address"</summary>
+                <TextField label="Logo address" id="logo" value=logo error=Signal::derive(|| None) hint="https://…, kept as it is"/>
+            </details>
+        </div>
     }
     .into_any()
 }
@@ -158,7 +234,13 @@ fn Preview(name: String, branding: Signal<Branding>) -> AnyView {
             view! {
                 <figure class=format!("brand-preview preview-{scheme}") style=themed data-testid=format!("preview-{scheme}")>
                     <figcaption class="sr-only">{format!("Preview, {scheme} scheme")}</figcaption>
-                    <div class="pv-header"><span class="pv-logo" aria-hidden="true">{initial}</span><strong>{name}</strong></div>
+                    <div class="pv-header">
+                        {move || match branding.with(|b| b.logo_url.clone()) {
+                            Some(src) => view! { <img class="pv-logo-img" src=src alt=""/> }.into_any(),
+                            None => view! { <span class="pv-logo" aria-hidden="true">{initial.clone()}</span> }.into_any(),
+                        }}
+                        <strong>{name}</strong>
+                    </div>
                     <div class="pv-tabs" aria-hidden="true"><span class="pv-tab pv-current">"Overview"</span><span class="pv-tab">"Usage"</span></div>
                     <div class="pv-body" aria-hidden="true">
                         <span class="pv-badge">"Professional"</span>

@@ -59,7 +59,8 @@ const TABS: [(&str, &str, Option<Permission>); 10] = [
     ("resources", "Resources", Some(Permission::UsageRead)),
     ("health", "Health", Some(Permission::HealthRead)),
     ("webhooks", "Webhooks", Some(Permission::WebhooksManage)),
-    ("settings", "Settings", Some(Permission::TenantEdit)),
+    // Every member reads the settings; the forms check `TenantEdit` themselves.
+    ("settings", "Settings", None),
 ];
 
 /// Where an old `?tab=` address of the tenant page now lives: `base` is the tenant's
@@ -94,7 +95,7 @@ fn use_tenant() -> Option<(Tenant, Option<Me>)> {
 }
 
 /// Whether the person may do `p` in this tenant.
-fn may(me: &Option<Me>, t: &Tenant, p: Permission) -> bool {
+pub(super) fn may(me: &Option<Me>, t: &Tenant, p: Permission) -> bool {
     me.as_ref().is_some_and(|m| m.can(p, Some(t.id)))
 }
 
@@ -255,9 +256,12 @@ fn TenantHeader(t: Tenant, me: Option<Me>, actions: Vec<LifecycleAction>) -> imp
         <Title text=t.name.clone()/>
         <nav class="breadcrumbs" aria-label="Breadcrumb"><A href="/tenants">"Tenants"</A> " / " <span>{t.slug.clone()}</span></nav>
         <header class="page-header">
-            <div>
-                <h1 class="row">{t.name.clone()} <StatusBadge status=t.status/></h1>
-                <p class="subtitle mono">{t.slug.clone()}</p>
+            <div class="tenant-title">
+                {t.branding.logo_url.clone().map(|src| view! { <img class="tenant-logo" src=src alt=format!("{} logo", t.name)/> })}
+                <div>
+                    <h1 class="row">{t.name.clone()} <StatusBadge status=t.status/></h1>
+                    <p class="subtitle mono">{t.slug.clone()}</p>
+                </div>
             </div>
             <div class="actions btn-group">{action_buttons}</div>
         </header>

@@ -2,31 +2,45 @@
 //! per-field messages (checked here as on the server); the branding has its own card.
 
 use super::branding::BrandingCard;
-use super::tab;
+use super::{may, tab};
 use crate::components::*;
 use crate::fns::tenants::{get_catalog, UpdateTenant};
 use crate::model::*;
 use leptos::prelude::*;
 
-/// The Settings tab, for people who may edit the tenant.
+/// The Settings tab: every member sees the settings; those who may edit the tenant change
+/// them, the others read them (the forms are shown disabled, with a note saying why).
 #[component]
 pub fn SettingsTab() -> impl IntoView {
-    tab(
-        "settings",
-        |t, _| view! { <div class="stack-lg">{view! { <EditTenant t=t.clone()/> }.into_any()}<BrandingCard t/></div> },
-    )
+    tab("settings", |t, me| {
+        let may_edit = may(&me, &t, Permission::TenantEdit);
+        let note = (!may_edit && t.status.is_live()).then(|| {
+            view! {
+                <div class="alert alert-info" role="note" data-testid="read-only">
+                    "You can see this tenant's settings; changing them takes the owner or admin role."
+                </div>
+            }
+        });
+        view! {
+            <div class="stack-lg">
+                {note}
+                {view! { <EditTenant t=t.clone() may_edit/> }.into_any()}
+                <BrandingCard t may_edit/>
+            </div>
+        }
+    })
 }
 
 /// The form; built again with the saved tenant after each save (the layout reloads it), so
 /// the next save sends the new version. A refused save reloads nothing and keeps what was
 /// typed.
 #[component]
-fn EditTenant(t: Tenant) -> impl IntoView {
+fn EditTenant(t: Tenant, may_edit: bool) -> impl IntoView {
     let save = ServerAction::<UpdateTenant>::new();
     if let Some(tenant) = use_tenant_refresh() {
         after(save).refresh(tenant.refresh).fields_in_form().toast(|t| format!("Saved changes to {}.", t.name).into());
     }
-    let editable = t.status.is_live();
+    let editable = t.status.is_live() && may_edit;
     let name = RwSignal::new(t.name.clone());
     let description = RwSignal::new(t.description.clone());
     let plan = RwSignal::new(t.plan.clone());
@@ -77,7 +91,7 @@ fn EditTenant(t: Tenant) -> impl IntoView {
 
     view! {
         <section class="card">
-            {(!editable).then(|| view! { <div class="alert alert-info">"A terminated tenant can no longer be edited."</div> })}
+            {(!t.status.is_live()).then(|| view! { <div class="alert alert-info">"A terminated tenant can no longer be edited."</div> })}
             <form class="form" on:submit=submit novalidate>
                 <fieldset disabled=!editable>
                     <div class="field-row">

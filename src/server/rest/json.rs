@@ -24,7 +24,7 @@ where
 }
 
 /// PostgreSQL can store no NUL character in text or JSON, and no person means one. Every
-/// request body (REST and server functions, JSON or form) is checked once, up front, by
+/// request body but a file (REST and server functions, JSON or form) is checked once, up front, by
 /// this middleware: one with a NUL in it is refused with 422 before anything reads it, so
 /// nothing is half-written and no database error surfaces as a 500.
 pub async fn refuse_nul(req: Request, next: axum::middleware::Next) -> axum::response::Response {
@@ -38,7 +38,13 @@ pub async fn refuse_nul(req: Request, next: axum::middleware::Next) -> axum::res
     if req.uri().path_and_query().is_some_and(|pq| has_nul_percent(pq.as_str().as_bytes())) {
         return AppError::bad_request("Text may not contain the NUL character.").into_response();
     }
-    if matches!(*req.method(), http::Method::GET | http::Method::HEAD | http::Method::OPTIONS) {
+    // Files (logos, `image/*`) are bytes, not text: their handler checks them as files.
+    let file = req
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("image/"));
+    if file || matches!(*req.method(), http::Method::GET | http::Method::HEAD | http::Method::OPTIONS) {
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();

@@ -69,6 +69,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tenants::stats))
         .routes(routes!(tenants::get, tenants::update, tenants::delete))
         .routes(routes!(branding::get, branding::put))
+        .routes(routes!(branding::put_logo))
         .routes(routes!(tenants::activate))
         .routes(routes!(tenants::suspend))
         .routes(routes!(tenants::resume))

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod drafts;
 pub mod invitations;
 pub mod lifecycle;
+pub mod logos;
 pub mod members;
 pub mod monitoring;
 pub mod plan_changes;

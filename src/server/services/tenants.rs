@@ -150,9 +150,22 @@ pub async fn create(state: &AppState, caller: &Caller, input: NewTenant) -> Resu
 }
 
 pub async fn update(state: &AppState, caller: &Caller, id: Uuid, change: TenantUpdate) -> Result<Tenant, AppError> {
+    let mut tx = state.pool.begin().await?;
+    let tenant = update_in(&mut tx, state, caller, id, change).await?;
+    tx.commit().await?;
+    Ok(tenant)
+}
+
+/// `update` inside the caller's transaction (the logo upload stores its file in the same one).
+pub async fn update_in(
+    tx: &mut sqlx::PgConnection,
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    change: TenantUpdate,
+) -> Result<Tenant, AppError> {
     caller.require_on(id, Permission::TenantEdit)?;
     change.validate()?;
-    let mut tx = state.pool.begin().await?;
     if !db::tenants::lock(&mut *tx, id).await? {
         return Err(not_found());
     }
@@ -193,6 +206,9 @@ pub async fn update(state: &AppState, caller: &Caller, id: Uuid, change: TenantU
     }
     if let Some(b) = &change.branding {
         after.branding = b.clone();
+        if after.branding.logo_url != before.branding.logo_url {
+            super::logos::follow(&mut *tx, id, after.branding.logo_url.as_deref()).await?;
+        }
     }
     if let Some(s) = &change.settings {
         after.settings = s.clone();
@@ -225,9 +241,7 @@ pub async fn update(state: &AppState, caller: &Caller, id: Uuid, change: TenantU
         .after(only_changed(&new, &old))
         .record(&mut *tx, &caller.actor())
         .await?;
-    let tenant = db::tenants::by_id(&mut *tx, id).await?.ok_or_else(not_found)?;
-    tx.commit().await?;
-    Ok(tenant)
+    db::tenants::by_id(&mut *tx, id).await?.ok_or_else(not_found)
 }
 
 /// A custom domain may not be one of the portal's own names: requests there would

@@ -80,6 +80,12 @@ pub fn rest_cases() -> Vec<((&'static str, &'static str), Case)> {
             ("PUT", "/api/v1/tenants/{id}/branding"),
             c("PUT", "/api/v1/tenants/{id}/branding", Some(json!({ "primary_color": "#1d4ed8" })), MANAGE),
         ),
+        // A JSON body is not a logo: the callers let through are answered 415 (logos.rs
+        // uploads real files).
+        (
+            ("PUT", "/api/v1/tenants/{id}/branding/logo"),
+            c("PUT", "/api/v1/tenants/{id}/branding/logo", Some(json!({ "file": "not an image" })), MANAGE),
+        ),
         (
             ("DELETE", "/api/v1/tenants/{id}"),
             c("DELETE", "/api/v1/tenants/{id}?reason=test", None, [Unauthorized, Forbidden, NotFound, NotFound, Ok]),
