@@ -1,20 +1,28 @@
 //! Queries on `tenant_logos`: a tenant's uploaded logo, addressed by the hash of its bytes.
 
 use crate::error::AppError;
-use crate::server::logo::Checked;
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
+/// A checked logo file (`server::logo`): the SHA-256 of its bytes, its type and size.
+pub struct NewLogo<'a> {
+    pub hash: &'a str,
+    pub content_type: &'a str,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: &'a [u8],
+}
+
 /// Stores a logo (the same file again is a no-op).
-pub async fn insert(db: impl PgExecutor<'_>, tenant: Uuid, logo: &Checked, bytes: &[u8]) -> Result<(), AppError> {
+pub async fn insert(db: impl PgExecutor<'_>, tenant: Uuid, logo: NewLogo<'_>) -> Result<(), AppError> {
     sqlx::query!(
         r#"insert into tenant_logos (tenant_id, hash, content_type, bytes, width, height)
            values ($1, $2, $3, $4, $5, $6)
            on conflict (tenant_id, hash) do nothing"#,
         tenant,
         logo.hash,
-        logo.kind.content_type,
-        bytes,
+        logo.content_type,
+        logo.bytes,
         i32::try_from(logo.width).unwrap_or(i32::MAX),
         i32::try_from(logo.height).unwrap_or(i32::MAX),
     )

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod billing;
 pub mod catalog;
+pub mod config;
 pub mod drafts;
 pub mod exports;
 pub mod health;

@@ -48,7 +48,7 @@ impl Role {
     pub fn allows(self, p: Permission) -> bool {
         use Permission::*;
         match p {
-            TenantRead | MembersRead | UsageRead | HealthRead => true,
+            TenantRead | MembersRead | UsageRead | HealthRead | ConfigRead => true,
             AuditRead => self <= Role::Member,
             TenantEdit | MembersManage | ApiKeysManage | ResourcesManage | WebhooksManage | HealthManage => {
                 self <= Role::Admin
@@ -97,10 +97,12 @@ pub enum Permission {
     HealthRead,
     /// Add, change and delete health checks; run one now; acknowledge incidents.
     HealthManage,
+    /// Read the tenant's configuration (settings by category, their versions).
+    ConfigRead,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 17] = [
+    pub const ALL: [Permission; 18] = [
         Permission::TenantsCreate,
         Permission::TenantLifecycle,
         Permission::UsersManage,
@@ -118,6 +120,7 @@ impl Permission {
         Permission::WebhooksManage,
         Permission::HealthRead,
         Permission::HealthManage,
+        Permission::ConfigRead,
     ];
 
     /// Only platform admins hold it, whatever their tenant roles.
@@ -141,6 +144,7 @@ impl Permission {
                 | Permission::UsageRead
                 | Permission::QuotaRead
                 | Permission::HealthRead
+                | Permission::ConfigRead
         )
     }
 
@@ -164,6 +168,7 @@ impl Permission {
             Permission::WebhooksManage => "manage this tenant's webhooks",
             Permission::HealthRead => "see this tenant's health checks",
             Permission::HealthManage => "manage this tenant's health checks",
+            Permission::ConfigRead => "read this tenant's configuration",
         }
     }
 
@@ -189,6 +194,7 @@ impl Permission {
             Permission::WebhooksManage => ("Webhooks", "add, rotate secrets, delete, test, read and replay deliveries"),
             Permission::HealthRead => ("Health", "see checks, uptime, response times and incidents"),
             Permission::HealthManage => ("Health", "add, change, delete and run checks; acknowledge incidents"),
+            Permission::ConfigRead => ("Configuration", "read settings by category and their versions"),
         }
     }
 }
@@ -211,10 +217,12 @@ pub enum Scope {
     UsageWrite,
     #[serde(rename = "quota:read")]
     QuotaRead,
+    #[serde(rename = "config:read")]
+    ConfigRead,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 7] = [
+    pub const ALL: [Scope; 8] = [
         Scope::TenantsRead,
         Scope::TenantsWrite,
         Scope::MembersRead,
@@ -222,6 +230,7 @@ impl Scope {
         Scope::UsageRead,
         Scope::UsageWrite,
         Scope::QuotaRead,
+        Scope::ConfigRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -233,6 +242,7 @@ impl Scope {
             Scope::UsageRead => "usage:read",
             Scope::UsageWrite => "usage:write",
             Scope::QuotaRead => "quota:read",
+            Scope::ConfigRead => "config:read",
         }
     }
 
@@ -249,6 +259,7 @@ impl Scope {
             Scope::UsageRead => "Read usage, cost and invoices",
             Scope::UsageWrite => "Report usage",
             Scope::QuotaRead => "Check quotas",
+            Scope::ConfigRead => "Read the tenant's configuration",
         }
     }
 
@@ -262,6 +273,7 @@ impl Scope {
             Scope::UsageRead => Permission::UsageRead,
             Scope::UsageWrite => Permission::UsageWrite,
             Scope::QuotaRead => Permission::QuotaRead,
+            Scope::ConfigRead => Permission::ConfigRead,
         }
     }
 }
@@ -329,6 +341,7 @@ pub fn role_table_markdown() -> String {
         Permission::TenantRead,
         Permission::TenantsCreate,
         Permission::TenantEdit,
+        Permission::ConfigRead,
         Permission::TenantLifecycle,
         Permission::MembersRead,
         Permission::MembersManage,

@@ -83,6 +83,8 @@ impl AuditEvent {
         let what = match self.action.as_str() {
             "tenant.created" => "created the tenant",
             "tenant.updated" => "edited the tenant",
+            "config.updated" => "changed the tenant's settings",
+            "config.restored" => "restored an earlier version of the tenant's settings",
             "tenant.provisioning" => "started provisioning",
             "tenant.activated" => "activated the tenant",
             "tenant.suspended" => "suspended the tenant",

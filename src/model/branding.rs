@@ -112,6 +112,8 @@ pub struct Role {
     pub used_for: &'static str,
     pub needs: f64,
     pub dark: bool,
+    /// The portal's own colour in this place (style/main.css), used while it is left empty.
+    pub portal: &'static str,
 }
 
 pub const ROLES: [Role; 6] = [
@@ -122,6 +124,7 @@ pub const ROLES: [Role; 6] = [
         used_for: "buttons, links and the current tab",
         needs: TEXT,
         dark: false,
+        portal: "#4f46e5",
     },
     Role {
         field: "secondary_color",
@@ -130,6 +133,7 @@ pub const ROLES: [Role; 6] = [
         used_for: "the second line of charts",
         needs: CONTROL,
         dark: false,
+        portal: "#f97316",
     },
     Role {
         field: "accent_color",
@@ -138,6 +142,7 @@ pub const ROLES: [Role; 6] = [
         used_for: "the first line of charts and highlights",
         needs: CONTROL,
         dark: false,
+        portal: "#4f46e5",
     },
     Role {
         field: "dark_primary_color",
@@ -146,6 +151,7 @@ pub const ROLES: [Role; 6] = [
         used_for: "buttons, links and the current tab",
         needs: TEXT,
         dark: true,
+        portal: "#5850ec",
     },
     Role {
         field: "dark_secondary_color",
@@ -154,6 +160,7 @@ pub const ROLES: [Role; 6] = [
         used_for: "the second line of charts",
         needs: CONTROL,
         dark: true,
+        portal: "#fb923c",
     },
     Role {
         field: "dark_accent_color",
@@ -162,6 +169,7 @@ pub const ROLES: [Role; 6] = [
         used_for: "the first line of charts and highlights",
         needs: CONTROL,
         dark: true,
+        portal: "#5850ec",
     },
 ];
 

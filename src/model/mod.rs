@@ -29,6 +29,7 @@ pub(crate) use string_schema;
 pub mod alerts;
 pub mod audit;
 pub mod branding;
+pub mod config;
 pub mod contrast;
 pub mod forecast;
 pub mod identity;

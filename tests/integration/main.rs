@@ -4,6 +4,7 @@
 mod alerts;
 mod audit;
 mod branding;
+mod config;
 mod errors;
 mod hardening;
 mod helpers;

@@ -207,9 +207,9 @@ fn ColourField(role: Role, value: RwSignal<String>, error: Signal<Option<String>
             <label for=id.clone()>{role.label}</label>
             <div class="colour-input">
                 <input type="color" aria-label=format!("{}: pick", role.label)
-                    prop:value=move || Rgb::parse(&value.get()).map_or("#000000".to_string(), |c| c.hex())
+                    prop:value=move || Rgb::parse(&value.get()).map_or(role.portal.to_string(), |c| c.hex())
                     on:input=move |ev| value.set(event_target_value(&ev))/>
-                <input type="text" id=id.clone() class="mono" placeholder="Default" spellcheck="false" autocomplete="off"
+                <input type="text" id=id.clone() class="mono" placeholder=format!("Default ({})", role.portal) spellcheck="false" autocomplete="off"
                     aria-describedby=described prop:value=move || value.get()
                     on:input=move |ev| value.set(event_target_value(&ev))/>
             </div>

@@ -24,6 +24,7 @@
 pub mod api_keys;
 pub mod audit;
 mod branding;
+mod config;
 pub mod health;
 pub mod members;
 pub mod overview;

@@ -2,6 +2,7 @@
 //! per-field messages (checked here as on the server); the branding has its own card.
 
 use super::branding::BrandingCard;
+use super::config::ConfigCard;
 use super::{may, tab};
 use crate::components::*;
 use crate::fns::tenants::{get_catalog, UpdateTenant};
@@ -25,6 +26,7 @@ pub fn SettingsTab() -> impl IntoView {
             <div class="stack-lg">
                 {note}
                 {view! { <EditTenant t=t.clone() may_edit/> }.into_any()}
+                <ConfigCard t=t.clone() may_edit/>
                 <BrandingCard t may_edit/>
             </div>
         }

@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod branding;
 pub mod catalog;
+pub mod config;
 pub mod contract;
 pub mod health;
 pub mod json;
@@ -56,7 +57,7 @@ pub struct ErrorDetail {
     // POST /api/v1/usage is routed in `router` (it has its own body limit).
     paths(health::healthz, health::readyz, usage::report),
     components(schemas(ErrorBody, ErrorDetail, tenants::ReasonBody, tenants::PlanChangeBody)),
-    tags((name = "tenants"), (name = "members"), (name = "api keys"), (name = "users"), (name = "workflows"), (name = "audit"), (name = "usage"), (name = "resources"), (name = "webhooks"), (name = "health checks"), (name = "branding"), (name = "catalog"), (name = "health"))
+    tags((name = "tenants"), (name = "members"), (name = "api keys"), (name = "users"), (name = "workflows"), (name = "audit"), (name = "usage"), (name = "resources"), (name = "webhooks"), (name = "health checks"), (name = "branding"), (name = "config"), (name = "catalog"), (name = "health"))
 )]
 pub struct ApiDoc;
 
@@ -70,6 +71,10 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tenants::get, tenants::update, tenants::delete))
         .routes(routes!(branding::get, branding::put))
         .routes(routes!(branding::put_logo))
+        .routes(routes!(config::all))
+        .routes(routes!(config::get, config::put))
+        .routes(routes!(config::versions))
+        .routes(routes!(config::restore))
         .routes(routes!(tenants::activate))
         .routes(routes!(tenants::suspend))
         .routes(routes!(tenants::resume))

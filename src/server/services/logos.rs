@@ -28,7 +28,14 @@ pub async fn upload(
         return Err(AppError::not_found("There is no such tenant."));
     };
     // Stored first, so the branding's check finds it; a refused change rolls both back.
-    db::logos::insert(&mut *tx, id, &checked, bytes).await?;
+    let file = db::logos::NewLogo {
+        hash: &checked.hash,
+        content_type: checked.kind.content_type,
+        width: checked.width,
+        height: checked.height,
+        bytes,
+    };
+    db::logos::insert(&mut *tx, id, file).await?;
     let branding = Branding { logo_url: Some(logo_path(id, &checked.hash, checked.kind.ext)), ..current.branding };
     let change = TenantUpdate { branding: Some(branding), ..TenantUpdate::default() };
     let tenant = tenants::update_in(&mut tx, state, caller, id, change).await?;

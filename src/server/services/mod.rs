@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod api_keys;
 pub mod audit;
+pub mod config;
 pub mod drafts;
 pub mod invitations;
 pub mod lifecycle;

@@ -80,6 +80,20 @@ pub fn rest_cases() -> Vec<((&'static str, &'static str), Case)> {
             ("PUT", "/api/v1/tenants/{id}/branding"),
             c("PUT", "/api/v1/tenants/{id}/branding", Some(json!({ "primary_color": "#1d4ed8" })), MANAGE),
         ),
+        (("GET", "/api/v1/tenants/{id}/config"), c("GET", "/api/v1/tenants/{id}/config", None, READ_A)),
+        (("GET", "/api/v1/tenants/{id}/config/{category}"), c("GET", "/api/v1/tenants/{id}/config/auth", None, READ_A)),
+        (
+            ("PUT", "/api/v1/tenants/{id}/config/{category}"),
+            c("PUT", "/api/v1/tenants/{id}/config/auth", Some(json!({ "password_min_length": 14 })), MANAGE),
+        ),
+        (
+            ("GET", "/api/v1/tenants/{id}/config/{category}/versions"),
+            c("GET", "/api/v1/tenants/{id}/config/auth/versions", None, READ_A),
+        ),
+        (
+            ("POST", "/api/v1/tenants/{id}/config/{category}/versions/{version}/restore"),
+            c("POST", "/api/v1/tenants/{id}/config/auth/versions/1/restore", None, MANAGE),
+        ),
         // A JSON body is not a logo: the callers let through are answered 415 (logos.rs
         // uploads real files).
         (
@@ -540,6 +554,17 @@ pub fn fn_cases() -> Vec<(&'static str, FnCase)> {
             "replay_failed_webhooks",
             f(Enc::Form, json!({ "tenant": "{id}", "endpoint": "{endpoint_id}", "hours": "24" }), MANAGE),
         ),
+        ("get_config", f(Enc::Form, json!({ "tenant": "{id}" }), READ_A)),
+        ("get_config_versions", f(Enc::Json, json!({ "tenant": "{id}", "category": "auth" }), READ_A)),
+        (
+            "save_config",
+            f(
+                Enc::Json,
+                json!({ "tenant": "{id}", "category": "auth", "values": { "password_min_length": 14 }, "expected_version": 1 }),
+                MANAGE,
+            ),
+        ),
+        ("restore_config", f(Enc::Json, json!({ "tenant": "{id}", "category": "auth", "version": 1 }), MANAGE)),
         (
             "get_tenant_health",
             f(Enc::Json, json!({ "tenant": "{id}", "check": "{check_id}", "period": { "Last": 24 } }), READ_A),

@@ -84,6 +84,15 @@ impl Fixture {
         .await
         .unwrap();
         let (key, key_prefix) = insert_key(admin, tenant, &Scope::ALL).await;
+        // A saved version of A's sign-in settings (restored by the matrix).
+        sqlx::query(
+            "insert into tenant_config_versions (tenant_id, category, version, doc, author)
+             values ($1, 'auth', 1, '{\"mfa_required\": true}', 'test')",
+        )
+        .bind(tenant)
+        .execute(&admin.pool)
+        .await
+        .unwrap();
         let run: Uuid = sqlx::query_scalar("select id from workflow_runs where tenant_id = $1")
             .bind(tenant)
             .fetch_one(&admin.pool)
