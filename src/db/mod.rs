@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod config;
 pub mod drafts;
 pub mod exports;
+pub mod flags;
 pub mod health;
 pub mod invitations;
 pub mod logos;

@@ -71,7 +71,8 @@ pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Tenant>, 
         TenantRow,
         r#"select id, slug, name, description, plan_id as plan,
                   isolation as "isolation: Isolation", region,
-                  status as "status: TenantStatus", status_reason, domain, features,
+                  status as "status: TenantStatus", status_reason, domain,
+                  tenant_features(id, plan_id) as "features!",
                   settings, branding as "branding: Json<Branding>", limits, metadata, version,
                   created_at as "created_at: _", updated_at as "updated_at: _",
                   activated_at as "activated_at: _", suspended_at as "suspended_at: _",
@@ -154,7 +155,6 @@ pub struct Insert<'a> {
     pub isolation: Isolation,
     pub region: &'a str,
     pub domain: Option<&'a str>,
-    pub features: &'a [String],
     pub settings: &'a serde_json::Value,
     pub branding: &'a Branding,
     pub metadata: &'a serde_json::Value,
@@ -163,8 +163,8 @@ pub struct Insert<'a> {
 pub async fn insert(db: impl PgExecutor<'_>, t: Insert<'_>) -> Result<Uuid, AppError> {
     sqlx::query_scalar!(
         r#"insert into tenants (slug, name, description, plan_id, isolation, region, domain,
-                                features, settings, branding, metadata)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                                settings, branding, metadata)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
            returning id"#,
         t.slug,
         t.name,
@@ -173,7 +173,6 @@ pub async fn insert(db: impl PgExecutor<'_>, t: Insert<'_>) -> Result<Uuid, AppE
         t.isolation as Isolation,
         t.region,
         t.domain,
-        t.features,
         t.settings,
         Json(t.branding) as _,
         t.metadata,
@@ -187,8 +186,8 @@ pub async fn insert(db: impl PgExecutor<'_>, t: Insert<'_>) -> Result<Uuid, AppE
 pub async fn update(db: impl PgExecutor<'_>, t: &Tenant) -> Result<(), AppError> {
     sqlx::query!(
         r#"update tenants
-           set name = $2, description = $3, plan_id = $4, domain = $5, features = $6,
-               settings = $7, branding = $8, metadata = $9,
+           set name = $2, description = $3, plan_id = $4, domain = $5,
+               settings = $6, branding = $7, metadata = $8,
                version = version + 1, updated_at = now()
            where id = $1"#,
         t.id,
@@ -196,7 +195,6 @@ pub async fn update(db: impl PgExecutor<'_>, t: &Tenant) -> Result<(), AppError>
         t.description,
         t.plan,
         t.domain,
-        &t.features,
         t.settings,
         Json(&t.branding) as _,
         t.metadata,
@@ -207,17 +205,13 @@ pub async fn update(db: impl PgExecutor<'_>, t: &Tenant) -> Result<(), AppError>
     Ok(())
 }
 
-/// Puts the tenant on `plan` with `features` (a plan change and its roll-back).
-pub async fn set_plan(db: impl PgExecutor<'_>, id: Uuid, plan: &str, features: &[String]) -> Result<(), AppError> {
-    sqlx::query!(
-        "update tenants set plan_id = $2, features = $3, version = version + 1, updated_at = now() where id = $1",
-        id,
-        plan,
-        features,
-    )
-    .execute(db)
-    .await
-    .map_err(constraint_error)?;
+/// Puts the tenant on `plan` (a plan change and its roll-back); its flags follow the plan
+/// (`tenant_features`), its overrides stay.
+pub async fn set_plan(db: impl PgExecutor<'_>, id: Uuid, plan: &str) -> Result<(), AppError> {
+    sqlx::query!("update tenants set plan_id = $2, version = version + 1, updated_at = now() where id = $1", id, plan,)
+        .execute(db)
+        .await
+        .map_err(constraint_error)?;
     Ok(())
 }
 

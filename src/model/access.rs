@@ -48,7 +48,7 @@ impl Role {
     pub fn allows(self, p: Permission) -> bool {
         use Permission::*;
         match p {
-            TenantRead | MembersRead | UsageRead | HealthRead | ConfigRead => true,
+            TenantRead | MembersRead | UsageRead | HealthRead | ConfigRead | FeaturesRead => true,
             AuditRead => self <= Role::Member,
             TenantEdit | MembersManage | ApiKeysManage | ResourcesManage | WebhooksManage | HealthManage => {
                 self <= Role::Admin
@@ -99,10 +99,12 @@ pub enum Permission {
     HealthManage,
     /// Read the tenant's configuration (settings by category, their versions).
     ConfigRead,
+    /// Read which feature flags are on for the tenant, and why.
+    FeaturesRead,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 18] = [
+    pub const ALL: [Permission; 19] = [
         Permission::TenantsCreate,
         Permission::TenantLifecycle,
         Permission::UsersManage,
@@ -121,6 +123,7 @@ impl Permission {
         Permission::HealthRead,
         Permission::HealthManage,
         Permission::ConfigRead,
+        Permission::FeaturesRead,
     ];
 
     /// Only platform admins hold it, whatever their tenant roles.
@@ -145,6 +148,7 @@ impl Permission {
                 | Permission::QuotaRead
                 | Permission::HealthRead
                 | Permission::ConfigRead
+                | Permission::FeaturesRead
         )
     }
 
@@ -154,7 +158,7 @@ impl Permission {
             Permission::TenantsCreate => "create tenants",
             Permission::TenantLifecycle => "suspend, resume or terminate tenants",
             Permission::UsersManage => "manage users",
-            Permission::PlatformManage => "manage plans, the tenant template and workflows",
+            Permission::PlatformManage => "manage plans, feature flags, the tenant template and workflows",
             Permission::TenantRead => "see this tenant",
             Permission::TenantEdit => "change this tenant's settings",
             Permission::MembersRead => "see this tenant's members",
@@ -169,6 +173,7 @@ impl Permission {
             Permission::HealthRead => "see this tenant's health checks",
             Permission::HealthManage => "manage this tenant's health checks",
             Permission::ConfigRead => "read this tenant's configuration",
+            Permission::FeaturesRead => "see this tenant's feature flags",
         }
     }
 
@@ -185,9 +190,10 @@ impl Permission {
             Permission::AuditRead => ("Audit", "read, export"),
             Permission::UsageRead => ("Usage", "see usage, cost and invoices"),
             Permission::UsersManage => ("Users", "list, disable, re-enable (platform)"),
-            Permission::PlatformManage => {
-                ("Platform", "edit plans, roll out the tenant template, retry or discard workflows")
-            }
+            Permission::PlatformManage => (
+                "Platform",
+                "edit plans, override or kill feature flags, roll out the tenant template, retry or discard workflows",
+            ),
             Permission::UsageWrite => ("Usage", "report usage (machines)"),
             Permission::QuotaRead => ("Quotas", "check or consume a quota (machines)"),
             Permission::ResourcesManage => ("Resources", "scale allocations and limits (within the plan)"),
@@ -195,6 +201,7 @@ impl Permission {
             Permission::HealthRead => ("Health", "see checks, uptime, response times and incidents"),
             Permission::HealthManage => ("Health", "add, change, delete and run checks; acknowledge incidents"),
             Permission::ConfigRead => ("Configuration", "read settings by category and their versions"),
+            Permission::FeaturesRead => ("Features", "see which flags are on, and why"),
         }
     }
 }
@@ -219,10 +226,12 @@ pub enum Scope {
     QuotaRead,
     #[serde(rename = "config:read")]
     ConfigRead,
+    #[serde(rename = "features:read")]
+    FeaturesRead,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 8] = [
+    pub const ALL: [Scope; 9] = [
         Scope::TenantsRead,
         Scope::TenantsWrite,
         Scope::MembersRead,
@@ -231,6 +240,7 @@ impl Scope {
         Scope::UsageWrite,
         Scope::QuotaRead,
         Scope::ConfigRead,
+        Scope::FeaturesRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -243,6 +253,7 @@ impl Scope {
             Scope::UsageWrite => "usage:write",
             Scope::QuotaRead => "quota:read",
             Scope::ConfigRead => "config:read",
+            Scope::FeaturesRead => "features:read",
         }
     }
 
@@ -260,6 +271,7 @@ impl Scope {
             Scope::UsageWrite => "Report usage",
             Scope::QuotaRead => "Check quotas",
             Scope::ConfigRead => "Read the tenant's configuration",
+            Scope::FeaturesRead => "Read the tenant's feature flags",
         }
     }
 
@@ -274,6 +286,7 @@ impl Scope {
             Scope::UsageWrite => Permission::UsageWrite,
             Scope::QuotaRead => Permission::QuotaRead,
             Scope::ConfigRead => Permission::ConfigRead,
+            Scope::FeaturesRead => Permission::FeaturesRead,
         }
     }
 }
@@ -342,6 +355,7 @@ pub fn role_table_markdown() -> String {
         Permission::TenantsCreate,
         Permission::TenantEdit,
         Permission::ConfigRead,
+        Permission::FeaturesRead,
         Permission::TenantLifecycle,
         Permission::MembersRead,
         Permission::MembersManage,

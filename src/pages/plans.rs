@@ -1,11 +1,14 @@
 //! Plans (PRODUCT.md P2): what each plan gives a tenant and costs; platform admins edit
-//! them (the same rules run here and on the server). A change applies to tenants
-//! provisioned afterwards.
+//! them (the same rules run here and on the server). Limits apply to tenants provisioned
+//! afterwards; a plan's features change for its tenants at once. Below the plans, the
+//! feature flags' kill switches (PRODUCT.md C3).
 
 use crate::components::*;
 use crate::error::FieldErrors;
+use crate::fns::flags::{get_flag_catalog, SetKillSwitch};
 use crate::fns::tenants::get_catalog;
 use crate::fns::workflows::UpdatePlan;
+use crate::model::flags::{FlagInfo, KillSwitch};
 use crate::model::plan::{plan_allocations, resource_label};
 use crate::model::{Isolation, Plan};
 use leptos::prelude::*;
@@ -30,7 +33,7 @@ pub fn PlansPage() -> impl IntoView {
         <header class="page-header">
             <div>
                 <h1>"Plans"</h1>
-                <p class="subtitle">"Limits, features, isolation and price. Changes apply to tenants provisioned afterwards."</p>
+                <p class="subtitle">"Limits, features, isolation and price. Limits and isolation apply to tenants provisioned afterwards; a plan's features change for its tenants at once."</p>
             </div>
         </header>
         <Suspense fallback=|| view! { <Loading text="Loading plans…"/> }>
@@ -55,6 +58,11 @@ pub fn PlansPage() -> impl IntoView {
                     }
                     Err(e) => view! { <ErrorAlert error=e/> }.into_any(),
                 }
+            })}
+        </Suspense>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                session.load().await.is_some_and(|m| m.is_platform_admin).then(|| view! { <KillSwitches/> })
             })}
         </Suspense>
     }
@@ -144,4 +152,94 @@ fn PlanForm(plan: Plan, save: ServerAction<UpdatePlan>) -> impl IntoView {
             </form>
         </section>
     }
+}
+
+/// Every flag's kill switch (platform administrators).
+#[component]
+pub fn KillSwitches() -> AnyView {
+    let set = ServerAction::<SetKillSwitch>::new();
+    let refresh = Refresh::new();
+    after(set).refresh(refresh).toast(|f: FlagInfo| {
+        if f.killed {
+            format!("{} is off for every tenant.", f.flag)
+        } else {
+            format!("{} follows plans and overrides again.", f.flag)
+        }
+        .into()
+    });
+    let catalog = Resource::new(move || refresh.track(), |_| get_flag_catalog());
+    view! {
+        <section class="card" aria-labelledby="kill-title" data-testid="kill-switches">
+            <div class="card-header"><h2 class="card-title" id="kill-title">"Feature flags"</h2></div>
+            <p class="hint card-lead">
+                "Plans decide which flags their tenants have, and tenants may have overrides. A kill switch turns a flag off \
+                 for every tenant at once, whatever the plans and overrides say; switched back on, they decide again."
+            </p>
+            <Transition fallback=|| view! { <Loading text="Loading flags…"/> }>
+                {move || Suspend::new(async move {
+                    match catalog.await {
+                        Ok(list) => view! {
+                            <ul class="flag-list">{list.into_iter().map(|f| view! { <KillRow f set/> }).collect_view()}</ul>
+                        }
+                        .into_any(),
+                        Err(e) => view! { <ErrorAlert error=e/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn KillRow(f: FlagInfo, set: ServerAction<SetKillSwitch>) -> AnyView {
+    let reason = RwSignal::new(String::new());
+    let pending = set.pending();
+    let flag = f.flag.clone();
+    let plans = if f.plans.is_empty() { "no plan".to_string() } else { f.plans.join(", ") };
+    let about = format!("In {plans} · {} tenant override{}", f.overrides, if f.overrides == 1 { "" } else { "s" });
+    let id = format!("kill-{}", f.flag);
+    let control = if f.killed {
+        let said = format!(
+            "Off everywhere since {} by {}: {}",
+            f.killed_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default(),
+            f.killed_by.clone().unwrap_or_default(),
+            f.killed_reason.clone().unwrap_or_default()
+        );
+        view! {
+            <span class="badge badge-failed">"Killed"</span>
+            <span class="hint flag-why">{said}</span>
+            <button type="button" class="btn btn-sm" disabled=move || pending.get()
+                on:click=move |_| { set.dispatch(SetKillSwitch { flag: flag.clone(), set: KillSwitch { killed: false, reason: String::new() } }); }>
+                "Switch back on"
+            </button>
+        }
+        .into_any()
+    } else {
+        view! {
+            <form class="kill-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                ev.prevent_default();
+                set.dispatch(SetKillSwitch { flag: flag.clone(), set: KillSwitch { killed: true, reason: reason.get_untracked() } });
+            }>
+                <label class="sr-only" for=id.clone()>{format!("Why switch {} off everywhere", f.flag)}</label>
+                <input id=id.clone() type="text" maxlength="500" placeholder="Why (kept in the audit trail)" prop:value=move || reason.get()
+                    on:input=move |ev| reason.set(event_target_value(&ev))/>
+                <button type="submit" class="btn btn-sm btn-danger" disabled=move || pending.get() || reason.get().trim().is_empty()>
+                    "Switch off everywhere"
+                </button>
+            </form>
+        }
+        .into_any()
+    };
+    view! {
+        <li class="flag-row" data-testid=format!("kill-{}", f.flag)>
+            <div class="flag-name">
+                <span class="mono">{f.flag.clone()}</span>
+                <span class="hint">{f.description.clone()}</span>
+                <span class="hint">{about}</span>
+            </div>
+            {control}
+        </li>
+    }
+    .into_any()
 }

@@ -111,7 +111,6 @@ struct Batch {
     status: Vec<String>,
     reason: Vec<Option<String>>,
     domain: Vec<Option<String>>,
-    features: Vec<String>,
     created: Vec<DateTime<Utc>>,
     updated: Vec<DateTime<Utc>>,
     activated: Vec<Option<DateTime<Utc>>>,
@@ -160,17 +159,11 @@ pub async fn seed(pool: &PgPool, count: usize, seed: u64) -> Result<usize, sqlx:
             }
             used.insert(slug.clone());
             let id = Uuid::new_v4();
-            let (plan, isolation, features) = match rng.u32(0..100) {
-                0..=34 => ("free", "row", "{basic_auth}"),
-                35..=64 => ("starter", "row", "{basic_auth,basic_reporting,api_access}"),
-                65..=89 => {
-                    ("professional", "schema", "{basic_auth,basic_reporting,advanced_reporting,api_access,webhooks}")
-                }
-                _ => (
-                    "enterprise",
-                    "schema",
-                    "{basic_auth,basic_reporting,advanced_reporting,api_access,webhooks,sso,audit_export}",
-                ),
+            let (plan, isolation) = match rng.u32(0..100) {
+                0..=34 => ("free", "row"),
+                35..=64 => ("starter", "row"),
+                65..=89 => ("professional", "schema"),
+                _ => ("enterprise", "schema"),
             };
             // Newer tenants are more common: square the uniform draw.
             let age_minutes = ((rng.f64() * rng.f64()) * 180.0 * 24.0 * 60.0) as i64;
@@ -231,7 +224,6 @@ pub async fn seed(pool: &PgPool, count: usize, seed: u64) -> Result<usize, sqlx:
             b.region.push(pick(&mut rng, REGIONS).into());
             b.status.push(status.into());
             b.reason.push(reason);
-            b.features.push(features.into());
             b.created.push(created);
             b.updated.push(updated);
             b.activated.push(activated);
@@ -241,15 +233,15 @@ pub async fn seed(pool: &PgPool, count: usize, seed: u64) -> Result<usize, sqlx:
         let mut tx = pool.begin().await?;
         sqlx::query(
             "insert into tenants (id, slug, name, description, plan_id, isolation, region, status, status_reason, \
-                                  domain, features, created_at, updated_at, activated_at, suspended_at, terminated_at, \
+                                  domain, created_at, updated_at, activated_at, suspended_at, terminated_at, \
                                   retention_until) \
              select t.id, t.slug, t.name, t.description, t.plan, t.isolation, t.region, t.status, t.reason, \
-                    t.domain, t.features::text[], t.created, t.updated, t.activated, t.suspended, t.terminated, \
+                    t.domain, t.created, t.updated, t.activated, t.suspended, t.terminated, \
                     t.terminated + interval '30 days' \
              from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], \
-                         $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[], \
-                         $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::timestamptz[]) \
-                  as t(id, slug, name, description, plan, isolation, region, status, reason, domain, features, \
+                         $8::text[], $9::text[], $10::text[], $11::timestamptz[], \
+                         $12::timestamptz[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[]) \
+                  as t(id, slug, name, description, plan, isolation, region, status, reason, domain, \
                        created, updated, activated, suspended, terminated)",
         )
         .bind(&b.id)
@@ -262,7 +254,6 @@ pub async fn seed(pool: &PgPool, count: usize, seed: u64) -> Result<usize, sqlx:
         .bind(&b.status)
         .bind(&b.reason)
         .bind(&b.domain)
-        .bind(&b.features)
         .bind(&b.created)
         .bind(&b.updated)
         .bind(&b.activated)

@@ -6,6 +6,7 @@ mod audit;
 mod branding;
 mod config;
 mod errors;
+mod flags;
 mod hardening;
 mod helpers;
 mod isolation;

@@ -159,7 +159,7 @@ async fn use_that_grows_after_the_request_fails_the_check_step(pool: PgPool) {
 async fn a_step_failing_for_good_restores_the_snapshot(pool: PgPool) {
     let fixed = TestApp::new(pool.clone()).await;
     let id = active_tenant(&fixed, "Careful Co", "starter").await;
-    // Amounts and features of its own, which a plan change replaces and a roll-back restores.
+    // Amounts of its own, which a plan change replaces and a roll-back restores.
     sqlx::query(
         "update tenant_allocations set amount = 15, soft_limit = 10, hard_limit = 18
          where tenant_id = $1::uuid and resource = 'storage_gb'",
@@ -168,11 +168,14 @@ async fn a_step_failing_for_good_restores_the_snapshot(pool: PgPool) {
     .execute(&pool)
     .await
     .unwrap();
-    sqlx::query("update tenants set features = '{basic_auth,beta_dashboard}' where id = $1::uuid")
-        .bind(&id)
-        .execute(&pool)
-        .await
-        .unwrap();
+    // Overrides of its own (off: two of starter's; on: one no plan has), which survive
+    // both the change and its roll-back.
+    sqlx::query("insert into feature_flags (key) values ('beta_dashboard')").execute(&pool).await.unwrap();
+    for (flag, on) in [("api_access", false), ("basic_reporting", false), ("beta_dashboard", true)] {
+        let (s, f) =
+            fixed.call("PUT", &format!("/api/v1/tenants/{id}/features/{flag}"), Some(json!({ "enabled": on }))).await;
+        assert_eq!(s, StatusCode::OK, "{f}");
+    }
     let before = allocations(&pool, &id).await;
 
     let mut config = fixed.state.config.as_ref().clone();
@@ -203,6 +206,8 @@ async fn a_step_failing_for_good_restores_the_snapshot(pool: PgPool) {
     assert_eq!(again["status"], "succeeded", "{again}");
     let (_, t) = fixed.get(&format!("/api/v1/tenants/{id}")).await;
     assert_eq!(t["plan"], "professional");
+    // The new plan's flags, with the tenant's overrides kept.
+    assert_eq!(t["features"], json!(["advanced_reporting", "basic_auth", "beta_dashboard", "webhooks"]));
     assert!(allocations(&pool, &id).await.contains(&("storage_gb".into(), 200, 160, 200)));
     assert_eq!(plan_changed_events(&pool, &id).await.len(), 1);
 }

@@ -3,6 +3,7 @@
 
 use super::branding::BrandingCard;
 use super::config::ConfigCard;
+use super::flags::TenantFlagsCard;
 use super::{may, tab};
 use crate::components::*;
 use crate::fns::tenants::{get_catalog, UpdateTenant};
@@ -27,6 +28,7 @@ pub fn SettingsTab() -> impl IntoView {
                 {note}
                 {view! { <EditTenant t=t.clone() may_edit/> }.into_any()}
                 <ConfigCard t=t.clone() may_edit/>
+                <TenantFlagsCard t=t.clone() admin=me.as_ref().is_some_and(|m| m.is_platform_admin)/>
                 <BrandingCard t may_edit/>
             </div>
         }
@@ -47,7 +49,6 @@ fn EditTenant(t: Tenant, may_edit: bool) -> impl IntoView {
     let description = RwSignal::new(t.description.clone());
     let plan = RwSignal::new(t.plan.clone());
     let domain = RwSignal::new(t.domain.clone().unwrap_or_default());
-    let features = RwSignal::new(t.features.join(", "));
     let metadata = RwSignal::new(serde_json::to_string_pretty(&t.metadata).unwrap_or_default());
     let local_errors = RwSignal::new(crate::error::FieldErrors::new());
     let catalog = Resource::new(|| (), |_| get_catalog());
@@ -72,9 +73,8 @@ fn EditTenant(t: Tenant, may_edit: bool) -> impl IntoView {
             description: Some(description.get_untracked()),
             plan: Some(plan.get_untracked()),
             domain: Some(domain.get_untracked()),
-            features: Some(
-                features.get_untracked().split(',').map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect(),
-            ),
+            // The Feature flags card changes the flags.
+            features: None,
             // The branding card saves the branding.
             branding: None,
             settings: None,
@@ -124,7 +124,6 @@ fn EditTenant(t: Tenant, may_edit: bool) -> impl IntoView {
                     </div>
                     <div class="field-row">
                         <TextField label="Custom domain" id="domain" value=domain error=error("domain") hint="e.g. app.example.com; leave empty for none"/>
-                        <TextField label="Features" id="features" value=features error=error("features") hint="Comma-separated feature keys"/>
                     </div>
                     <div class="field" class:invalid=move || error("metadata").get().is_some()>
                         <label for="metadata">"Metadata (JSON)"</label>

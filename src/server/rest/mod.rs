@@ -8,6 +8,7 @@ pub mod branding;
 pub mod catalog;
 pub mod config;
 pub mod contract;
+pub mod flags;
 pub mod health;
 pub mod json;
 pub mod members;
@@ -57,7 +58,7 @@ pub struct ErrorDetail {
     // POST /api/v1/usage is routed in `router` (it has its own body limit).
     paths(health::healthz, health::readyz, usage::report),
     components(schemas(ErrorBody, ErrorDetail, tenants::ReasonBody, tenants::PlanChangeBody)),
-    tags((name = "tenants"), (name = "members"), (name = "api keys"), (name = "users"), (name = "workflows"), (name = "audit"), (name = "usage"), (name = "resources"), (name = "webhooks"), (name = "health checks"), (name = "branding"), (name = "config"), (name = "catalog"), (name = "health"))
+    tags((name = "tenants"), (name = "members"), (name = "api keys"), (name = "users"), (name = "workflows"), (name = "audit"), (name = "usage"), (name = "resources"), (name = "webhooks"), (name = "health checks"), (name = "branding"), (name = "config"), (name = "features"), (name = "catalog"), (name = "health"))
 )]
 pub struct ApiDoc;
 
@@ -75,6 +76,10 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(config::get, config::put))
         .routes(routes!(config::versions))
         .routes(routes!(config::restore))
+        .routes(routes!(flags::list))
+        .routes(routes!(flags::put_override, flags::delete_override))
+        .routes(routes!(flags::catalog))
+        .routes(routes!(flags::kill_switch))
         .routes(routes!(tenants::activate))
         .routes(routes!(tenants::suspend))
         .routes(routes!(tenants::resume))

@@ -178,7 +178,7 @@ pub struct PlanChangeBody {
 }
 
 #[utoipa::path(put, path = "/api/v1/tenants/{id}/upgrade", tag = "tenants",
-    description = "Moves an active tenant to another plan (up or down; platform administrators). The tenant's current use must fit the new plan. Answers 202 with the queued `change_plan` workflow run (GET /api/v1/workflows/{run_id} follows it): it checks the fit again, snapshots the plan, allocations and features, applies the new plan (allocations set to its amounts, features to its features), verifies, and restores the snapshot if a step fails.",
+    description = "Moves an active tenant to another plan (up or down; platform administrators). The tenant's current use must fit the new plan. Answers 202 with the queued `change_plan` workflow run (GET /api/v1/workflows/{run_id} follows it): it checks the fit again, snapshots the plan, allocations and features, applies the new plan (allocations set to its amounts; the feature flags follow the plan and the tenant's overrides stay), verifies, and restores the snapshot if a step fails.",
     params(("id" = String, Path, description = "Tenant id or slug")),
     request_body = PlanChangeBody,
     responses((status = 202, body = WorkflowRun, description = "The plan change is queued."),

@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod config;
 pub mod drafts;
+pub mod flags;
 pub mod invitations;
 pub mod lifecycle;
 pub mod logos;

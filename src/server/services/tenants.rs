@@ -113,7 +113,6 @@ pub async fn create(state: &AppState, caller: &Caller, input: NewTenant) -> Resu
     if v.domain.is_some() {
         within_domain_limit(&plan, v.allocations.get("custom_domains").copied())?;
     }
-    let features = v.features.clone().unwrap_or_else(|| plan.features.clone());
     let id = db::tenants::insert(
         &mut *tx,
         db::tenants::Insert {
@@ -124,13 +123,16 @@ pub async fn create(state: &AppState, caller: &Caller, input: NewTenant) -> Resu
             isolation: v.isolation.unwrap_or(plan.default_isolation),
             region: &v.region,
             domain: v.domain.as_deref(),
-            features: &features,
             settings: &v.settings,
             branding: &v.branding,
             metadata: &v.metadata,
         },
     )
     .await?;
+    // A feature list of its own becomes overrides of the plan's (PRODUCT.md C3).
+    if let Some(f) = &v.features {
+        super::flags::match_list(&mut tx, id, f, &caller.actor().label).await?;
+    }
     let tenant = db::tenants::by_id(&mut *tx, id).await?.ok_or_else(not_found)?;
     NewEvent::new("tenant.created", "tenant", id)
         .in_tenant(id)
@@ -235,6 +237,9 @@ pub async fn update_in(
         return Ok(before);
     }
     db::tenants::update(&mut *tx, &after).await?;
+    if after.features != before.features {
+        super::flags::match_list(&mut *tx, id, &after.features, &caller.actor().label).await?;
+    }
     NewEvent::new("tenant.updated", "tenant", id)
         .in_tenant(id)
         .before(only_changed(&old, &new))

@@ -96,7 +96,6 @@ pub(super) async fn apply(cx: &mut Cx<'_>) -> Result<Output, StepError> {
         return Err(StepError::Permanent(format!("Only an active tenant can change plan; this one is {}.", t.status)));
     }
     let actor = cx.run.actor();
-    let features = sorted(&plan.features);
     let reason = format!("Plan changed from {} to {}.", before.plan, plan.id);
     let mut changed = Vec::new();
     for (resource, after) in plan_limits(&plan) {
@@ -107,8 +106,10 @@ pub(super) async fn apply(cx: &mut Cx<'_>) -> Result<Output, StepError> {
             changed.push(resource);
         }
     }
-    if t.plan != plan.id || sorted(&t.features) != features {
-        db::tenants::set_plan(&mut *cx.db, t.id, &plan.id, &features).await?;
+    // The flags follow the plan (their defaults); the tenant's overrides stay.
+    let features = if t.plan != plan.id {
+        db::tenants::set_plan(&mut *cx.db, t.id, &plan.id).await?;
+        let features = tenant(cx).await?.features;
         NewEvent::about_tenant(t.id, "tenant.plan_changed")
             .change(
                 json!({ "plan": t.plan, "features": t.features }),
@@ -116,7 +117,10 @@ pub(super) async fn apply(cx: &mut Cx<'_>) -> Result<Output, StepError> {
             )
             .record(&mut *cx.db, &actor)
             .await?;
-    }
+        features
+    } else {
+        t.features
+    };
     Ok(Some(json!({ "from": before.plan, "to": plan.id, "features": features, "allocations_changed": changed })))
 }
 
@@ -128,9 +132,6 @@ pub(super) async fn verify(cx: &mut Cx<'_>) -> Result<Output, StepError> {
     let plan = target(cx).await?;
     if t.plan != plan.id {
         return Err(StepError::Permanent(format!("The tenant is on {}, not {}.", t.plan, plan.id)));
-    }
-    if sorted(&t.features) != sorted(&plan.features) {
-        return Err(StepError::Permanent("The tenant's features are not the plan's.".into()));
     }
     let allocations = db::allocations::all(&mut *cx.db, t.id).await?;
     for (resource, want) in plan_limits(&plan) {
@@ -174,12 +175,13 @@ pub(super) async fn restore(cx: &mut Cx<'_>) -> Result<(), StepError> {
             _ => {}
         }
     }
-    if t.plan != before.plan || sorted(&t.features) != before.features || !restored.is_empty() {
-        db::tenants::set_plan(&mut *cx.db, t.id, &before.plan, &before.features).await?;
+    if t.plan != before.plan || !restored.is_empty() {
+        db::tenants::set_plan(&mut *cx.db, t.id, &before.plan).await?;
+        let features = tenant(cx).await?.features;
         NewEvent::about_tenant(t.id, "tenant.plan_change_rolled_back")
             .change(
                 json!({ "plan": t.plan, "features": t.features }),
-                json!({ "plan": before.plan, "features": before.features, "run_id": cx.run.id,
+                json!({ "plan": before.plan, "features": features, "run_id": cx.run.id,
                         "allocations_restored": restored }),
             )
             .record(&mut *cx.db, &actor)

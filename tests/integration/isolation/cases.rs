@@ -94,6 +94,20 @@ pub fn rest_cases() -> Vec<((&'static str, &'static str), Case)> {
             ("POST", "/api/v1/tenants/{id}/config/{category}/versions/{version}/restore"),
             c("POST", "/api/v1/tenants/{id}/config/auth/versions/1/restore", None, MANAGE),
         ),
+        (("GET", "/api/v1/tenants/{id}/features"), c("GET", "/api/v1/tenants/{id}/features", None, READ_A)),
+        (
+            ("PUT", "/api/v1/tenants/{id}/features/{flag}"),
+            c("PUT", "/api/v1/tenants/{id}/features/sso", Some(json!({ "enabled": true })), PLATFORM),
+        ),
+        (
+            ("DELETE", "/api/v1/tenants/{id}/features/{flag}"),
+            c("DELETE", "/api/v1/tenants/{id}/features/webhooks", None, PLATFORM),
+        ),
+        (("GET", "/api/v1/features"), c("GET", "/api/v1/features", None, PLATFORM)),
+        (
+            ("PUT", "/api/v1/features/{flag}/kill-switch"),
+            c("PUT", "/api/v1/features/sso/kill-switch", Some(json!({ "killed": false })), PLATFORM),
+        ),
         // A JSON body is not a logo: the callers let through are answered 415 (logos.rs
         // uploads real files).
         (
@@ -554,6 +568,17 @@ pub fn fn_cases() -> Vec<(&'static str, FnCase)> {
             "replay_failed_webhooks",
             f(Enc::Form, json!({ "tenant": "{id}", "endpoint": "{endpoint_id}", "hours": "24" }), MANAGE),
         ),
+        ("get_tenant_flags", f(Enc::Form, json!({ "tenant": "{id}" }), READ_A)),
+        (
+            "set_tenant_flag",
+            f(
+                Enc::Json,
+                json!({ "tenant": "{id}", "flag": "sso", "set": { "enabled": true, "reason": "" } }),
+                PLATFORM,
+            ),
+        ),
+        ("get_flag_catalog", f(Enc::Form, json!({}), PLATFORM)),
+        ("set_kill_switch", f(Enc::Json, json!({ "flag": "sso", "set": { "killed": false, "reason": "" } }), PLATFORM)),
         ("get_config", f(Enc::Form, json!({ "tenant": "{id}" }), READ_A)),
         ("get_config_versions", f(Enc::Json, json!({ "tenant": "{id}", "category": "auth" }), READ_A)),
         (

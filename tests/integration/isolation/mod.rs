@@ -84,6 +84,14 @@ impl Fixture {
         .await
         .unwrap();
         let (key, key_prefix) = insert_key(admin, tenant, &Scope::ALL).await;
+        // An override of one of A's flags (removed by the matrix).
+        sqlx::query(
+            "insert into tenant_feature_overrides (tenant_id, flag, enabled, set_by) values ($1, 'webhooks', true, 'test')",
+        )
+        .bind(tenant)
+        .execute(&admin.pool)
+        .await
+        .unwrap();
         // A saved version of A's sign-in settings (restored by the matrix).
         sqlx::query(
             "insert into tenant_config_versions (tenant_id, category, version, doc, author)
