@@ -93,6 +93,14 @@ pub async fn lock(db: impl PgExecutor<'_>, id: Uuid) -> Result<bool, AppError> {
         .is_some())
 }
 
+/// A tenant's branding (for emails and the sign-in page).
+pub async fn branding(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Branding>, AppError> {
+    Ok(sqlx::query_scalar!(r#"select branding as "branding: Json<Branding>" from tenants where id = $1"#, id)
+        .fetch_optional(db)
+        .await?
+        .map(|b| b.0))
+}
+
 pub async fn id_by_slug(db: impl PgExecutor<'_>, slug: &str) -> Result<Option<Uuid>, AppError> {
     Ok(sqlx::query_scalar!("select id from tenants where slug = $1", slug).fetch_optional(db).await?)
 }

@@ -82,6 +82,32 @@ pub async fn sign_out() -> Result<(), AppError> {
     )
 }
 
+/// A tenant's name and branding, for the sign-in page reached at its own address.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TenantBrand {
+    pub name: String,
+    pub branding: crate::model::Branding,
+}
+
+/// The brand of the tenant whose address (`<slug>.<base_domain>` or its custom domain)
+/// the sign-in page was reached at; None on the portal's own address or for a tenant that
+/// is not live.
+#[server]
+pub async fn sign_in_brand() -> Result<Option<TenantBrand>, AppError> {
+    respond(
+        async {
+            let state = AppState::from_context()?;
+            let Some(parts) = use_context::<http::request::Parts>() else { return Ok(None) };
+            let Some(id) = crate::server::access::host_tenant(&parts, &state).await? else { return Ok(None) };
+            Ok(crate::db::tenants::by_id(&state.pool, id)
+                .await?
+                .filter(|t| t.status.is_live())
+                .map(|t| TenantBrand { name: t.name, branding: t.branding }))
+        }
+        .await,
+    )
+}
+
 /// The signed-in person, or None.
 #[server]
 pub async fn current_user() -> Result<Option<Me>, AppError> {

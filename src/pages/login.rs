@@ -4,7 +4,7 @@
 //! to wait after too many failures.
 
 use crate::components::*;
-use crate::fns::auth::{safe_next, SignIn};
+use crate::fns::auth::{safe_next, sign_in_brand, SignIn};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -25,13 +25,40 @@ pub fn LoginPage() -> impl IntoView {
         _ => None,
     };
     let busy = move || pending.get() || arriving.get();
+    // Reached at a tenant's own address: its name, logo and colours.
+    let brand = Resource::new(|| (), |_| sign_in_brand());
+    let header = move || {
+        Suspend::new(async move {
+            match brand.await.ok().flatten() {
+                Some(b) => {
+                    let (class, style) = crate::model::branding::theme(&b.branding).unzip();
+                    let logo = b.branding.logo_url.clone().map(|src| {
+                        view! { <img class="tenant-logo" src=src alt=format!("{} logo", b.name)/> }
+                    });
+                    view! {
+                        <div class=class.map(|c| format!("branded {c} auth-tenant")).unwrap_or("auth-tenant".into()) style=style
+                            data-testid="sign-in-brand">
+                            {logo}<strong>{b.name.clone()}</strong>
+                        </div>
+                        <h1>"Sign in"</h1>
+                        <p class="subtitle">{format!("to {} on Tenantry.", b.name)}</p>
+                    }
+                    .into_any()
+                }
+                None => view! {
+                    <div class="brand auth-brand"><span class="brand-mark" aria-hidden="true"></span><span>"Tenantry"</span></div>
+                    <h1>"Sign in"</h1>
+                    <p class="subtitle">"Manage your tenants, their people and API keys."</p>
+                }
+                .into_any(),
+            }
+        })
+    };
     view! {
         <Title text="Sign in"/>
         <div class="auth-page">
             <div class="auth-card card">
-                <div class="brand auth-brand"><span class="brand-mark" aria-hidden="true"></span><span>"Tenantry"</span></div>
-                <h1>"Sign in"</h1>
-                <p class="subtitle">"Manage your tenants, their people and API keys."</p>
+                <Suspense fallback=|| view! { <h1>"Sign in"</h1> }>{header}</Suspense>
                 <Transition fallback=|| ()>
                     {move || session.me().map(|me| view! {
                         <div class="alert alert-info" role="note">

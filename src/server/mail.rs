@@ -24,6 +24,8 @@ pub struct InvitationMail<'a> {
     pub role: &'a str,
     pub token: &'a str,
     pub expires: chrono::DateTime<chrono::Utc>,
+    /// The tenant's colours and logo, which the email wears (PRODUCT.md C2).
+    pub branding: &'a crate::model::Branding,
 }
 
 /// What a cost alert email says.
@@ -63,15 +65,17 @@ impl Mailer {
             tenant = m.tenant,
             role = m.role,
         );
-        let html = format!(
-            "<p>Hello,</p><p>{inviter} invited you to join <strong>{tenant}</strong> on Tenantry as {role}.</p>\
-             <p><a href=\"{link}\">Accept the invitation</a></p>\
+        let brand = Brand::of(m.branding, &self.public_url);
+        let body = format!(
+            "<p>Hello,</p>\r\n<p>{inviter} invited you to join <strong>{tenant}</strong> on Tenantry as {role}.</p>\r\n\
+             <p>{button}</p>\r\n\
              <p>The link works once and expires on {expires}. If you didn't expect this email, you can ignore it.</p>",
             inviter = escape(m.inviter),
             tenant = escape(m.tenant),
             role = escape(m.role),
+            button = brand.button(&link, "Accept the invitation"),
         );
-        self.send(m.to, &subject, text, html).await
+        self.send(m.to, &subject, text, brand.wrap(m.tenant, &body)).await
     }
 
     /// Tells an owner that the tenant's cost this period passed its alert threshold.
@@ -205,4 +209,51 @@ impl Mailer {
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// A tenant's look in an email: a header bar in its primary colour (with its logo), and
+/// buttons in it, with the text colour that reads on it. Inline styles only: that is what
+/// mail clients keep. Without branding, the portal's own colour.
+struct Brand {
+    primary: String,
+    on_primary: String,
+    logo: Option<String>,
+}
+
+impl Brand {
+    fn of(b: &crate::model::Branding, public_url: &str) -> Self {
+        use crate::model::contrast::Rgb;
+        let primary = b.primary_color.as_deref().and_then(Rgb::parse).unwrap_or(Rgb(0x4f, 0x46, 0xe5));
+        let logo = b.logo_url.as_ref().map(|l| if l.starts_with('/') { format!("{public_url}{l}") } else { l.clone() });
+        Self { primary: primary.hex(), on_primary: primary.text_on().hex(), logo }
+    }
+
+    fn button(&self, link: &str, label: &str) -> String {
+        format!(
+            "<a href=\"{link}\" style=\"display:inline-block;background:{bg};color:{fg};padding:10px 18px;\
+             border-radius:6px;text-decoration:none;font-weight:600\">{label}</a>",
+            link = escape(link),
+            bg = self.primary,
+            fg = self.on_primary,
+            label = escape(label),
+        )
+    }
+
+    fn wrap(&self, tenant: &str, body: &str) -> String {
+        let logo = self.logo.as_ref().map_or(String::new(), |src| {
+            format!(
+                "<img src=\"{}\" alt=\"\" height=\"28\" style=\"height:28px;vertical-align:middle;margin-right:10px\">",
+                escape(src)
+            )
+        });
+        format!(
+            "<div style=\"font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:560px;margin:0 auto;color:#18181b\">\r\n\
+             <div style=\"background:{bg};color:{fg};padding:14px 20px;border-radius:8px 8px 0 0\">{logo}\
+             <strong style=\"font-size:16px;vertical-align:middle\">{tenant}</strong></div>\r\n\
+             <div style=\"border:1px solid #e4e4e7;border-top:0;border-radius:0 0 8px 8px;padding:8px 20px 16px\">\r\n{body}\r\n</div>\r\n</div>",
+            bg = self.primary,
+            fg = self.on_primary,
+            tenant = escape(tenant),
+        )
+    }
 }

@@ -168,6 +168,7 @@ mod tests {
             role: "admin",
             token: "tok_123",
             expires: chrono::Utc::now(),
+            branding: &Default::default(),
         };
         mailer.send_invitation(&m).await.unwrap();
         let got = sink.wait_for(1).await;
@@ -192,6 +193,7 @@ mod tests {
                 role: "viewer",
                 token: "t",
                 expires: chrono::Utc::now(),
+                branding: &Default::default(),
             })
             .await
             .unwrap_err();

@@ -77,3 +77,61 @@ async fn colours_are_checked_for_contrast_saved_and_applied(pool: sqlx::PgPool) 
 fn get_page(uri: &str) -> axum::http::Request<axum::body::Body> {
     axum::http::Request::get(uri).header("accept", "text/html").body(axum::body::Body::empty()).unwrap()
 }
+
+/// Unfolds a quoted-printable body enough to search it (soft breaks and `=3D`).
+fn unfold(mail: &str) -> String {
+    mail.replace("=\r\n", "").replace("=3D", "=")
+}
+
+#[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
+async fn the_sign_in_page_and_invitations_wear_the_brand(pool: sqlx::PgPool) {
+    let (admin, sink) = with_mail(pool, |c| c.tenancy.base_domain = "tenantry.test".into()).await;
+    let a = active_tenant(&admin, "Brand Mail", "starter").await;
+    let (s, b) =
+        admin.call("PUT", &format!("/api/v1/tenants/{a}/branding"), Some(json!({ "primary_color": "#595959" }))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let logo = crate::logos::png(120, 40);
+    let req = axum::http::Request::put(format!("/api/v1/tenants/{a}/branding/logo"))
+        .header("content-type", "image/png")
+        .body(axum::body::Body::from(logo))
+        .unwrap();
+    let (s, _, text) = admin.send(req).await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    let logo_url = serde_json::from_str::<Value>(&text).unwrap()["logo_url"].as_str().unwrap().to_string();
+
+    // The sign-in page at the tenant's own address wears its name, logo and colours.
+    let login = |host: &str| {
+        axum::http::Request::get("/login")
+            .header("host", host)
+            .header("accept", "text/html")
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    let (s, _, html) = admin.anon().send(login("brand-mail.tenantry.test")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("data-testid=\"sign-in-brand\""), "the brand block");
+    assert!(html.contains("Brand Mail") && html.contains(&logo_url), "name and logo");
+    assert!(html.contains("--bl-primary:#595959"), "its colours");
+    // At the portal's own address, or a name under it that is no tenant: the portal's.
+    for host in ["localhost", "nobody.tenantry.test"] {
+        let (s, _, html) = admin.anon().send(login(host)).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(!html.contains("sign-in-brand") && !html.contains("--bl-primary"), "{host}");
+    }
+
+    // The invitation email: a header bar and button in the primary colour, white text on
+    // it (what reads on #595959), and the logo at its absolute address.
+    let (s, inv) = admin
+        .call(
+            "POST",
+            &format!("/api/v1/tenants/{a}/invitations"),
+            Some(json!({ "email": "new@brandmail.example", "role": "member" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{inv}");
+    let mail = unfold(&sink.wait_for(1).await[0].data);
+    assert!(mail.contains("background:#595959;color:#ffffff"), "{mail}");
+    let public = admin.state.config.mail.public_url.trim_end_matches('/').to_string();
+    assert!(mail.contains(&format!("src=\"{public}{logo_url}\"")), "{mail}");
+    assert!(mail.contains("Accept the invitation"));
+}

@@ -61,6 +61,24 @@ pub fn is_portal_host(host: &str, state: &AppState) -> bool {
         || Some(host.as_str()) == public_host(&state.config.mail.public_url).as_deref()
 }
 
+/// The tenant whose own address the request came to: `<slug>.<base_domain>` or its custom
+/// domain (not the tenant header: that is for programs, not pages). The sign-in page
+/// wears that tenant's brand.
+pub async fn host_tenant(parts: &http::request::Parts, state: &AppState) -> Result<Option<Uuid>, AppError> {
+    let Some(host) = request_host(parts) else { return Ok(None) };
+    let base = state.config.tenancy.base_domain.trim().to_ascii_lowercase();
+    if let Some(sub) = (!base.is_empty()).then(|| host.strip_suffix(&format!(".{base}"))).flatten() {
+        if sub.is_empty() || sub.contains('.') {
+            return Ok(None);
+        }
+        return db::tenants::id_by_slug(&state.pool, sub).await;
+    }
+    if host.contains('.') && !is_portal_host(&host, state) {
+        return db::tenants::id_by_domain(&state.pool, &host).await;
+    }
+    Ok(None)
+}
+
 /// True when the request came in on a tenant's custom domain (which carries API keys
 /// only: no sessions, no sign-in).
 pub async fn on_tenant_domain(parts: &http::request::Parts, state: &AppState) -> Result<bool, AppError> {

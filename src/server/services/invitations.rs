@@ -72,7 +72,7 @@ pub async fn invite(
         .await?;
     record(&mut tx, caller, tenant, "invitation.created", id, json!({ "email": email, "role": role })).await?;
     tx.commit().await?;
-    send(state, caller, id, &t.tenant_name, &email, role, &token, expires).await?;
+    send(state, caller, id, tenant, &t.tenant_name, &email, role, &token, expires).await?;
     get(&state.pool, tenant, id).await
 }
 
@@ -101,6 +101,7 @@ async fn send(
     state: &AppState,
     caller: &Caller,
     id: Uuid,
+    tenant: Uuid,
     tenant_name: &str,
     email: &str,
     role: Role,
@@ -109,8 +110,16 @@ async fn send(
 ) -> Result<(), AppError> {
     let inviter =
         caller.me().map(|m| format!("{} ({})", m.name, m.email)).unwrap_or_else(|| "Your platform operator".into());
-    let mail =
-        InvitationMail { to: email, tenant: tenant_name, inviter: &inviter, role: role.as_str(), token, expires };
+    let branding = db::tenants::branding(&state.pool, tenant).await?.unwrap_or_default();
+    let mail = InvitationMail {
+        to: email,
+        tenant: tenant_name,
+        inviter: &inviter,
+        role: role.as_str(),
+        token,
+        expires,
+        branding: &branding,
+    };
     let outcome = state.mailer.send_invitation(&mail).await;
     db::invitations::mark_sent(&state.pool, id, outcome.err().as_deref()).await
 }
@@ -138,7 +147,7 @@ pub async fn resend(state: &AppState, caller: &Caller, tenant: Uuid, id: Uuid) -
     db::invitations::renew(&mut *tx, id, &auth::sha256(&token), expires).await?;
     record(&mut tx, caller, tenant, "invitation.resent", id, json!({ "email": row.email })).await?;
     tx.commit().await?;
-    send(state, caller, id, &t.tenant_name, &row.email, row.role(), &token, expires).await?;
+    send(state, caller, id, tenant, &t.tenant_name, &row.email, row.role(), &token, expires).await?;
     get(&state.pool, tenant, id).await
 }
 

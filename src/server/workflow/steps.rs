@@ -283,6 +283,7 @@ async fn notify(cx: &mut Cx<'_>) -> Result<Output, StepError> {
                 role: Role::Owner.as_str(),
                 token: &token,
                 expires,
+                branding: &t.branding,
             };
             // A failed send is kept on the invitation (shown, and resendable from the
             // Members tab); it does not fail provisioning.

@@ -493,6 +493,8 @@ pub fn fn_cases() -> Vec<(&'static str, FnCase)> {
             ),
         ),
         ("current_user", f(Enc::Form, json!({}), [Ok, Ok, Ok, Ok, Ok])),
+        // Public: the sign-in page's brand, from the host (the test's host names no tenant).
+        ("sign_in_brand", f(Enc::Form, json!({}), [Ok, Ok, Ok, Ok, Ok])),
         ("switch_tenant", f(Enc::Form, json!({ "tenant": "{id}" }), [Unauthorized, Ok, NotFound, NotFound, Ok])),
         (
             "change_password",
