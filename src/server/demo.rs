@@ -292,6 +292,9 @@ pub async fn load_if_empty(pool: &PgPool, count: usize) -> Result<bool, sqlx::Er
     if let Ok(true) = result {
         result = seed_people(pool).await.map(|_| true);
     }
+    if let Ok(true) = result {
+        result = seed_self_service(pool).await.map(|_| true);
+    }
     sqlx::query("select pg_advisory_unlock(hashtext('tenantry.demo'))").execute(&mut *conn).await?;
     result
 }
@@ -339,6 +342,77 @@ async fn seed_people(pool: &PgPool) -> Result<(), sqlx::Error> {
                 .await?;
             }
         }
+    }
+    Ok(())
+}
+
+/// The demo people's two tenants run their own Settings: colours and a logo, a few saved
+/// versions of their configuration (so there is a history to restore from), and a feature
+/// flag override each (PRODUCT.md C1–C3).
+async fn seed_self_service(pool: &PgPool) -> Result<(), sqlx::Error> {
+    use crate::db::config::NewVersion;
+    let tenants: Vec<(uuid::Uuid, String)> =
+        sqlx::query_as("select id, name from tenants where status = 'active' order by name limit 2")
+            .fetch_all(pool)
+            .await?;
+    let looks = [("#0f766e", "#db2777", "#0891b2"), ("#7e22ce", "#0891b2", "#db2777")];
+    let err = |e: crate::error::AppError| sqlx::Error::Protocol(e.to_string());
+    for ((id, name), (primary, secondary, accent)) in tenants.iter().zip(looks) {
+        let initials: String = name.split_whitespace().filter_map(|w| w.chars().next()).take(2).collect();
+        let svg = format!(
+            r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40"><rect width="40" height="40" rx="9" fill="{primary}"/><text x="20" y="26" text-anchor="middle" font-family="sans-serif" font-size="16" font-weight="700" fill="#fff">{initials}</text></svg>"##
+        );
+        let logo = crate::server::logo::check(Some("image/svg+xml"), svg.as_bytes()).map_err(err)?;
+        let file = crate::db::logos::NewLogo {
+            hash: &logo.hash,
+            content_type: logo.kind.content_type,
+            width: logo.width,
+            height: logo.height,
+            bytes: svg.as_bytes(),
+        };
+        crate::db::logos::insert(pool, *id, file).await.map_err(err)?;
+        let branding = crate::model::Branding {
+            logo_url: Some(crate::model::branding::logo_path(*id, &logo.hash, logo.kind.ext)),
+            primary_color: Some(primary.into()),
+            secondary_color: Some(secondary.into()),
+            accent_color: Some(accent.into()),
+            ..Default::default()
+        };
+        sqlx::query("update tenants set branding = $2 where id = $1")
+            .bind(id)
+            .bind(sqlx::types::Json(&branding))
+            .execute(pool)
+            .await?;
+        let versions = [
+            ("auth", serde_json::json!({ "session_timeout_minutes": 240 })),
+            ("auth", serde_json::json!({ "session_timeout_minutes": 240, "mfa_required": true })),
+            ("general", serde_json::json!({ "timezone": "Europe/Berlin", "locale": "de-DE" })),
+        ];
+        let mut next = std::collections::HashMap::new();
+        for (category, values) in versions {
+            let c = crate::model::config::Category::parse(category).unwrap_or(crate::model::config::Category::General);
+            let doc = crate::model::config::validate(c, &values, &Default::default())
+                .map(serde_json::Value::Object)
+                .map_err(|e| sqlx::Error::Protocol(format!("{e:?}")))?;
+            let version = next.entry(category).and_modify(|v| *v += 1).or_insert(1);
+            let row = NewVersion {
+                tenant: *id,
+                category,
+                version: *version,
+                doc: &doc,
+                author: "olivia@demo.example",
+                actor_id: None,
+                restored_from: None,
+            };
+            crate::db::config::insert(pool, row).await.map_err(err)?;
+        }
+    }
+    let overrides = [
+        ("webhooks", true, "Pilot of webhooks before the upgrade"),
+        ("basic_reporting", false, "Reports move to the BI tool"),
+    ];
+    for ((id, _), (flag, on, why)) in tenants.iter().zip(overrides) {
+        crate::db::flags::set_override(pool, *id, flag, on, why, "admin@example.com").await.map_err(err)?;
     }
     Ok(())
 }

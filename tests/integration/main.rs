@@ -5,6 +5,7 @@ mod alerts;
 mod audit;
 mod branding;
 mod config;
+mod demo;
 mod errors;
 mod flags;
 mod hardening;
