@@ -4,7 +4,7 @@
 //! to wait after too many failures.
 
 use crate::components::*;
-use crate::fns::auth::{safe_next, sign_in_brand, SignIn};
+use crate::fns::auth::{safe_next, sign_in_brand, SignIn, TenantBrand};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -25,40 +25,35 @@ pub fn LoginPage() -> impl IntoView {
         _ => None,
     };
     let busy = move || pending.get() || arriving.get();
-    // Reached at a tenant's own address: its name, logo and colours.
+    // Reached at a tenant's own address: its name, logo and colours, on the whole card.
     let brand = Resource::new(|| (), |_| sign_in_brand());
-    let header = move || {
-        Suspend::new(async move {
-            match brand.await.ok().flatten() {
-                Some(b) => {
-                    let (class, style) = crate::model::branding::theme(&b.branding).unzip();
-                    let logo = b.branding.logo_url.clone().map(|src| {
-                        view! { <img class="tenant-logo" src=src alt=format!("{} logo", b.name)/> }
-                    });
-                    view! {
-                        <div class=class.map(|c| format!("branded {c} auth-tenant")).unwrap_or("auth-tenant".into()) style=style
-                            data-testid="sign-in-brand">
-                            {logo}<strong>{b.name.clone()}</strong>
-                        </div>
-                        <h1>"Sign in"</h1>
-                        <p class="subtitle">{format!("to {} on Tenantry.", b.name)}</p>
-                    }
-                    .into_any()
-                }
-                None => view! {
-                    <div class="brand auth-brand"><span class="brand-mark" aria-hidden="true"></span><span>"Tenantry"</span></div>
-                    <h1>"Sign in"</h1>
-                    <p class="subtitle">"Manage your tenants, their people and API keys."</p>
-                }
-                .into_any(),
+    let header = move |b: Option<TenantBrand>| {
+        match b {
+        Some(b) => {
+            let logo = b.branding.logo_url.clone().map(|src| {
+                view! { <img class="tenant-logo" src=src alt=format!("{} logo", b.name)/> }
+            });
+            view! {
+                <div class="auth-tenant" data-testid="sign-in-brand">{logo}<strong>{b.name.clone()}</strong></div>
+                <h1>"Sign in"</h1>
+                <p class="subtitle">{format!("to {} on Tenantry.", b.name)}</p>
             }
-        })
+            .into_any()
+        }
+        None => view! {
+            <div class="brand auth-brand"><span class="brand-mark" aria-hidden="true"></span><span>"Tenantry"</span></div>
+            <h1>"Sign in"</h1>
+            <p class="subtitle">"Manage your tenants, their people and API keys."</p>
+        }
+        .into_any(),
+    }
     };
-    view! {
-        <Title text="Sign in"/>
-        <div class="auth-page">
+    let card = move |b: Option<TenantBrand>| {
+        let (class, style) = b.as_ref().and_then(|b| crate::model::branding::theme(&b.branding)).unzip();
+        view! {
+        <div class=class.map_or("auth-page".to_string(), |c| format!("auth-page branded {c}")) style=style>
             <div class="auth-card card">
-                <Suspense fallback=|| view! { <h1>"Sign in"</h1> }>{header}</Suspense>
+                {header(b)}
                 <Transition fallback=|| ()>
                     {move || session.me().map(|me| view! {
                         <div class="alert alert-info" role="note">
@@ -91,5 +86,12 @@ pub fn LoginPage() -> impl IntoView {
                 <p class="hint auth-foot">"New here? Ask a tenant's owner or admin to invite you: the invitation email has a link to set your password."</p>
             </div>
         </div>
+        }
+    };
+    view! {
+        <Title text="Sign in"/>
+        <Suspense fallback=|| view! { <div class="auth-page"></div> }>
+            {move || Suspend::new(async move { card(brand.await.ok().flatten()) })}
+        </Suspense>
     }
 }
