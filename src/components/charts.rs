@@ -164,18 +164,7 @@ pub fn SeriesChart(
     let legend = reference.map(|(v, what)| {
         view! { <span class="legend-ref"><span class="legend-swatch" aria-hidden="true"></span>{format!("{} {}", title(&what), format(v))}</span> }
     });
-    let on_key = move |ev: leptos::ev::KeyboardEvent| {
-        let cur = hover.get_untracked().unwrap_or(last);
-        let next = match ev.key().as_str() {
-            "ArrowLeft" => cur.saturating_sub(1),
-            "ArrowRight" => (cur + 1).min(last),
-            "Home" => 0,
-            "End" => last,
-            _ => return,
-        };
-        ev.prevent_default();
-        hover.set(Some(next));
-    };
+    let on_key = key_steps(hover, None, last);
     let readout = move || {
         let i = hover.get().filter(|i| *i < count).unwrap_or(last);
         let value = values.get(i).copied().flatten().map(format).unwrap_or_else(|| "no data".into());
@@ -337,4 +326,25 @@ pub fn daily_axis(
             (at.format("%b %-d").to_string(), v)
         })
         .collect()
+}
+
+/// The keys that move a chart's readout between its points: ←/→ one step, Home and End to
+/// either end, from the point shown (or `from`, else the last).
+pub(crate) fn key_steps(
+    hover: RwSignal<Option<usize>>,
+    from: Option<usize>,
+    last: usize,
+) -> impl Fn(leptos::ev::KeyboardEvent) + Copy {
+    move |ev: leptos::ev::KeyboardEvent| {
+        let cur = hover.get_untracked().or(from).unwrap_or(last);
+        let next = match ev.key().as_str() {
+            "ArrowLeft" => cur.saturating_sub(1),
+            "ArrowRight" => (cur + 1).min(last),
+            "Home" => 0,
+            "End" => last,
+            _ => return,
+        };
+        ev.prevent_default();
+        hover.set(Some(next));
+    }
 }

@@ -1,7 +1,7 @@
 //! A chart of lines over the same points (p50 and p95 per hour, say), drawn as SVG like
 //! the other charts.
 
-use super::charts::{nice_ceiling_f, short};
+use super::charts::{key_steps, nice_ceiling_f, short};
 use leptos::prelude::*;
 
 /// One line of a `LineChart`: its name (legend and readout), the class that draws it
@@ -169,18 +169,7 @@ pub fn LineChart(
             })
         }
     };
-    let on_key = move |ev: leptos::ev::KeyboardEvent| {
-        let cur = hover.get_untracked().or(latest).unwrap_or(last);
-        let next = match ev.key().as_str() {
-            "ArrowLeft" => cur.saturating_sub(1),
-            "ArrowRight" => (cur + 1).min(last),
-            "Home" => 0,
-            "End" => last,
-            _ => return,
-        };
-        ev.prevent_default();
-        hover.set(Some(next));
-    };
+    let on_key = key_steps(hover, latest, last);
     let readout = {
         let (series, labels, marks) = (series.clone(), labels.clone(), marks.clone());
         move || {

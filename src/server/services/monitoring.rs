@@ -130,6 +130,16 @@ pub async fn run_now(state: &AppState, caller: &Caller, tenant: Uuid, id: Uuid) 
     results.last().cloned().ok_or_else(|| AppError::internal("check now", "no result"))
 }
 
+/// `[from, to)` as asked: `to` defaults to now, `from` to `default` before `to`.
+fn period(
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    default: chrono::Duration,
+) -> (DateTime<Utc>, DateTime<Utc>) {
+    let to = to.unwrap_or_else(Utc::now);
+    (from.unwrap_or(to - default), to)
+}
+
 /// A check's results in [from, to) (default: the last 24 hours), newest first; a range
 /// with `from` not before `to` holds none.
 pub async fn results(
@@ -141,8 +151,7 @@ pub async fn results(
     to: Option<DateTime<Utc>>,
 ) -> Result<Vec<ProbeResult>, AppError> {
     caller.require_on(tenant, Permission::HealthRead)?;
-    let to = to.unwrap_or_else(Utc::now);
-    let from = from.unwrap_or(to - chrono::Duration::hours(24));
+    let (from, to) = period(from, to, chrono::Duration::hours(24));
     get(pool, tenant, id).await?;
     if from >= to {
         return Ok(Vec::new());
@@ -227,8 +236,8 @@ pub async fn uptime(
     to: Option<DateTime<Utc>>,
 ) -> Result<PeriodSummary, AppError> {
     caller.require_on(tenant, Permission::HealthRead)?;
-    let to = to.unwrap_or_else(Utc::now);
-    let from = from.unwrap_or(to - chrono::Duration::days(30)).max(to - chrono::Duration::days(MAX_PERIOD_DAYS));
+    let (from, to) = period(from, to, chrono::Duration::days(30));
+    let from = from.max(to - chrono::Duration::days(MAX_PERIOD_DAYS));
     get(pool, tenant, id).await?;
     summary(pool, tenant, id, from, to).await
 }
