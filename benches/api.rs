@@ -308,7 +308,8 @@ async fn baseline_signed_in_get(
 async fn tenant_row(pool: &PgPool, id: Uuid) -> Result<Json<BaselineTenant>, StatusCode> {
     sqlx::query_as::<_, BaselineTenant>(
         "select id, slug, name, description, plan_id as plan, isolation, region, status, status_reason, domain, \
-                features, settings, branding, limits, metadata, version, created_at, updated_at, activated_at, \
+                tenant_features(id, plan_id) as features, settings, branding, limits, metadata, version, \
+                created_at, updated_at, activated_at, \
                 suspended_at, terminated_at, retention_until \
          from tenants where id = $1",
     )
