@@ -7,7 +7,7 @@
 CREATE SEQUENCE feature_changes;
 
 CREATE TABLE feature_flags (
-    key           text PRIMARY KEY CHECK (key ~ '^[a-z][a-z0-9_]{0,62}$'),
+    key           text PRIMARY KEY CHECK (key ~ '^[a-z][a-z0-9_.-]{0,63}$'), -- validate::check_feature
     description   text NOT NULL DEFAULT '',
     killed        boolean NOT NULL DEFAULT false,
     killed_reason text,

@@ -38,15 +38,10 @@ pub struct Plan {
     #[serde(deserialize_with = "super::whole::i64")]
     #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 1_000_000_000_000_i64))]
     pub projects: i64,
-    #[cfg_attr(feature = "ssr", schema(inline, value_type = Vec<PlanFeature>))]
+    /// Feature flag keys (`validate::check_feature`).
+    #[cfg_attr(feature = "ssr", schema(inline, value_type = Vec<super::tenant::FeatureKey>))]
     pub features: Vec<String>,
 }
-
-#[cfg(feature = "ssr")]
-super::string_schema!(
-    /// A feature key of a plan: lowercase letters, digits and `_`.
-    PlanFeature, 1, 40, r"^[a-z0-9_]{1,40}$"
-);
 
 impl Plan {
     pub fn price_label(&self) -> String {
@@ -93,12 +88,10 @@ impl Plan {
                 errors.insert(field.into(), "Use a whole number from 0 up.".into());
             }
         }
+        // The same keys a tenant's list and the flags table take.
         for f in &self.features {
-            if f.is_empty()
-                || f.len() > 40
-                || !f.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-            {
-                errors.insert("features".into(), format!("\u{201c}{f}\u{201d} is not a feature key (a-z, 0-9 and _)."));
+            if let Err(e) = super::validate::check_feature(f) {
+                errors.insert("features".into(), e);
             }
         }
         errors
@@ -195,5 +188,17 @@ mod tests {
         assert!(check_allocations(&p, &negative).is_err());
         let unknown: BTreeMap<String, i64> = [("gpus".to_string(), 1)].into();
         assert!(check_allocations(&p, &unknown).unwrap_err().contains("gpus"));
+    }
+
+    #[test]
+    fn feature_keys_follow_the_flag_rule() {
+        let mut p = sample_plan();
+        p.features = vec!["webhooks".into(), "beta.dashboard".into()];
+        assert!(!p.check().contains_key("features"), "{:?}", p.check());
+        // A key must start with a letter: the flags table holds nothing else.
+        for bad in ["000000", "Upper", "with space", ""] {
+            p.features = vec![bad.into()];
+            assert!(p.check().contains_key("features"), "{bad:?}");
+        }
     }
 }

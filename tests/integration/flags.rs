@@ -130,6 +130,14 @@ async fn a_plans_list_changes_its_tenants_at_once_and_overrides_survive(pool: sq
         (Some(false), Some("tenant_override"), Some(false))
     );
 
+    // A plan may only name keys a flag can have (they become flags): refused, not a 500.
+    let (_, plans) = admin.get("/api/v1/plans").await;
+    let mut free = plans.as_array().unwrap().iter().find(|p| p["id"] == "free").unwrap().clone();
+    free["features"] = json!(["000000"]);
+    let (s, e) = admin.call("PUT", "/api/v1/plans/free", Some(free)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert!(e["error"]["fields"]["features"].as_str().unwrap().contains("000000"), "{e}");
+
     // A feature list given with the tenant becomes overrides of its plan's.
     let (s, t) = admin
         .call("POST", "/api/v1/tenants", Some(json!({ "name": "Listed Flags", "plan": "free", "region": "us-east-1", "features": ["basic_auth", "sso"] })))
