@@ -32,7 +32,7 @@ pub use line_chart::{ChartLine, LineChart};
 pub use me::{reads_audit, use_session, Session};
 pub use plan::PlanCard;
 pub use refresh::{use_tenant_refresh, Refresh, TenantRefresh};
-pub use secret::SecretCard;
+pub use secret::{CopyButton, SecretCard};
 pub use timeline::Timeline;
 pub use toast::{use_toasts, ToastRegion, Toasts};
 pub use workflow::{use_live, RunBadge, RunCard, RunList};

@@ -56,17 +56,23 @@ enum CopyState {
 /// Where the clipboard is not available (or refused), it selects the field `target` for
 /// Ctrl+C.
 #[component]
-fn CopyButton(text: String, target: &'static str) -> impl IntoView {
+pub fn CopyButton(
+    text: String,
+    #[prop(into)] target: String,
+    /// The button's accessible name, when "Copy" alone is ambiguous.
+    #[prop(optional)]
+    label: Option<String>,
+) -> impl IntoView {
     let state = RwSignal::new(CopyState::Idle);
     let result = format!("{target}-copy-result");
     let click = move |_| {
         #[cfg(feature = "hydrate")]
-        copy_text(&text, target, state);
+        copy_text(&text, &target, state);
         #[cfg(not(feature = "hydrate"))]
-        let _ = (&text, target, state);
+        let _ = (&text, &target, state);
     };
     view! {
-        <button class="btn" type="button" on:click=click aria-describedby=result.clone()>"Copy"</button>
+        <button class="btn" type="button" on:click=click aria-label=label aria-describedby=result.clone()>"Copy"</button>
         <span class="copy-result" id=result aria-live="polite">
             {move || match state.get() {
                 CopyState::Idle => "",
@@ -78,12 +84,13 @@ fn CopyButton(text: String, target: &'static str) -> impl IntoView {
 }
 
 #[cfg(feature = "hydrate")]
-fn copy_text(text: &str, target: &'static str, state: RwSignal<CopyState>) {
+fn copy_text(text: &str, target: &str, state: RwSignal<CopyState>) {
     use leptos::wasm_bindgen::{closure::Closure, JsCast, JsValue};
+    let target = target.to_string();
     let fail = move || {
         state.set(CopyState::Failed);
         if let Some(input) =
-            document().get_element_by_id(target).and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+            document().get_element_by_id(&target).and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
         {
             let _ = input.focus();
             input.select();

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod billing;
 pub mod catalog;
 pub mod config;
+pub mod domains;
 pub mod drafts;
 pub mod exports;
 pub mod flags;

@@ -24,10 +24,10 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
     respond(
         async {
             let state = AppState::from_context()?;
-            refuse_on_tenant_domain(&state).await?;
+            let host = session_host(&state).await?;
             let mut session = auth_session().await?;
             let ip = Caller::current().source_ip;
-            svc::sign_in(&state, &mut session, ip, &email, password).await?;
+            svc::sign_in(&state, &mut session, ip, &host, &email, password).await?;
             leptos_axum::redirect(&safe_next(next.as_deref()));
             Ok(())
         }
@@ -35,20 +35,17 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
     )
 }
 
-/// Sessions are never made on a tenant's custom domain (see `access`): sign in on the
-/// portal's own address.
+/// The host this sign-in is made on and bound to: the portal's own names or a tenant's
+/// verified domain; any other name is refused (see `access::session_host`).
 #[cfg(feature = "ssr")]
-pub(crate) async fn refuse_on_tenant_domain(state: &AppState) -> Result<(), AppError> {
-    let parts = use_context::<http::request::Parts>();
-    if let Some(parts) = parts {
-        if crate::server::access::on_tenant_domain(&parts, state).await? {
-            return Err(AppError::forbidden(format!(
-                "Sign in at {}: a tenant's own domain can't hold a portal session.",
-                state.config.mail.public_url
-            )));
-        }
-    }
-    Ok(())
+pub(crate) async fn session_host(state: &AppState) -> Result<String, AppError> {
+    let parts = use_context::<http::request::Parts>().ok_or_else(|| AppError::internal("sign in", "no request"))?;
+    crate::server::access::session_host(&parts, state).await?.ok_or_else(|| {
+        AppError::forbidden(format!(
+            "This address is not a verified domain of a tenant, so it can't hold a sign-in. Sign in at {}.",
+            state.config.mail.public_url
+        ))
+    })
 }
 
 /// Only paths on this site: never an open redirect. Browsers drop tabs and newlines from

@@ -85,11 +85,12 @@ pub async fn accept_invitation(token: String, name: Option<String>, password: Op
     respond(
         async {
             let state = AppState::from_context()?;
-            crate::fns::auth::refuse_on_tenant_domain(&state).await?;
+            let host = crate::fns::auth::session_host(&state).await?;
             let mut session = leptos_axum::extract::<axum_login::AuthSession<Backend>>()
                 .await
                 .map_err(|e| AppError::internal("auth session", e))?;
-            let tenant = invitations::accept(&state, &mut session, &Caller::current(), &token, name, password).await?;
+            let tenant =
+                invitations::accept(&state, &mut session, &Caller::current(), &host, &token, name, password).await?;
             leptos_axum::redirect(&format!("/tenants/{tenant}"));
             Ok(())
         }

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod domains;
 pub mod flags;
 pub mod members;
 pub mod monitoring;

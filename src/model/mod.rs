@@ -31,6 +31,7 @@ pub mod audit;
 pub mod branding;
 pub mod config;
 pub mod contrast;
+pub mod domains;
 pub mod flags;
 pub mod forecast;
 pub mod identity;

@@ -36,6 +36,8 @@ pub fn cookie_name(cfg: &AuthConfig) -> &'static str {
 }
 /// Session keys of our own (axum-login keeps its own under "axum-login.data").
 pub const SIGNED_IN_AT: &str = "tenantry.signed_in_at";
+/// The host the person signed in on: the session is accepted there only (C4).
+pub const SIGNED_IN_HOST: &str = "tenantry.signed_in_host";
 pub const ACTIVE_TENANT: &str = "tenantry.active_tenant";
 pub const LAST_SEEN: &str = "tenantry.last_seen";
 
@@ -128,6 +130,13 @@ pub async fn remember<T: serde::Serialize + Send + Sync>(
     value: T,
 ) -> Result<(), AppError> {
     session.session.insert(key, value).await.map_err(|e| AppError::internal("session", e))
+}
+
+/// Marks a fresh sign-in: when (the absolute timeout counts from it) and on which host
+/// (the session is accepted on that host only).
+pub async fn signed_in(session: &axum_login::AuthSession<Backend>, host: &str) -> Result<(), AppError> {
+    remember(session, SIGNED_IN_AT, chrono::Utc::now().timestamp()).await?;
+    remember(session, SIGNED_IN_HOST, host.to_ascii_lowercase()).await
 }
 
 /// At most one argon2 computation per core at a time, per instance. Each takes ~20 MB and

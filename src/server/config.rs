@@ -186,6 +186,9 @@ pub struct TenancyConfig {
     pub base_domain: String,
     /// A request header naming the tenant (id or slug) to work in.
     pub tenant_header: String,
+    /// The DNS server custom-domain verification asks (`host:port`, or an address for
+    /// port 53). Empty: the system's resolvers. It obeys `[outbound] allow`.
+    pub dns_upstream: String,
 }
 
 impl Default for AuthConfig {
@@ -256,7 +259,7 @@ impl Default for WorkflowsConfig {
 
 impl Default for TenancyConfig {
     fn default() -> Self {
-        Self { base_domain: String::new(), tenant_header: "X-Tenant-Id".into() }
+        Self { base_domain: String::new(), tenant_header: "X-Tenant-Id".into(), dns_upstream: String::new() }
     }
 }
 
@@ -346,6 +349,8 @@ impl Config {
     pub fn load(path: &str) -> Result<Config, String> {
         let c: Config = Self::figment(path).extract().map_err(|e| format!("invalid configuration: {e}"))?;
         crate::server::outbound::Policy::new(&c.outbound.allow).map_err(|e| format!("invalid configuration: {e}"))?;
+        crate::server::dns::parse_upstream(&c.tenancy.dns_upstream)
+            .map_err(|e| format!("invalid configuration: {e}"))?;
         Ok(c)
     }
 

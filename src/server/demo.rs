@@ -414,5 +414,47 @@ async fn seed_self_service(pool: &PgPool) -> Result<(), sqlx::Error> {
     for ((id, _), (flag, on, why)) in tenants.iter().zip(overrides) {
         crate::db::flags::set_override(pool, *id, flag, on, why, "admin@example.com").await.map_err(err)?;
     }
+    seed_domains(pool, &tenants).await
+}
+
+/// Every demo tenant's custom domain becomes a claim (C4): most verified, some waiting for
+/// their record (the worker checks them on its schedule, live), a few given up on. The
+/// demo people's tenants get a domain that waits for DNS, checked within a minute.
+async fn seed_domains(pool: &PgPool, people: &[(uuid::Uuid, String)]) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        r#"insert into tenant_domains (tenant_id, domain, token, status, created_at, created_by, window_started_at,
+                                       checks, next_check_at, last_checked_at, last_result, verified_at)
+           select t.id, t.domain, 'tenantry-verification=' || md5(t.id::text),
+                  s.status, t.created_at, 'Demo data', t.created_at,
+                  case s.status when 'pending' then 6 when 'failed' then 30 else 2 end,
+                  case when s.status = 'pending' then now() + make_interval(mins => (abs(hashtext(t.slug)) % 50) + 5) end,
+                  case s.status when 'verified' then t.created_at + interval '3 minutes' else now() - interval '20 minutes' end,
+                  case s.status
+                      when 'verified' then 'Found the token in the TXT record at _tenantry-challenge.' || t.domain || '.'
+                      when 'pending' then 'There is no TXT record at _tenantry-challenge.' || t.domain || ' yet. DNS changes can take a while to spread.'
+                      else 'Gave up after 7 days. Last answer: there is no TXT record at _tenantry-challenge.' || t.domain || ' yet.' end,
+                  case when s.status = 'verified' then t.created_at + interval '3 minutes' end
+           from tenants t
+           cross join lateral (select case when abs(hashtext(t.slug)) % 10 < 6 then 'verified'
+                                           when abs(hashtext(t.slug)) % 10 < 9 then 'pending'
+                                           else 'failed' end as status) s
+           where t.domain is not null and t.status <> 'terminated'
+           on conflict do nothing"#,
+    )
+    .execute(pool)
+    .await?;
+    crate::db::domains::repoint_primary(pool, None).await.map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    for (id, _) in people {
+        sqlx::query(
+            "with t as (select id, 'portal.' || slug || '.example.com' as domain from tenants where id = $1 and domain is null)
+             , claimed as (insert into tenant_domains (tenant_id, domain, token, created_by, next_check_at)
+                           select id, domain, 'tenantry-verification=' || md5(random()::text), 'Demo data', now() + interval '1 minute'
+                           from t on conflict do nothing returning tenant_id, domain)
+             update tenants set domain = c.domain from claimed c where tenants.id = c.tenant_id",
+        )
+        .bind(id)
+        .execute(pool)
+        .await?;
+    }
     Ok(())
 }

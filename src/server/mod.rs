@@ -6,6 +6,7 @@ pub mod auth;
 pub mod background;
 pub mod config;
 pub mod demo;
+pub mod dns;
 pub mod export;
 pub mod logo;
 pub mod mail;

@@ -1,5 +1,5 @@
 //! The one policy every outbound request of the portal goes through (webhooks, health
-//! probes; DNS checks will use the same): no loopback, private, link-local,
+//! probes, and the DNS upstream of domain verification): no loopback, private, link-local,
 //! carrier-grade NAT, multicast, documentation or cloud metadata addresses, checked
 //! after DNS resolution, unless the operator's `[outbound] allow` list names the host or
 //! a range holding the address (tests and local development allow 127.0.0.1).
@@ -186,6 +186,7 @@ pub struct Outbound {
     pub policy: Arc<Policy>,
     webhooks: OnceLock<reqwest::Client>,
     probes: OnceLock<reqwest::Client>,
+    dns: OnceLock<super::dns::Dns>,
 }
 
 impl Outbound {
@@ -196,7 +197,7 @@ impl Outbound {
             tracing::error!(error = %e, "the outbound allow-list is invalid; allowing public addresses only");
             Policy::default()
         });
-        Self { policy: Arc::new(policy), webhooks: OnceLock::new(), probes: OnceLock::new() }
+        Self { policy: Arc::new(policy), webhooks: OnceLock::new(), probes: OnceLock::new(), dns: OnceLock::new() }
     }
 
     /// The webhook deliverer's client (built on first use, with its timeout then).
@@ -207,6 +208,13 @@ impl Outbound {
     /// The health prober's client (built on first use with the `[health]` settings then).
     pub fn probe_client(&self, cfg: &crate::server::config::HealthConfig) -> &reqwest::Client {
         self.probes.get_or_init(|| self.policy.probe_client(cfg.max_redirects, extra_roots(&cfg.extra_roots_pem)))
+    }
+}
+
+impl Outbound {
+    /// Domain verification's resolver (built on first use with `[tenancy] dns_upstream`).
+    pub fn dns(&self, upstream: &str) -> &super::dns::Dns {
+        self.dns.get_or_init(|| super::dns::Dns::new(upstream, &self.policy))
     }
 }
 

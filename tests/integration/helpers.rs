@@ -83,18 +83,36 @@ impl TestApp {
     }
 
     pub async fn sign_in_raw(&self, email: &str, password: &str) -> (StatusCode, http::HeaderMap, String) {
+        self.sign_in_raw_at(None, email, password).await
+    }
+
+    /// Signs in on `host` (the Host header): the session is bound to that host.
+    pub async fn sign_in_at(&self, host: &str, email: &str, password: &str) -> Self {
+        let (status, headers, body) = self.sign_in_raw_at(Some(host), email, password).await;
+        assert!(status.is_success() || status.is_redirection(), "sign-in at {host} failed: {status} {body}");
+        let cookie = session_cookie(&headers).expect("a session cookie");
+        Self { auth: Auth::Cookie(cookie), ..self.clone() }
+    }
+
+    pub async fn sign_in_raw_at(
+        &self,
+        host: Option<&str>,
+        email: &str,
+        password: &str,
+    ) -> (StatusCode, http::HeaderMap, String) {
         use leptos::server_fn::ServerFn;
         let form = format!(
             "email={}&password={}",
             tenantry::model::query::encode_component(email),
             tenantry::model::query::encode_component(password)
         );
-        let req = Request::post(tenantry::fns::auth::SignIn::PATH)
+        let mut req = Request::post(tenantry::fns::auth::SignIn::PATH)
             .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "application/json")
-            .body(Body::from(form))
-            .unwrap();
-        self.anon().send(req).await
+            .header("accept", "application/json");
+        if let Some(h) = host {
+            req = req.header("host", h);
+        }
+        self.anon().send(req.body(Body::from(form)).unwrap()).await
     }
 
     /// A new person who is `role` in `tenant`, signed in.
@@ -103,6 +121,13 @@ impl TestApp {
         let tenant = uuid::Uuid::parse_str(tenant_id).expect("tenant id");
         tenantry::db::memberships::add(&self.pool, tenant, user, role).await.expect("add member");
         self.sign_in(email, PASSWORD).await
+    }
+
+    /// GET `uri` with the Host header `host`, as this client.
+    pub async fn get_at(&self, host: &str, uri: &str) -> (StatusCode, Value) {
+        let req = Request::get(uri).header("host", host).body(Body::empty()).unwrap();
+        let (s, _, text) = self.send(req).await;
+        (s, serde_json::from_str(&text).unwrap_or_default())
     }
 
     pub async fn send(&self, req: Request<Body>) -> (StatusCode, http::HeaderMap, String) {

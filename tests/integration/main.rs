@@ -6,6 +6,7 @@ mod audit;
 mod branding;
 mod config;
 mod demo;
+mod domains;
 mod errors;
 mod flags;
 mod hardening;

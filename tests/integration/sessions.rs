@@ -47,7 +47,9 @@ async fn sign_in_sign_out_and_the_throttle(pool: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn anonymous_callers_and_cross_site_writes_are_refused(pool: sqlx::PgPool) {
-    let admin = TestApp::new(pool).await;
+    let mut config = tenantry::server::config::Config::default();
+    config.mail.public_url = "http://portal.test".into();
+    let admin = TestApp::with_config(pool, config).await;
     let anon = admin.anon();
     let (s, b) = anon.get("/api/v1/tenants").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
@@ -60,6 +62,7 @@ async fn anonymous_callers_and_cross_site_writes_are_refused(pool: sqlx::PgPool)
     assert_eq!(anon.get("/healthz").await.0, StatusCode::OK);
 
     // CSRF: the signed-in admin's cookie on a request from another site.
+    let admin = admin.sign_in_at("portal.test", ADMIN_EMAIL, PASSWORD).await;
     let body = json!({ "name": "Csrf Corp", "plan": "free", "region": "us-east-1" }).to_string();
     let post = |origin: Option<&str>, fetch_site: Option<&str>| {
         let mut r =
@@ -116,9 +119,15 @@ async fn tenant_context_from_session_header_and_subdomain(pool: sqlx::PgPool) {
     let (s, me) = get_with(("x-tenant-id", "context-alpha".into())).await;
     assert_eq!((s, me["tenant_id"].as_str()), (StatusCode::OK, Some(a.as_str())));
     assert_eq!(get_with(("x-tenant-id", c.clone())).await.0, StatusCode::NOT_FOUND);
-    let (s, me) = get_with(("host", "context-alpha.tenantry.test".into())).await;
+    // A tenant's subdomain picks the tenant for a session made on that subdomain (sessions
+    // are bound to their host: the one made above is no credential there).
+    let sub = |slug: &str| format!("{slug}.tenantry.test");
+    assert_eq!(pat.get_at(&sub("context-alpha"), "/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+    let on_alpha = pat.sign_in_at(&sub("context-alpha"), "pat@example.com", PASSWORD).await;
+    let (s, me) = on_alpha.get_at(&sub("context-alpha"), "/api/v1/me").await;
     assert_eq!((s, me["tenant_id"].as_str()), (StatusCode::OK, Some(a.as_str())));
-    assert_eq!(get_with(("host", "context-charlie.tenantry.test".into())).await.0, StatusCode::NOT_FOUND);
+    let on_charlie = pat.sign_in_at(&sub("context-charlie"), "pat@example.com", PASSWORD).await;
+    assert_eq!(on_charlie.get_at(&sub("context-charlie"), "/api/v1/me").await.0, StatusCode::NOT_FOUND);
 
     // Lists, stats and audit hold only Pat's tenants.
     let (_, list) = pat.get("/api/v1/tenants").await;

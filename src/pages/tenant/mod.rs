@@ -25,6 +25,7 @@ pub mod api_keys;
 pub mod audit;
 mod branding;
 mod config;
+mod domains;
 mod flags;
 pub mod health;
 pub mod members;

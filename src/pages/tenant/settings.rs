@@ -3,6 +3,7 @@
 
 use super::branding::BrandingCard;
 use super::config::ConfigCard;
+use super::domains::DomainsCard;
 use super::flags::TenantFlagsCard;
 use super::{may, tab};
 use crate::components::*;
@@ -29,6 +30,7 @@ pub fn SettingsTab() -> impl IntoView {
                 {view! { <EditTenant t=t.clone() may_edit/> }.into_any()}
                 <ConfigCard t=t.clone() may_edit/>
                 <TenantFlagsCard t=t.clone() admin=me.as_ref().is_some_and(|m| m.is_platform_admin)/>
+                <DomainsCard t=t.clone() may_edit/>
                 <BrandingCard t may_edit/>
             </div>
         }
@@ -123,7 +125,7 @@ fn EditTenant(t: Tenant, may_edit: bool) -> impl IntoView {
                         <FieldError message=error("description") id="description-error"/>
                     </div>
                     <div class="field-row">
-                        <TextField label="Custom domain" id="domain" value=domain error=error("domain") hint="e.g. app.example.com; leave empty for none"/>
+                        <TextField label="Custom domain" id="domain" value=domain error=error("domain") hint="The primary domain; it works once verified under Custom domains. Empty for none."/>
                     </div>
                     <div class="field" class:invalid=move || error("metadata").get().is_some()>
                         <label for="metadata">"Metadata (JSON)"</label>

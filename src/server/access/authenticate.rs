@@ -38,15 +38,6 @@ pub async fn resolve(State(state): State<AppState>, req: Request, next: Next) ->
 async fn resolve_caller(state: &AppState, parts: &mut http::request::Parts) -> Result<Caller, AppError> {
     let ip = source_ip(parts);
     let hint = tenant_hint(parts, state);
-    if let (None, Some(Hint::Domain(d))) = (parts.headers.get(header::AUTHORIZATION), &hint) {
-        // A tenant's custom domain is not the portal: whoever controls its DNS could serve
-        // their own pages there. Until domains are verified (C4), it carries API keys only;
-        // a session cookie sent to it is no credential. (A host name that is no tenant's
-        // domain is just another name of the portal.)
-        if db::tenants::id_by_domain(&state.pool, d).await?.is_some() {
-            return Ok(Caller::anonymous(ip));
-        }
-    }
     if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
         let key = value
             .to_str()
@@ -77,6 +68,21 @@ async fn resolve_caller(state: &AppState, parts: &mut http::request::Parts) -> R
     let Some(user) = session.user.clone() else {
         return Ok(Caller::anonymous(ip));
     };
+    // Host-bound (C4): a session is a credential only on the host it was made on, and only
+    // while that host may hold sessions (the portal's names, or a verified tenant domain:
+    // a domain removed or never proven is not one). Sessions from before hosts were
+    // recorded count as the portal's own.
+    let bound: Option<String> = session.session.get(auth::SIGNED_IN_HOST).await.ok().flatten();
+    let here = super::tenancy::session_host(parts, state).await?;
+    let portal_here = !matches!(hint, Some(Hint::Domain(_)));
+    let accepted = match (&here, &bound) {
+        (Some(h), Some(b)) => h == b,
+        (Some(_), None) => portal_here,
+        (None, _) => false,
+    };
+    if !accepted {
+        return Ok(Caller::anonymous(ip));
+    }
     // The absolute timeout: a session ends this long after sign-in, however busy.
     let signed_in_at: Option<i64> = session.session.get(auth::SIGNED_IN_AT).await.ok().flatten();
     let max_age = state.config.auth.absolute_timeout_hours.max(1) as i64 * 3600;
@@ -101,7 +107,12 @@ async fn resolve_caller(state: &AppState, parts: &mut http::request::Parts) -> R
     };
     let hinted = match hint {
         Some(Hint::Named(h)) => tenant_for_hint(state, &me, &h).await?,
-        Some(Hint::Domain(_)) | None => None,
+        // On a verified domain the session works in that tenant only.
+        Some(Hint::Domain(d)) => match db::tenants::id_by_domain(&state.pool, &d).await? {
+            Some(t) => tenant_for_hint(state, &me, &t.to_string()).await?,
+            None => None,
+        },
+        None => None,
     };
     me.active_tenant = match hinted {
         Some(t) => Some(t),

@@ -15,7 +15,7 @@ mod tenancy;
 
 pub use authenticate::{resolve, PUBLIC_PAGES};
 pub use key_cache::KeyCache;
-pub use tenancy::{host_tenant, is_portal_host, on_tenant_domain};
+pub use tenancy::{host_tenant, is_portal_host, request_host, session_host};
 
 use crate::error::AppError;
 use crate::model::messages::{NO_TENANT, SIGN_IN};

@@ -41,7 +41,7 @@ pub(super) fn tenant_hint(parts: &http::request::Parts, state: &AppState) -> Opt
 }
 
 /// The request's host name, lower case, without the port.
-fn request_host(parts: &http::request::Parts) -> Option<String> {
+pub fn request_host(parts: &http::request::Parts) -> Option<String> {
     let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok())?;
     let host =
         host.rsplit_once(':').map_or(host, |(h, port)| if port.bytes().all(|b| b.is_ascii_digit()) { h } else { host });
@@ -79,15 +79,17 @@ pub async fn host_tenant(parts: &http::request::Parts, state: &AppState) -> Resu
     Ok(None)
 }
 
-/// True when the request came in on a tenant's custom domain (which carries API keys
-/// only: no sessions, no sign-in).
-pub async fn on_tenant_domain(parts: &http::request::Parts, state: &AppState) -> Result<bool, AppError> {
-    match request_host(parts) {
-        Some(h) if h.contains('.') && !is_portal_host(&h, state) => {
-            Ok(db::tenants::id_by_domain(&state.pool, &h).await?.is_some())
-        }
-        _ => Ok(false),
+/// The host a session may be made on for this request: one of the portal's own names, or
+/// a tenant's verified custom domain. Any other name (an unverified or removed domain, or
+/// a name someone else pointed at the portal) can't hold a session: whoever controls its
+/// DNS could take the cookie away with them.
+pub async fn session_host(parts: &http::request::Parts, state: &AppState) -> Result<Option<String>, AppError> {
+    // A request without a Host header (HTTP/1.0, in-process tests) is the portal's own.
+    let host = request_host(parts).unwrap_or_default();
+    if !host.contains('.') || is_portal_host(&host, state) {
+        return Ok(Some(host));
     }
+    Ok(db::tenants::id_by_domain(&state.pool, &host).await?.map(|_| host))
 }
 
 fn public_host(url: &str) -> Option<String> {

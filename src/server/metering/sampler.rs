@@ -27,7 +27,7 @@ pub async fn subjects(db: &mut PgConnection) -> Result<Vec<Subject>, AppError> {
                 + (select count(*) from invitations i
                    where i.tenant_id = t.id and i.accepted_at is null and i.revoked_at is null and i.expires_at > now())
                   as "members!",
-                  (t.domain is not null)::int::bigint as "domains!",
+                  (select count(*) from tenant_domains d where d.tenant_id = t.id and d.status <> 'failed') as "domains!",
                   s.schema_name as "schema?", s.isolation as "isolation?", s.role_name as "role?"
            from tenants t left join tenant_storage s on s.tenant_id = t.id
            where t.status = 'active' order by t.id"#

@@ -8,6 +8,7 @@ pub mod branding;
 pub mod catalog;
 pub mod config;
 pub mod contract;
+pub mod domains;
 pub mod flags;
 pub mod health;
 pub mod json;
@@ -58,7 +59,7 @@ pub struct ErrorDetail {
     // POST /api/v1/usage is routed in `router` (it has its own body limit).
     paths(health::healthz, health::readyz, usage::report),
     components(schemas(ErrorBody, ErrorDetail, tenants::ReasonBody, tenants::PlanChangeBody)),
-    tags((name = "tenants"), (name = "members"), (name = "api keys"), (name = "users"), (name = "workflows"), (name = "audit"), (name = "usage"), (name = "resources"), (name = "webhooks"), (name = "health checks"), (name = "branding"), (name = "config"), (name = "features"), (name = "catalog"), (name = "health"))
+    tags((name = "tenants"), (name = "members"), (name = "api keys"), (name = "users"), (name = "workflows"), (name = "audit"), (name = "usage"), (name = "resources"), (name = "webhooks"), (name = "health checks"), (name = "branding"), (name = "config"), (name = "features"), (name = "domains"), (name = "catalog"), (name = "health"))
 )]
 pub struct ApiDoc;
 
@@ -80,6 +81,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(flags::put_override, flags::delete_override))
         .routes(routes!(flags::catalog))
         .routes(routes!(flags::kill_switch))
+        .routes(routes!(domains::list, domains::add))
+        .routes(routes!(domains::verify))
+        .routes(routes!(domains::remove))
         .routes(routes!(tenants::activate))
         .routes(routes!(tenants::suspend))
         .routes(routes!(tenants::resume))

@@ -189,6 +189,7 @@ pub async fn accept(
     state: &AppState,
     session: &mut AuthSession<Backend>,
     caller: &Caller,
+    host: &str,
     token: &str,
     name: Option<String>,
     password: Option<String>,
@@ -248,7 +249,7 @@ pub async fn accept(
         if let Some(u) = session.backend.get_user(&user).await.map_err(|e| AppError::internal("load user", e))? {
             session.session.cycle_id().await.map_err(|e| AppError::internal("sign in", e))?;
             session.login(&u).await.map_err(|e| AppError::internal("sign in", e))?;
-            auth::remember(session, auth::SIGNED_IN_AT, Utc::now().timestamp()).await?;
+            auth::signed_in(session, host).await?;
         }
     }
     auth::remember(session, auth::ACTIVE_TENANT, row.tenant_id).await?;

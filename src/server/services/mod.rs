@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod api_keys;
 pub mod audit;
 pub mod config;
+pub mod domains;
 pub mod drafts;
 pub mod flags;
 pub mod invitations;

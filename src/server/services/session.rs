@@ -27,6 +27,7 @@ pub async fn sign_in(
     state: &AppState,
     session: &mut AuthSession<Backend>,
     ip: Option<IpAddr>,
+    host: &str,
     email: &str,
     password: String,
 ) -> Result<(), AppError> {
@@ -57,7 +58,7 @@ pub async fn sign_in(
     // a session without a user): a cookie planted or seen before sign-in never becomes one.
     session.session.cycle_id().await.map_err(|e| AppError::internal("sign in", e))?;
     session.login(&user).await.map_err(|e| AppError::internal("sign in", e))?;
-    auth::remember(session, auth::SIGNED_IN_AT, Utc::now().timestamp()).await?;
+    auth::signed_in(session, host).await?;
     db::sign_ins::clear(&state.pool, &email).await?;
     db::users::touch_sign_in(&state.pool, user.account.id).await?;
     record(state, &Actor::user(user.account.id, &user.account.email, ip), "user.signed_in", user.account.id).await?;

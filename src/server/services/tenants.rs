@@ -108,10 +108,9 @@ pub async fn create(state: &AppState, caller: &Caller, input: NewTenant) -> Resu
     crate::model::plan::check_allocations(&plan, &v.allocations)
         .map_err(|m| AppError::conflict_on("allocations", m))?;
     if let Some(d) = &v.domain {
-        claimable_domain(state, d).map_err(|m| AppError::conflict_on("domain", m))?;
-    }
-    if v.domain.is_some() {
-        within_domain_limit(&plan, v.allocations.get("custom_domains").copied())?;
+        // Checked before the insert so the answer names the domain, not a constraint.
+        super::domains::claimable(state, d)?;
+        super::domains::within_limit(&plan, v.allocations.get("custom_domains").copied(), 0)?;
     }
     let id = db::tenants::insert(
         &mut *tx,
@@ -129,6 +128,10 @@ pub async fn create(state: &AppState, caller: &Caller, input: NewTenant) -> Resu
         },
     )
     .await?;
+    // A custom domain given at creation is a claim to verify like any other (C4).
+    if let Some(d) = &v.domain {
+        super::domains::claim_in(&mut tx, state, id, &plan, d, &caller.actor().label).await?;
+    }
     // A feature list of its own becomes overrides of the plan's (PRODUCT.md C3).
     if let Some(f) = &v.features {
         super::flags::match_list(&mut tx, id, f, &caller.actor().label).await?;
@@ -218,11 +221,19 @@ pub async fn update_in(
     if let Some(m) = &change.metadata {
         after.metadata = m.clone();
     }
-    if let Some(d) = after.domain.as_deref().filter(|d| Some(*d) != before.domain.as_deref()) {
-        claimable_domain(state, d).map_err(|m| AppError::conflict_on("domain", m))?;
-        let plan = db::catalog::plan(&mut *tx, &after.plan).await?.ok_or_else(not_found)?;
-        let allocated = db::allocations::hard_limit(&mut *tx, id, "custom_domains").await?;
-        within_domain_limit(&plan, allocated)?;
+    if after.domain != before.domain {
+        // The primary domain changes: the old one's claim goes, the new one is claimed and
+        // waits for verification (C4).
+        if let Some(old) = before.domain.as_deref() {
+            super::domains::release_in(&mut *tx, id, old).await?;
+        }
+        if let Some(d) = after.domain.as_deref() {
+            let plan = db::catalog::plan(&mut *tx, &after.plan).await?.ok_or_else(not_found)?;
+            let had = db::domains::get(&mut *tx, id, d).await?.is_some();
+            if !had {
+                super::domains::claim_in(&mut *tx, state, id, &plan, d, &caller.actor().label).await?;
+            }
+        }
     }
     if !caller.is_platform_admin()
         && (after.plan != before.plan || after.features != before.features || after.metadata != before.metadata)
@@ -247,27 +258,6 @@ pub async fn update_in(
         .record(&mut *tx, &caller.actor())
         .await?;
     db::tenants::by_id(&mut *tx, id).await?.ok_or_else(not_found)
-}
-
-/// A custom domain may not be one of the portal's own names: requests there would
-/// resolve to the tenant (and its cookies would reach the portal).
-fn claimable_domain(state: &AppState, domain: &str) -> Result<(), String> {
-    if crate::server::access::is_portal_host(domain, state) {
-        return Err("That is one of the portal's own addresses; use a domain of your own.".into());
-    }
-    Ok(())
-}
-
-/// The plan's (or the tenant's allocated) number of custom domains must allow one.
-fn within_domain_limit(plan: &crate::model::Plan, allocated: Option<i64>) -> Result<(), AppError> {
-    let limit = allocated.unwrap_or(plan.custom_domains);
-    if limit < 1 {
-        return Err(AppError::conflict_on(
-            "domain",
-            format!("The {} plan includes no custom domains. Move to a larger plan to add one.", plan.name),
-        ));
-    }
-    Ok(())
 }
 
 /// The keys of `a` whose values differ in `b`.

@@ -104,6 +104,19 @@ pub fn rest_cases() -> Vec<((&'static str, &'static str), Case)> {
             c("DELETE", "/api/v1/tenants/{id}/features/webhooks", None, PLATFORM),
         ),
         (("GET", "/api/v1/features"), c("GET", "/api/v1/features", None, PLATFORM)),
+        (("GET", "/api/v1/tenants/{id}/domains"), c("GET", "/api/v1/tenants/{id}/domains", None, READ_A)),
+        (
+            ("POST", "/api/v1/tenants/{id}/domains"),
+            c("POST", "/api/v1/tenants/{id}/domains", Some(json!({ "domain": "added.iso.example" })), MANAGE),
+        ),
+        (
+            ("POST", "/api/v1/tenants/{id}/domains/{domain}/verify"),
+            c("POST", "/api/v1/tenants/{id}/domains/{domain}/verify", None, MANAGE),
+        ),
+        (
+            ("DELETE", "/api/v1/tenants/{id}/domains/{domain}"),
+            c("DELETE", "/api/v1/tenants/{id}/domains/{domain}", None, MANAGE),
+        ),
         (
             ("PUT", "/api/v1/features/{flag}/kill-switch"),
             c("PUT", "/api/v1/features/sso/kill-switch", Some(json!({ "killed": false })), PLATFORM),
@@ -571,6 +584,10 @@ pub fn fn_cases() -> Vec<(&'static str, FnCase)> {
             f(Enc::Form, json!({ "tenant": "{id}", "endpoint": "{endpoint_id}", "hours": "24" }), MANAGE),
         ),
         ("get_tenant_flags", f(Enc::Form, json!({ "tenant": "{id}" }), READ_A)),
+        ("get_domains", f(Enc::Form, json!({ "tenant": "{id}" }), READ_A)),
+        ("add_domain", f(Enc::Form, json!({ "tenant": "{id}", "domain": "added.iso.example" }), MANAGE)),
+        ("verify_domain", f(Enc::Form, json!({ "tenant": "{id}", "domain": "{domain}" }), MANAGE)),
+        ("remove_domain", f(Enc::Form, json!({ "tenant": "{id}", "domain": "{domain}" }), MANAGE)),
         (
             "set_tenant_flag",
             f(

@@ -54,6 +54,7 @@ struct Fixture {
     delivery: Uuid,
     check: Uuid,
     incident: Uuid,
+    domain: String,
 }
 
 impl Fixture {
@@ -89,6 +90,17 @@ impl Fixture {
             "insert into tenant_feature_overrides (tenant_id, flag, enabled, set_by) values ($1, 'webhooks', true, 'test')",
         )
         .bind(tenant)
+        .execute(&admin.pool)
+        .await
+        .unwrap();
+        // A verified custom domain of A's (checked again and removed by the matrix).
+        let domain = format!("alpha-{n}.iso.example");
+        sqlx::query(
+            "insert into tenant_domains (tenant_id, domain, token, status, verified_at, next_check_at)
+             values ($1, $2, 'tenantry-verification=isolation-fixture', 'verified', now(), null)",
+        )
+        .bind(tenant)
+        .bind(&domain)
         .execute(&admin.pool)
         .await
         .unwrap();
@@ -175,6 +187,7 @@ impl Fixture {
         .await
         .unwrap();
         Self {
+            domain,
             check,
             incident,
             alert,
@@ -206,10 +219,11 @@ impl Fixture {
             self.viewer_email.clone(),
             self.invitation_email.clone(),
             self.key_prefix.clone(),
+            self.domain.clone(),
         ]
     }
 
-    /// Fills `{id}`, `{user_id}`, `{invitation_id}`, `{key_id}`, `{run_id}`, `{export_id}`, `{invoice_id}`, `{alert_id}`, `{policy_id}`, `{endpoint_id}`, `{delivery_id}`, `{check_id}`, `{incident_id}` with A's.
+    /// Fills `{id}`, `{user_id}`, `{invitation_id}`, `{key_id}`, `{run_id}`, `{export_id}`, `{invoice_id}`, `{alert_id}`, `{policy_id}`, `{endpoint_id}`, `{delivery_id}`, `{check_id}`, `{incident_id}`, `{domain}` with A's.
     fn fill(&self, template: &str) -> String {
         template
             .replace("{id}", &self.a)
@@ -225,6 +239,7 @@ impl Fixture {
             .replace("{delivery_id}", &self.delivery.to_string())
             .replace("{check_id}", &self.check.to_string())
             .replace("{incident_id}", &self.incident.to_string())
+            .replace("{domain}", &self.domain)
     }
 }
 
