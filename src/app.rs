@@ -1,7 +1,7 @@
 //! The HTML shell, the layout and the routes.
 
 use crate::components::icons::Icon;
-use crate::components::{use_session, use_toasts, Session, ToastRegion, Toasts};
+use crate::components::{use_session, use_toasts, Session, ToastRegion, Toasts, Unread, UnreadBadge};
 use crate::fns::auth::{SignOut, SwitchTenant};
 use crate::model::Me;
 use crate::pages;
@@ -54,6 +54,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     Toasts::provide();
     Session::provide();
+    Unread::provide();
     // Pages wait for their data before the HTML is sent (SsrMode::Async), so every page
     // is complete without JavaScript and hydration starts from finished markup.
     view! {
@@ -84,6 +85,7 @@ fn Layout() -> impl IntoView {
                     <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/notifications") view={Lazy::<NotificationsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/tenants") view={Lazy::<TenantListRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/tenants/new") view={Lazy::<WizardRoute>::new()} ssr=SsrMode::Async/>
@@ -140,6 +142,7 @@ lazy_page! {
     LoginRoute => pages::login::LoginPage,
     InviteRoute => pages::invite::InvitePage,
     AccountRoute => pages::account::AccountPage,
+    NotificationsRoute => pages::notifications::NotificationsPage,
     UsersRoute => pages::users::UsersPage,
     TenantListRoute => pages::tenants::TenantList,
     WizardRoute => pages::wizard::WizardPage,
@@ -184,6 +187,7 @@ fn Sidebar() -> impl IntoView {
                                 <li><A href="/" exact=true><Icon name="dashboard"/><span>"Dashboard"</span></A></li>
                                 <li><A href="/tenants"><Icon name="tenants"/><span>"Tenants"</span></A></li>
                                 <li><A href="/workflows"><Icon name="workflows"/><span>"Workflows"</span></A></li>
+                                {me.is_some().then(|| view! { <li><A href="/notifications"><Icon name="bell"/><span>"Notifications"</span><UnreadBadge/></A></li> })}
                                 {admin.then(|| view! { <li><A href="/usage"><Icon name="usage"/><span>"Usage"</span></A></li> })}
                                 {admin.then(|| view! { <li><A href="/health"><Icon name="health"/><span>"Health"</span></A></li> })}
                                 {admin.then(|| view! { <li><A href="/limits"><Icon name="limits"/><span>"Limits"</span></A></li> })}

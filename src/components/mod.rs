@@ -17,6 +17,7 @@ pub mod refresh;
 pub mod secret;
 pub mod timeline;
 pub mod toast;
+pub mod unread;
 pub mod upload;
 pub mod workflow;
 
@@ -35,4 +36,5 @@ pub use refresh::{use_tenant_refresh, Refresh, TenantRefresh};
 pub use secret::{CopyButton, SecretCard};
 pub use timeline::Timeline;
 pub use toast::{use_toasts, ToastRegion, Toasts};
+pub use unread::{unread_changed, Unread, UnreadBadge};
 pub use workflow::{use_live, RunBadge, RunCard, RunList};

@@ -73,17 +73,6 @@ pub async fn count_owners(db: impl PgExecutor<'_>, tenant: Uuid) -> Result<i64, 
     .await?)
 }
 
-/// The emails of the tenant's active owners: who is told about alerts.
-pub async fn owner_emails(db: impl PgExecutor<'_>, tenant: Uuid) -> Result<Vec<String>, AppError> {
-    Ok(sqlx::query_scalar!(
-        "select u.email from memberships m join users u on u.id = m.user_id
-         where m.tenant_id = $1 and m.role = 'owner' and u.status = 'active' order by u.email",
-        tenant,
-    )
-    .fetch_all(db)
-    .await?)
-}
-
 /// Members plus pending, unexpired invitations: what counts against the plan's user limit.
 pub async fn seats_used(db: impl PgExecutor<'_>, tenant: Uuid) -> Result<i64, AppError> {
     Ok(sqlx::query_scalar!(

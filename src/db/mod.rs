@@ -17,6 +17,7 @@ pub mod invitations;
 pub mod logos;
 pub mod memberships;
 pub mod monitoring;
+pub mod notifications;
 pub mod outbox;
 pub mod policies;
 pub mod resources;

@@ -404,7 +404,7 @@ pub async fn purge(
 ) -> Result<u64, AppError> {
     let events = sqlx::query!(
         "delete from outbox where id in (
-             select id from outbox where delivered_at < $1 order by id limit $2)",
+             select id from outbox where delivered_at < $1 and notified_at is not null order by id limit $2)",
         events_before,
         batch
     )

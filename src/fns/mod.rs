@@ -9,6 +9,7 @@ pub mod domains;
 pub mod flags;
 pub mod members;
 pub mod monitoring;
+pub mod notifications;
 pub mod policies;
 pub mod resources;
 pub mod system;

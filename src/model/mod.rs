@@ -37,6 +37,7 @@ pub mod forecast;
 pub mod identity;
 pub mod messages;
 pub mod monitoring;
+pub mod notifications;
 pub mod plan;
 pub mod plan_change;
 pub mod policy;

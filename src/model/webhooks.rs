@@ -8,7 +8,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 /// Every event the portal sends, with what it means (the form lists them).
-pub const TOPICS: [(&str, &str); 18] = [
+pub const TOPICS: [(&str, &str); 21] = [
     ("tenant.provisioning", "A tenant's provisioning started"),
     ("tenant.provisioned", "A tenant finished provisioning"),
     ("tenant.activated", "A tenant became active"),
@@ -18,6 +18,9 @@ pub const TOPICS: [(&str, &str); 18] = [
     ("tenant.terminated", "A tenant was terminated"),
     ("tenant.failed", "A tenant's provisioning failed"),
     ("tenant.plan_changed", "A tenant moved to another plan"),
+    ("member.joined", "Someone joined the tenant (accepted an invitation)"),
+    ("member.removed", "Someone was removed from the tenant"),
+    ("member.role_changed", "A member's role changed"),
     ("quota.exceeded", "A resource reached its hard limit"),
     ("alert.opened", "An alert opened (soft or hard limit, cost)"),
     ("alert.acknowledged", "Someone acknowledged an alert"),

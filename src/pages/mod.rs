@@ -9,6 +9,7 @@ pub mod invite;
 pub mod limits;
 pub mod login;
 pub mod not_found;
+pub mod notifications;
 pub mod plans;
 pub mod status;
 pub mod tenant;

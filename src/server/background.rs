@@ -36,6 +36,7 @@ pub fn workers(state: &AppState) -> Vec<Worker> {
     ));
     all.push(crate::server::webhooks::worker());
     all.push(crate::server::services::domains::worker());
+    all.push(crate::server::services::notifications::worker());
     all.push(crate::server::webhooks::retention_worker());
     all.push(crate::server::prober::worker(state));
     all.push(crate::server::prober::alerts_worker());

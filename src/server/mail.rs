@@ -186,6 +186,27 @@ impl Mailer {
         self.send(to, &subject, text, html).await
     }
 
+    /// A notification (C5) by email: what happened in the tenant, and where to see more.
+    pub async fn send_notice(&self, to: &str, tenant: &str, title: &str, body: &str, link: &str) -> Result<(), String> {
+        let url = format!("{}{link}", self.public_url);
+        let subject = format!("{tenant}: {title}");
+        let more = if body.is_empty() { String::new() } else { format!("\r\n{body}") };
+        let text = format!(
+            "Hello,\r\n\r\n{tenant}: {title}.{more}\r\n\r\nSee it in the portal:\r\n{url}\r\n\r\nChoose which notifications you get: {prefs}\r\n",
+            prefs = format_args!("{}/notifications", self.public_url),
+        );
+        let html = format!(
+            "<p>Hello,</p><p><strong>{tenant}</strong>: {title}.{more}</p><p><a href=\"{url}\">See it in the portal</a></p>\
+             <p style=\"color:#6b7280;font-size:13px\"><a href=\"{prefs}\">Choose which notifications you get</a></p>",
+            tenant = escape(tenant),
+            title = escape(title),
+            more = if body.is_empty() { String::new() } else { format!("<br>{}", escape(body)) },
+            url = escape(&url),
+            prefs = escape(&format!("{}/notifications", self.public_url)),
+        );
+        self.send(to, &subject, text, html).await
+    }
+
     async fn send(&self, to: &str, subject: &str, text: String, html: String) -> Result<(), String> {
         let transport = self.transport.as_ref().ok_or_else(|| self.broken.clone().unwrap_or_default())?;
         let from: Mailbox = self.from.parse().map_err(|e| format!("[mail].from is not a valid address: {e}"))?;

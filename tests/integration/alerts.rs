@@ -7,13 +7,13 @@ use serde_json::{json, Value};
 use tenantry::model::{Role, Scope};
 use tenantry::server::services::alerts;
 
-async fn scale(admin: &TestApp, tenant: &str, allocated: i64) {
+pub async fn scale(admin: &TestApp, tenant: &str, allocated: i64) {
     let url = format!("/api/v1/tenants/{tenant}/resources/api_calls_per_month");
     let (s, body) = admin.call("PUT", &url, Some(json!({ "allocated": allocated, "reason": "alerts test" }))).await;
     assert_eq!(s, StatusCode::OK, "{body}");
 }
 
-async fn use_calls(admin: &TestApp, tenant: &str, n: i64, key: &str) {
+pub async fn use_calls(admin: &TestApp, tenant: &str, n: i64, key: &str) {
     let reporter = key_for(admin, tenant, &[Scope::UsageWrite]).await;
     let (s, body) = report(&reporter, json!({ "events": [event("api_calls", json!(n), key)] })).await;
     assert_eq!(s, StatusCode::OK, "{body}");

@@ -20,6 +20,7 @@ mod logos;
 mod members;
 mod monitoring;
 mod monitoring_periods;
+mod notifications;
 mod operations;
 mod outage;
 mod pages;

@@ -7,7 +7,7 @@ use leptos::server_fn::ServerFn;
 use serde_json::{json, Value};
 use tenantry::fns::tenants::{ChangeStatus, CheckSlug, CreateTenant, GetTenant, ListTenants, UpdateTenant};
 
-async fn json_fn(app: &TestApp, path: &str, body: Value) -> (StatusCode, Value) {
+pub async fn json_fn(app: &TestApp, path: &str, body: Value) -> (StatusCode, Value) {
     let req = Request::post(path)
         .header("content-type", "application/json")
         .header("accept", "application/json")
@@ -17,7 +17,7 @@ async fn json_fn(app: &TestApp, path: &str, body: Value) -> (StatusCode, Value) 
     (s, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 
-async fn form_fn(app: &TestApp, path: &str, form: &str) -> (StatusCode, Value) {
+pub async fn form_fn(app: &TestApp, path: &str, form: &str) -> (StatusCode, Value) {
     let req = Request::post(path)
         .header("content-type", "application/x-www-form-urlencoded")
         .header("accept", "application/json")

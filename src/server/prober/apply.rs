@@ -8,6 +8,7 @@ use super::probe::{probe, Target};
 use crate::db;
 use crate::error::AppError;
 use crate::model::monitoring::{CheckState, Incident, Outcome, ProbeResult, Tracker};
+use crate::model::notifications::NotifyEvent;
 use crate::server::state::AppState;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -176,7 +177,7 @@ pub async fn mail(state: &AppState) -> Result<usize, AppError> {
             continue;
         };
         let Some(tenant) = db::tenants::by_id(&mut *tx, m.tenant_id).await? else { continue };
-        let owners = db::memberships::owner_emails(&mut *tx, m.tenant_id).await?;
+        let owners = db::notifications::email_recipients(&mut *tx, m.tenant_id, NotifyEvent::Health).await?;
         let mut ok = true;
         for to in &owners {
             if let Err(e) = state.mailer.send_health_alert(to, &tenant, &incident, m.recovered).await {

@@ -14,6 +14,7 @@ pub mod health;
 pub mod json;
 pub mod members;
 pub mod monitoring;
+pub mod notifications;
 pub mod policies;
 pub mod resources;
 pub mod tenants;
@@ -59,7 +60,7 @@ pub struct ErrorDetail {
     // POST /api/v1/usage is routed in `router` (it has its own body limit).
     paths(health::healthz, health::readyz, usage::report),
     components(schemas(ErrorBody, ErrorDetail, tenants::ReasonBody, tenants::PlanChangeBody)),
-    tags((name = "tenants"), (name = "members"), (name = "api keys"), (name = "users"), (name = "workflows"), (name = "audit"), (name = "usage"), (name = "resources"), (name = "webhooks"), (name = "health checks"), (name = "branding"), (name = "config"), (name = "features"), (name = "domains"), (name = "catalog"), (name = "health"))
+    tags((name = "tenants"), (name = "members"), (name = "api keys"), (name = "users"), (name = "workflows"), (name = "audit"), (name = "usage"), (name = "resources"), (name = "webhooks"), (name = "health checks"), (name = "branding"), (name = "config"), (name = "features"), (name = "domains"), (name = "notifications"), (name = "catalog"), (name = "health"))
 )]
 pub struct ApiDoc;
 
@@ -104,6 +105,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(users::disable))
         .routes(routes!(users::enable))
         .routes(routes!(users::me))
+        .routes(routes!(notifications::get, notifications::put))
         .routes(routes!(users::switch))
         .routes(routes!(workflows::list))
         .routes(routes!(workflows::get))

@@ -11,6 +11,7 @@ use crate::db::alerts::{AlertKey, Crossing};
 use crate::db::audit::NewEvent;
 use crate::error::AppError;
 use crate::model::alerts::{Alert, AlertFilter, AlertStatus, Threshold};
+use crate::model::notifications::NotifyEvent;
 use crate::model::resources::Level;
 use crate::model::Permission;
 use crate::server::access::Caller;
@@ -159,7 +160,8 @@ async fn notify(state: &AppState) -> Result<usize, AppError> {
     let mut sent = 0;
     for key in db::alerts::to_notify(&mut tx, NOTIFY_BATCH).await? {
         let Some(alert) = db::alerts::get(&mut *tx, key).await? else { continue };
-        let owners = db::memberships::owner_emails(&mut *tx, key.0).await?;
+        let event = if alert.subject == "cost" { NotifyEvent::Billing } else { NotifyEvent::Alerts };
+        let owners = db::notifications::email_recipients(&mut *tx, key.0, event).await?;
         let mut ok = true;
         for to in &owners {
             if let Err(e) = state.mailer.send_limit_alert(to, &alert).await {

@@ -233,6 +233,7 @@ pub async fn accept(
         }
     };
     db::memberships::add(&mut *tx, row.tenant_id, user, row.role()).await?;
+    super::members::publish(&mut tx, row.tenant_id, "member.joined", user, Some(row.role()), None).await?;
     db::invitations::set_status(&mut *tx, row.id, "accepted").await?;
     let actor = crate::model::Actor::user(user, &row.email, caller.source_ip);
     for (action, target_type, target) in

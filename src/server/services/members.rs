@@ -25,6 +25,23 @@ pub fn check_owner_rule(caller: &Caller, tenant: Uuid, from: Option<Role>, to: O
 
 const LAST_OWNER: &str = "This is the tenant's last owner. Make someone else an owner first.";
 
+/// A membership change for webhooks and notifications (`member.joined`, `member.removed`,
+/// `member.role_changed`), in the caller's transaction.
+pub(crate) async fn publish(
+    db: &mut sqlx::PgConnection,
+    tenant: Uuid,
+    topic: &str,
+    user: Uuid,
+    role: Option<Role>,
+    from: Option<Role>,
+) -> Result<(), AppError> {
+    let email = db::users::get(&mut *db, user).await?.map(|u| u.email).unwrap_or_default();
+    let payload = json!({ "tenant_id": tenant, "user_id": user, "email": email, "role": role, "from": from });
+    db::outbox::insert_once(&mut *db, &format!("{topic}:{tenant}:{user}:{}", Uuid::new_v4()), tenant, topic, &payload)
+        .await?;
+    Ok(())
+}
+
 pub async fn change_role(
     pool: &PgPool,
     caller: &Caller,
@@ -52,6 +69,7 @@ pub async fn change_role(
             .after(json!({ "role": role }))
             .record(&mut *tx, &caller.actor())
             .await?;
+        publish(&mut tx, tenant, "member.role_changed", user, Some(role), Some(current)).await?;
     }
     tx.commit().await?;
     db::memberships::list(pool, tenant)
@@ -72,6 +90,8 @@ pub async fn remove(pool: &PgPool, caller: &Caller, tenant: Uuid, user: Uuid) ->
     if current == Role::Owner && db::memberships::count_owners(&mut *tx, tenant).await? <= 1 {
         return Err(AppError::conflict(LAST_OWNER));
     }
+    // Published before the membership goes, so the notice can name them.
+    publish(&mut tx, tenant, "member.removed", user, None, Some(current)).await?;
     db::memberships::remove(&mut *tx, tenant, user).await?;
     NewEvent::new("member.removed", "user", user)
         .in_tenant(tenant)

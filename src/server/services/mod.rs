@@ -13,6 +13,7 @@ pub mod lifecycle;
 pub mod logos;
 pub mod members;
 pub mod monitoring;
+pub mod notifications;
 pub mod plan_changes;
 pub mod plans;
 pub mod policies;

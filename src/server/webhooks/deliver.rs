@@ -11,8 +11,10 @@
 use super::sign;
 use crate::db;
 use crate::db::audit::NewEvent;
+use crate::db::notifications::Notice;
 use crate::db::webhooks::{Claimed, Outcome};
 use crate::error::AppError;
+use crate::model::notifications::NotifyEvent;
 use crate::model::webhooks::{retry_after, DeliveryStatus, DISABLE_AFTER_DAYS};
 use crate::model::Actor;
 use crate::server::outbound::{Policy, Refused};
@@ -96,11 +98,27 @@ async fn tell_owners(state: &AppState, tenant: Uuid, id: Uuid, reason: &str) {
     let found = async {
         let t = db::tenants::by_id(&state.pool, tenant).await?;
         let e = db::webhooks::endpoint(&state.pool, tenant, id).await?;
-        let owners = db::memberships::owner_emails(&state.pool, tenant).await?;
+        let owners = db::notifications::email_recipients(&state.pool, tenant, NotifyEvent::Alerts).await?;
         Ok::<_, AppError>((t, e, owners))
     }
     .await;
     let Ok((Some(t), Some(e), owners)) = found else { return };
+    let key = format!("webhook-disabled:{id}:{}", chrono::Utc::now().timestamp());
+    let title = format!("Webhooks to {} were switched off", e.url);
+    let link = format!("/tenants/{tenant}/webhooks");
+    let notice = Notice {
+        tenant,
+        event: NotifyEvent::Alerts,
+        key: &key,
+        title: &title,
+        body: reason,
+        link: &link,
+        mail: false,
+        at: chrono::Utc::now(),
+    };
+    if let Err(err) = crate::server::services::notifications::tell(&state.pool, &notice).await {
+        tracing::warn!(tenant = %tenant, endpoint = %id, error = %err, "webhook-disabled notification not written");
+    }
     for to in owners {
         if let Err(err) = state.mailer.send_webhook_disabled(&to, &t, &e.url, reason).await {
             tracing::warn!(tenant = %tenant, endpoint = %id, error = %err, "webhook-disabled email not sent");

@@ -12,6 +12,11 @@ const READ_A: Row = [Unauthorized, Ok, NotFound, NotFound, Ok];
 const STEER_A: Row = [Unauthorized, Forbidden, NotFound, NotFound, Ok];
 /// The caller's own tenant (quotas): B's key and a platform admin working in B see only B.
 const QUOTA: Row = [Unauthorized, Forbidden, Forbidden, Hidden, Hidden];
+/// The caller's own notifications: people only (an API key is refused), nothing of A's
+/// reaches B.
+const MINE: Row = [Unauthorized, Ok, Hidden, Forbidden, Ok];
+/// A person's choices for tenant A: its members only (a platform admin isn't one).
+const MINE_IN_A: Row = [Unauthorized, Ok, NotFound, Forbidden, NotFound];
 /// Platform-wide administration.
 const PLATFORM: Row = [Unauthorized, Forbidden, Forbidden, Forbidden, Ok];
 
@@ -104,6 +109,18 @@ pub fn rest_cases() -> Vec<((&'static str, &'static str), Case)> {
             c("DELETE", "/api/v1/tenants/{id}/features/webhooks", None, PLATFORM),
         ),
         (("GET", "/api/v1/features"), c("GET", "/api/v1/features", None, PLATFORM)),
+        (("GET", "/api/v1/me/notifications"), c("GET", "/api/v1/me/notifications", None, MINE)),
+        (
+            ("PUT", "/api/v1/me/notifications"),
+            c(
+                "PUT",
+                "/api/v1/me/notifications",
+                Some(
+                    json!({ "preferences": [{ "tenant_id": "{id}", "event": "health", "email": true, "in_app": true }] }),
+                ),
+                MINE_IN_A,
+            ),
+        ),
         (("GET", "/api/v1/tenants/{id}/domains"), c("GET", "/api/v1/tenants/{id}/domains", None, READ_A)),
         (
             ("POST", "/api/v1/tenants/{id}/domains"),
@@ -585,6 +602,18 @@ pub fn fn_cases() -> Vec<(&'static str, FnCase)> {
         ),
         ("get_tenant_flags", f(Enc::Form, json!({ "tenant": "{id}" }), READ_A)),
         ("get_domains", f(Enc::Form, json!({ "tenant": "{id}" }), READ_A)),
+        ("get_notification_prefs", f(Enc::Form, json!({}), MINE)),
+        (
+            "set_notification_prefs",
+            f(
+                Enc::Json,
+                json!({ "changes": [{ "tenant_id": "{id}", "event": "health", "email": true, "in_app": true }] }),
+                MINE_IN_A,
+            ),
+        ),
+        ("get_inbox", f(Enc::Form, json!({ "limit": "20" }), MINE)),
+        ("get_unread", f(Enc::Form, json!({}), MINE)),
+        ("mark_notifications_read", f(Enc::Json, json!({ "ids": null }), MINE)),
         ("add_domain", f(Enc::Form, json!({ "tenant": "{id}", "domain": "added.iso.example" }), MANAGE)),
         ("verify_domain", f(Enc::Form, json!({ "tenant": "{id}", "domain": "{domain}" }), MANAGE)),
         ("remove_domain", f(Enc::Form, json!({ "tenant": "{id}", "domain": "{domain}" }), MANAGE)),

@@ -5,6 +5,7 @@
 use super::periods::{month_bounds, step};
 use crate::db::{self, audit::NewEvent, usage::reads::PeriodRow};
 use crate::error::AppError;
+use crate::model::notifications::NotifyEvent;
 use crate::model::plan::plan_allocations;
 use crate::model::units::{amount, money};
 use crate::model::usage::*;
@@ -279,7 +280,7 @@ pub async fn check_cost_alerts(state: &AppState) -> Result<usize, AppError> {
         // The alert opens whether or not the emails get through (they are retried).
         crate::server::services::alerts::cost_crossed(&mut tx, tenant, usage.cost_cents, threshold).await?;
         let name = db::tenants::name(pool, tenant).await?;
-        let owners = db::memberships::owner_emails(pool, tenant).await?;
+        let owners = db::notifications::email_recipients(pool, tenant, NotifyEvent::Billing).await?;
         let mut ok = true;
         for to in &owners {
             let mail = crate::server::mail::CostAlertMail {
