@@ -1,5 +1,5 @@
 // Shared helpers for the end-to-end specs: unique names, REST setup, hydration.
-import { test as base, expect, type APIRequestContext, type Page } from '@playwright/test';
+import { test as base, expect, type APIRequestContext, type Browser, type BrowserContext, type Page } from '@playwright/test';
 
 export type Plan = 'free' | 'starter' | 'professional' | 'enterprise';
 export type Region =
@@ -189,4 +189,25 @@ export async function acceptAsNewPerson(page: Page, link: string, name: string, 
   await page.getByLabel('Password again').fill(password);
   await page.getByRole('button', { name: 'Accept invitation' }).click();
   await page.waitForURL(/\/tenants\/[0-9a-f-]{36}$/);
+}
+
+/**
+ * A new active tenant (`<label> <token>`, professional plan) and a new person who accepted
+ * an invitation to it as `role`, signed in on their own page (close `ctx` when done).
+ */
+export async function tenantWithNewMember(
+  request: APIRequestContext,
+  browser: Browser,
+  label: string,
+  role: string,
+  name: string,
+): Promise<{ t: Tenant; page: Page; ctx: BrowserContext }> {
+  const token = uniqueToken(label.slice(0, 2).toLowerCase());
+  const t = await activateTenant(request, (await createTenant(request, { name: `${label} ${token}`, plan: 'professional' })).id);
+  const email = `${token}@example.com`;
+  await invite(request, t.id, email, role);
+  const ctx = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  const page = await ctx.newPage();
+  await acceptAsNewPerson(page, await invitationLink(email), name, 'a long enough password');
+  return { t, page, ctx };
 }

@@ -9,6 +9,7 @@ import {
   gotoHydrated,
   invitationLink,
   invite,
+  tenantWithNewMember,
   test,
   uniqueToken,
 } from './helpers';
@@ -107,13 +108,7 @@ test('switch between two tenants from the sidebar', async ({ request, browser })
 });
 
 test('a viewer sees no edit controls and a crafted request is refused', async ({ request, browser }) => {
-  const token = uniqueToken('vw');
-  const t = await activateTenant(request, (await createTenant(request, { name: `Viewed ${token}`, plan: 'professional' })).id);
-  const email = `${token}@example.com`;
-  await invite(request, t.id, email, 'viewer');
-  const ctx = await browser.newContext({ storageState: { cookies: [], origins: [] } });
-  const page = await ctx.newPage();
-  await acceptAsNewPerson(page, await invitationLink(email), 'Vic Viewer', 'a long enough password');
+  const { t, page, ctx } = await tenantWithNewMember(request, browser, 'Viewed', 'viewer', 'Vic Viewer');
 
   await gotoHydrated(page, `/tenants/${t.slug}`);
   await expect(page.getByRole('heading', { name: t.name })).toBeVisible();

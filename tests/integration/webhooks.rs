@@ -510,18 +510,24 @@ async fn old_events_and_finished_deliveries_are_purged_pending_ones_kept(pool: s
     let left = log(&admin, &a, &ep).await;
     assert_eq!(left.len(), 1, "the pending delivery stays");
     assert_eq!(left[0]["status"], "pending");
-    // Outbox events dispatched a week ago go; undelivered ones stay.
+    // Outbox events dispatched a week ago go once the notifications worker has read them
+    // too; undelivered ones stay, and so do those it hasn't read.
     let undelivered: i64 = sqlx::query_scalar("select count(*) from outbox where delivered_at is null")
         .fetch_one(&admin.pool)
         .await
         .unwrap();
-    sqlx::query("update outbox set delivered_at = now() - interval '8 days' where delivered_at is not null")
-        .execute(&admin.pool)
-        .await
-        .unwrap();
-    tenantry::db::webhooks::purge(&mut conn, now - chrono::Duration::days(7), now - chrono::Duration::days(30), 100)
-        .await
-        .unwrap();
+    sqlx::query(
+        "update outbox set delivered_at = now() - interval '8 days', notified_at = null where delivered_at is not null",
+    )
+    .execute(&admin.pool)
+    .await
+    .unwrap();
+    let (week, month) = (now - chrono::Duration::days(7), now - chrono::Duration::days(30));
+    tenantry::db::webhooks::purge(&mut conn, week, month, 100).await.unwrap();
+    let all: i64 = sqlx::query_scalar("select count(*) from outbox").fetch_one(&admin.pool).await.unwrap();
+    assert!(all > undelivered, "not notified yet: kept");
+    sqlx::query("update outbox set notified_at = now() - interval '8 days'").execute(&admin.pool).await.unwrap();
+    tenantry::db::webhooks::purge(&mut conn, week, month, 100).await.unwrap();
     let left: i64 = sqlx::query_scalar("select count(*) from outbox").fetch_one(&admin.pool).await.unwrap();
     assert_eq!(left, undelivered);
 }
