@@ -107,7 +107,7 @@ test.describe('tenant settings', () => {
     const { token, domain, t } = await domainClash(request, 'dm', 'Other');
     await openSettings(page, t);
 
-    await page.getByLabel('Custom domain').fill(domain);
+    await page.getByLabel('Custom domain', { exact: true }).fill(domain);
     await page.getByRole('button', { name: 'Save changes' }).click();
     await expect(page.locator('#domain-error.field-error')).toHaveText('Another tenant already uses this domain.');
     await expect(page.locator('.toast-success')).toHaveCount(0);
@@ -173,10 +173,10 @@ test.describe('tenant settings', () => {
     await openSettings(page, t);
 
     await page.getByLabel('Name *').fill(`E2E Keep Renamed ${token}`);
-    await page.getByLabel('Custom domain').fill(domain);
+    await page.getByLabel('Custom domain', { exact: true }).fill(domain);
     await page.getByRole('button', { name: 'Save changes' }).click();
     await expect(page.locator('#domain-error.field-error')).toHaveText('Another tenant already uses this domain.');
-    await expect(page.getByLabel('Custom domain')).toHaveValue(domain, { timeout: 2_000 });
+    await expect(page.getByLabel('Custom domain', { exact: true })).toHaveValue(domain, { timeout: 2_000 });
     await expect(page.getByLabel('Name *')).toHaveValue(`E2E Keep Renamed ${token}`, { timeout: 2_000 });
   });
 });

@@ -1,5 +1,5 @@
 //! The unread count of the notification centre (PRODUCT.md C5), shown in the sidebar:
-//! loaded with the page, again every 30 seconds while the tab is visible (gloo-timers via
+//! loaded in the browser after the page, again every 30 seconds while the tab is visible (gloo-timers via
 //! leptos' `set_interval`), and at once when the centre marks something read.
 
 use super::Refresh;
@@ -24,10 +24,15 @@ pub fn unread_changed() {
     }
 }
 
+/// Client-side only (a `LocalResource`): the server renders no count, so the sidebar
+/// hydrates the same for everyone, and the count appears once loaded.
 #[component]
 pub fn UnreadBadge() -> impl IntoView {
     let refresh = use_context::<Unread>().map(|u| u.0).unwrap_or_default();
-    let count = Resource::new(move || refresh.track(), |_| get_unread());
+    let count = LocalResource::new(move || {
+        refresh.track();
+        get_unread()
+    });
     Effect::new(move |_| {
         let handle = set_interval_with_handle(
             move || {
@@ -44,17 +49,11 @@ pub fn UnreadBadge() -> impl IntoView {
             }
         });
     });
-    view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                match count.await {
-                    Ok(n) if n > 0 => {
-                        let shown = if n > 99 { "99+".to_string() } else { n.to_string() };
-                        Some(view! { <span class="nav-count" data-testid="unread">{shown}<span class="sr-only">" unread"</span></span> })
-                    }
-                    _ => None,
-                }
-            })}
-        </Transition>
+    move || {
+        let n = count.get().and_then(Result::ok).filter(|n| *n > 0)?;
+        let shown = if n > 99 { "99+".to_string() } else { n.to_string() };
+        Some(
+            view! { <span class="nav-count" data-testid="unread">{shown}<span class="sr-only">" unread"</span></span> },
+        )
     }
 }
