@@ -143,26 +143,27 @@ pub enum Outcome<'a> {
     GaveUp(&'a str),
 }
 
-/// Writes a check's outcome.
+/// Writes a check's outcome on a claim that is still pending (a check that raced another
+/// one which verified it, or a removal, changes nothing); answers whether it was written.
 pub async fn record_check(
     db: impl PgExecutor<'_>,
     tenant: Uuid,
     domain: &str,
     outcome: Outcome<'_>,
     automatic: bool,
-) -> Result<(), AppError> {
+) -> Result<bool, AppError> {
     let (status, result, next) = match outcome {
         Outcome::Verified(r) => ("verified", r, None),
         Outcome::Again(r, mins) => ("pending", r, Some(mins)),
         Outcome::GaveUp(r) => ("failed", r, None),
     };
-    sqlx::query!(
+    Ok(sqlx::query!(
         "update tenant_domains
             set status = $3, last_result = $4, last_checked_at = now(),
                 checks = checks + $6::int,
                 next_check_at = now() + make_interval(mins => $5::int),
                 verified_at = case when $3 = 'verified' then coalesce(verified_at, now()) else null end
-          where tenant_id = $1 and domain = $2",
+          where tenant_id = $1 and domain = $2 and status = 'pending'",
         tenant,
         domain,
         status,
@@ -171,8 +172,9 @@ pub async fn record_check(
         i32::from(automatic)
     )
     .execute(db)
-    .await?;
-    Ok(())
+    .await?
+    .rows_affected()
+        == 1)
 }
 
 /// Starts a new 7-day window for a claim that was given up on (a person asked to retry);

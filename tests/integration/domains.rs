@@ -254,6 +254,15 @@ async fn the_worker_checks_on_schedule_once_and_gives_up_after_seven_days(pool: 
     // The second check comes 2 minutes after the first (then 4, 8, … up to 6 hours).
     assert!((119.0..=121.0).contains(&next.unwrap()), "{next:?}");
     assert_eq!(by["stale.sched.example"].0, "failed");
+    // A check that raced one which verified the domain writes nothing over it.
+    let late = tenantry::db::domains::Outcome::Again("a late answer", 2);
+    let tenant = uuid::Uuid::parse_str(&a).unwrap();
+    assert!(!tenantry::db::domains::record_check(&admin.pool, tenant, "found.sched.example", late, true)
+        .await
+        .unwrap());
+    let (_, list) = admin.get(&format!("/api/v1/tenants/{a}/domains")).await;
+    let found = list.as_array().unwrap().iter().find(|d| d["domain"] == "found.sched.example").unwrap();
+    assert_eq!(found["status"], "verified", "{found}");
 
     // A claim given up on frees the name; retrying it then is a conflict.
     let (_, list) = admin.get(&format!("/api/v1/tenants/{a}/domains")).await;

@@ -151,28 +151,30 @@ async fn check(state: &AppState, domain: &str, token: &str) -> (bool, String) {
 pub async fn verify(state: &AppState, caller: &Caller, tenant: Uuid, domain: &str) -> Result<Domain, AppError> {
     caller.require_on(tenant, Permission::TenantEdit)?;
     let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+    // The claim is read (and one given up on restarted) in a short transaction, DNS is
+    // asked with no lock held, and the answer written in another: a slow DNS server never
+    // holds up changes to the tenant.
     let mut tx = state.pool.begin().await?;
     live_tenant(&mut tx, tenant).await?;
     let claim = db::domains::lock(&mut *tx, tenant, &domain).await?.ok_or_else(|| no_domain(&domain))?;
+    if claim.status == DomainStatus::Failed {
+        db::domains::restart(&mut *tx, tenant, &domain).await?;
+    }
+    tx.commit().await?;
     if claim.status != DomainStatus::Verified {
-        let mut checks = claim.checks;
-        if claim.status == DomainStatus::Failed {
-            db::domains::restart(&mut *tx, tenant, &domain).await?;
-            checks = 0;
-        }
+        let checks = if claim.status == DomainStatus::Failed { 0 } else { claim.checks };
         let (ok, answer) = check(state, &domain, &claim.token).await;
         let outcome = if ok { Outcome::Verified(&answer) } else { Outcome::Again(&answer, check_delay_mins(checks)) };
-        db::domains::record_check(&mut *tx, tenant, &domain, outcome, false).await?;
-        if ok {
+        let mut tx = state.pool.begin().await?;
+        if db::domains::record_check(&mut *tx, tenant, &domain, outcome, false).await? && ok {
             NewEvent::new("domain.verified", "domain", &domain)
                 .in_tenant(tenant)
                 .record(&mut *tx, &caller.actor())
                 .await?;
         }
+        tx.commit().await?;
     }
-    let d = db::domains::get(&mut *tx, tenant, &domain).await?.ok_or_else(|| no_domain(&domain))?;
-    tx.commit().await?;
-    Ok(d)
+    db::domains::get(&state.pool, tenant, &domain).await?.ok_or_else(|| no_domain(&domain))
 }
 
 /// Removes a domain: it stops resolving at once. When it was the primary one, the next
@@ -217,12 +219,12 @@ async fn round(state: &AppState) -> Result<Round, AppError> {
             };
             let gave_up_now = matches!(outcome, Outcome::GaveUp(_));
             let mut tx = state.pool.begin().await?;
-            db::domains::record_check(&mut *tx, d.tenant_id, &d.domain, outcome, true).await?;
-            if gave_up_now {
+            let written = db::domains::record_check(&mut *tx, d.tenant_id, &d.domain, outcome, true).await?;
+            if written && gave_up_now {
                 // The name is free again: it can't stay the tenant's primary domain.
                 db::domains::repoint_primary(&mut *tx, Some(d.tenant_id)).await?;
             }
-            if ok {
+            if written && ok {
                 NewEvent::new("domain.verified", "domain", &d.domain)
                     .in_tenant(d.tenant_id)
                     .record(&mut *tx, &Actor::system(None))
