@@ -193,8 +193,15 @@ async fn sessions_are_bound_to_the_host_they_were_made_on(pool: PgPool) {
     let (s, _, body) = admin.sign_in_raw_at(Some(host), "pat@example.com", PASSWORD).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
 
+    let login = || http::Request::get("/login").header("host", host).body(axum::body::Body::empty()).unwrap();
+    let (_, _, html) = admin.anon().send(login()).await;
+    assert!(!html.contains("sign-in-brand"), "a pending domain is nobody's");
     zone.publish(d["record_name"].as_str().unwrap(), d["record_value"].as_str().unwrap());
     assert_eq!(verify(&pat, &a, host).await.1["status"], "verified");
+    // Verified: its sign-in page wears the tenant's brand.
+    let (s, _, html) = admin.anon().send(login()).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("data-testid=\"sign-in-brand\"") && html.contains("Host Alpha"), "the tenant's sign-in page");
     let on_domain = admin.sign_in_at(host, "pat@example.com", PASSWORD).await;
     let (s, me) = on_domain.get_at(host, "/api/v1/me").await;
     assert_eq!((s, me["tenant_id"].as_str()), (StatusCode::OK, Some(a.as_str())), "{me}");
