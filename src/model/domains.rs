@@ -100,7 +100,11 @@ pub struct NewDomain {
     /// A host name such as `app.example.com` (lower-cased; not the portal's own).
     #[cfg_attr(
         feature = "ssr",
-        schema(min_length = 3, max_length = 253, pattern = r"^[A-Za-z0-9.-]+\.[A-Za-z0-9-]+\.?$")
+        schema(
+            min_length = 3,
+            max_length = 253,
+            pattern = r"^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$"
+        )
     )]
     pub domain: String,
 }
