@@ -40,6 +40,31 @@ impl From<Row> for Domain {
     }
 }
 
+/// The tenant whose verified custom domain is `domain`.
+pub async fn tenant_of(db: impl PgExecutor<'_>, domain: &str) -> Result<Option<Uuid>, AppError> {
+    Ok(sqlx::query_scalar!(
+        "select t.id from tenant_domains d join tenants t on t.id = d.tenant_id
+         where d.domain = $1 and d.status = 'verified' and t.status <> 'terminated'",
+        domain
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Makes `domain` (one of its claims, or none) the tenant's primary domain.
+pub async fn set_primary(db: impl PgExecutor<'_>, id: Uuid, domain: Option<&str>) -> Result<(), AppError> {
+    sqlx::query!("update tenants set domain = $2, version = version + 1, updated_at = now() where id = $1", id, domain)
+        .execute(db)
+        .await
+        .map_err(|e| {
+            AppError::from_constraint(
+                e,
+                &[("tenants_domain_key", AppError::conflict_on("domain", messages::DOMAIN_TAKEN))],
+            )
+        })?;
+    Ok(())
+}
+
 /// The tenant's domains, the primary one first, then by when they were added.
 pub async fn list(db: impl PgExecutor<'_>, tenant: Uuid) -> Result<Vec<Domain>, AppError> {
     let rows = sqlx::query_as!(

@@ -105,17 +105,6 @@ pub async fn id_by_slug(db: impl PgExecutor<'_>, slug: &str) -> Result<Option<Uu
     Ok(sqlx::query_scalar!("select id from tenants where slug = $1", slug).fetch_optional(db).await?)
 }
 
-/// The tenant whose verified custom domain is `domain`.
-pub async fn id_by_domain(db: impl PgExecutor<'_>, domain: &str) -> Result<Option<Uuid>, AppError> {
-    Ok(sqlx::query_scalar!(
-        "select t.id from tenant_domains d join tenants t on t.id = d.tenant_id
-         where d.domain = $1 and d.status = 'verified' and t.status <> 'terminated'",
-        domain
-    )
-    .fetch_optional(db)
-    .await?)
-}
-
 /// The tenant's name, its plan's name and its seat limit: the hard limit of its `users`
 /// allocation (the plan's `max_users` when it has none).
 pub async fn name_and_seats(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<(String, String, i64)>, AppError> {
@@ -214,15 +203,6 @@ pub async fn update(db: impl PgExecutor<'_>, t: &Tenant) -> Result<(), AppError>
     .execute(db)
     .await
     .map_err(constraint_error)?;
-    Ok(())
-}
-
-/// Makes `domain` (one of its claims, or none) the tenant's primary domain.
-pub async fn set_primary_domain(db: impl PgExecutor<'_>, id: Uuid, domain: Option<&str>) -> Result<(), AppError> {
-    sqlx::query!("update tenants set domain = $2, version = version + 1, updated_at = now() where id = $1", id, domain)
-        .execute(db)
-        .await
-        .map_err(constraint_error)?;
     Ok(())
 }
 

@@ -54,7 +54,7 @@ async fn resolve_caller(state: &AppState, parts: &mut http::request::Parts) -> R
             None => true,
             Some(Hint::Named(h)) => *h == k.caller.tenant_id.to_string() || *h == k.tenant_slug,
             Some(Hint::Domain(d)) => {
-                db::tenants::id_by_domain(&state.pool, d).await?.is_none_or(|id| id == k.caller.tenant_id)
+                db::domains::tenant_of(&state.pool, d).await?.is_none_or(|id| id == k.caller.tenant_id)
             }
         };
         if !bound {
@@ -108,7 +108,7 @@ async fn resolve_caller(state: &AppState, parts: &mut http::request::Parts) -> R
     let hinted = match hint {
         Some(Hint::Named(h)) => tenant_for_hint(state, &me, &h).await?,
         // On a verified domain the session works in that tenant only.
-        Some(Hint::Domain(d)) => match db::tenants::id_by_domain(&state.pool, &d).await? {
+        Some(Hint::Domain(d)) => match db::domains::tenant_of(&state.pool, &d).await? {
             Some(t) => tenant_for_hint(state, &me, &t.to_string()).await?,
             None => None,
         },

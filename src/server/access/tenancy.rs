@@ -74,7 +74,7 @@ pub async fn host_tenant(parts: &http::request::Parts, state: &AppState) -> Resu
         return db::tenants::id_by_slug(&state.pool, sub).await;
     }
     if host.contains('.') && !is_portal_host(&host, state) {
-        return db::tenants::id_by_domain(&state.pool, &host).await;
+        return db::domains::tenant_of(&state.pool, &host).await;
     }
     Ok(None)
 }
@@ -89,7 +89,7 @@ pub async fn session_host(parts: &http::request::Parts, state: &AppState) -> Res
     if !host.contains('.') || is_portal_host(&host, state) {
         return Ok(Some(host));
     }
-    Ok(db::tenants::id_by_domain(&state.pool, &host).await?.map(|_| host))
+    Ok(db::domains::tenant_of(&state.pool, &host).await?.map(|_| host))
 }
 
 fn public_host(url: &str) -> Option<String> {

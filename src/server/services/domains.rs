@@ -1,6 +1,6 @@
 //! Custom domains (PRODUCT.md C4): claiming a domain, proving it through a DNS TXT record
 //! (on demand, and by the `domains` worker on the published schedule), removing it. Only a
-//! verified domain resolves to its tenant (`db::tenants::id_by_domain`).
+//! verified domain resolves to its tenant (`db::domains::tenant_of`).
 
 use crate::db::{self, audit::NewEvent, domains::Outcome};
 use crate::error::AppError;
@@ -112,7 +112,7 @@ pub async fn add(state: &AppState, caller: &Caller, tenant: Uuid, body: &NewDoma
     claim_in(&mut tx, state, tenant, &plan, &domain, &actor.label).await?;
     let primary = db::tenants::by_id(&mut *tx, tenant).await?.and_then(|t| t.domain);
     if primary.is_none() {
-        db::tenants::set_primary_domain(&mut *tx, tenant, Some(&domain)).await?;
+        db::domains::set_primary(&mut *tx, tenant, Some(&domain)).await?;
     }
     NewEvent::new("domain.added", "domain", &domain).in_tenant(tenant).record(&mut *tx, &actor).await?;
     let added = db::domains::get(&mut *tx, tenant, &domain).await?.ok_or_else(|| no_domain(&domain))?;
