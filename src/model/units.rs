@@ -35,7 +35,11 @@ pub fn amount(v: f64, unit: &str) -> String {
             x /= 1024.0;
             i += 1;
         }
-        return if i == 0 { format!("{} bytes", number(x.round() as i64)) } else { format!("{x:.1} {}", units[i]) };
+        return if i == 0 {
+            format!("{} {}", number(x.round() as i64), one_or_many(x, "bytes"))
+        } else {
+            format!("{x:.1} {}", units[i])
+        };
     }
     let n = if v.fract() == 0.0 || v.abs() >= 100.0 {
         number(v.round() as i64)
@@ -44,7 +48,27 @@ pub fn amount(v: f64, unit: &str) -> String {
     } else {
         format!("{v:.3}")
     };
-    format!("{n} {unit}")
+    format!("{n} {}", one_or_many(v, unit))
+}
+
+/// The unit for exactly one: "1 domain", "1 person", not "1 domains". Units that are not
+/// a plain English plural (GB, status) stay as they are.
+fn one_or_many(v: f64, unit: &str) -> &str {
+    if v != 1.0 {
+        return unit;
+    }
+    match unit {
+        "people" => "person",
+        u if u.len() > 2
+            && u.bytes().all(|b| b.is_ascii_lowercase())
+            && u.ends_with('s')
+            && !u.ends_with("ss")
+            && !u.ends_with("us") =>
+        {
+            &u[..u.len() - 1]
+        }
+        u => u,
+    }
 }
 
 #[cfg(test)]
@@ -75,5 +99,11 @@ mod tests {
         assert_eq!(amount(0.0042, "GB"), "0.004 GB");
         assert_eq!(amount(2048.0, "bytes"), "2.0 KB");
         assert_eq!(amount(512.0, "bytes"), "512 bytes");
+        assert_eq!(amount(1.0, "domains"), "1 domain");
+        assert_eq!(amount(1.0, "people"), "1 person");
+        assert_eq!(amount(1.0, "bytes"), "1 byte");
+        assert_eq!(amount(1.0, "GB"), "1 GB");
+        assert_eq!(amount(1.0, "status"), "1 status");
+        assert_eq!(amount(2.0, "domains"), "2 domains");
     }
 }

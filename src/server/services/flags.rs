@@ -53,11 +53,6 @@ pub async fn for_tenant(pool: &PgPool, caller: &Caller, tenant: Uuid) -> Result<
     Ok(db::flags::for_tenant(pool, tenant, None).await?.into_iter().map(state).collect())
 }
 
-/// Whether `flag` is on for `tenant` (for the server's own checks; unknown flags are off).
-pub async fn is_on(db: impl sqlx::PgExecutor<'_>, tenant: Uuid, flag: &str) -> Result<bool, AppError> {
-    Ok(db::flags::for_tenant(db, tenant, Some(flag)).await?.into_iter().next().is_some_and(|r| state(r).enabled))
-}
-
 async fn one(db: &mut PgConnection, tenant: Uuid, flag: &str) -> Result<FlagState, AppError> {
     db::flags::for_tenant(&mut *db, tenant, Some(flag))
         .await?
