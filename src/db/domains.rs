@@ -65,36 +65,32 @@ pub async fn set_primary(db: impl PgExecutor<'_>, id: Uuid, domain: Option<&str>
     Ok(())
 }
 
-/// The tenant's domains, the primary one first, then by when they were added.
-pub async fn list(db: impl PgExecutor<'_>, tenant: Uuid) -> Result<Vec<Domain>, AppError> {
+/// The tenant's domains (or only `domain`), the primary one first, then by when they
+/// were added.
+async fn select(db: impl PgExecutor<'_>, tenant: Uuid, domain: Option<&str>) -> Result<Vec<Domain>, AppError> {
     let rows = sqlx::query_as!(
         Row,
         r#"select d.domain, d.token, d.status, (t.domain is not distinct from d.domain) as "primary!",
                   d.created_at, d.window_started_at, d.verified_at, d.last_checked_at, d.last_result, d.next_check_at
            from tenant_domains d join tenants t on t.id = d.tenant_id
-           where d.tenant_id = $1
+           where d.tenant_id = $1 and ($2::text is null or d.domain = $2)
            order by (t.domain is not distinct from d.domain) desc, d.created_at, d.domain"#,
-        tenant
+        tenant,
+        domain
     )
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(Domain::from).collect())
 }
 
+/// The tenant's domains, the primary one first, then by when they were added.
+pub async fn list(db: impl PgExecutor<'_>, tenant: Uuid) -> Result<Vec<Domain>, AppError> {
+    select(db, tenant, None).await
+}
+
 /// One of the tenant's domains.
 pub async fn get(db: impl PgExecutor<'_>, tenant: Uuid, domain: &str) -> Result<Option<Domain>, AppError> {
-    let row = sqlx::query_as!(
-        Row,
-        r#"select d.domain, d.token, d.status, (t.domain is not distinct from d.domain) as "primary!",
-                  d.created_at, d.window_started_at, d.verified_at, d.last_checked_at, d.last_result, d.next_check_at
-           from tenant_domains d join tenants t on t.id = d.tenant_id
-           where d.tenant_id = $1 and d.domain = $2"#,
-        tenant,
-        domain
-    )
-    .fetch_optional(db)
-    .await?;
-    Ok(row.map(Domain::from))
+    Ok(select(db, tenant, Some(domain)).await?.pop())
 }
 
 /// A claim locked for a check.
@@ -149,6 +145,17 @@ pub async fn insert(
     .await
     .map_err(taken)?;
     Ok(())
+}
+
+/// Gives up every claim of the tenant and its primary domain (a terminated tenant's names
+/// become free for others); answers the domains given up.
+pub async fn release_all(db: &mut sqlx::PgConnection, tenant: Uuid) -> Result<Vec<String>, AppError> {
+    let mut released = sqlx::query_scalar!("delete from tenant_domains where tenant_id = $1 returning domain", tenant)
+        .fetch_all(&mut *db)
+        .await?;
+    released.sort();
+    set_primary(&mut *db, tenant, None).await?;
+    Ok(released)
 }
 
 pub async fn delete(db: impl PgExecutor<'_>, tenant: Uuid, domain: &str) -> Result<bool, AppError> {

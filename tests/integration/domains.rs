@@ -131,8 +131,8 @@ async fn a_domain_is_verified_by_its_txt_record_and_only_then_resolves(pool: PgP
     assert_eq!((s, d["status"].as_str()), (StatusCode::OK, Some("pending")), "{d}");
     assert!(d["last_result"].as_str().unwrap().contains("no TXT record"), "{d}");
     assert!(d["last_checked_at"].is_string() && d["next_check_at"].is_string() && d["gives_up_at"].is_string());
-    let key_a = api_key(&admin, &a).await;
-    let key_b = api_key(&admin, &b).await;
+    let key_a = admin.with_new_key(&a, &["tenants:read"]).await;
+    let key_b = admin.with_new_key(&b, &["tenants:read"]).await;
     let host = "app.alpha.example";
     assert_eq!(key_b.get_at(host, "/api/v1/me").await.0, StatusCode::OK, "a pending domain names no tenant");
 
@@ -167,18 +167,6 @@ async fn a_domain_is_verified_by_its_txt_record_and_only_then_resolves(pool: PgP
         admin.call("DELETE", &format!("/api/v1/tenants/{a}/domains/app.alpha.example"), None).await.0,
         StatusCode::NOT_FOUND
     );
-}
-
-async fn api_key(admin: &TestApp, tenant: &str) -> TestApp {
-    let (s, k) = admin
-        .call(
-            "POST",
-            &format!("/api/v1/tenants/{tenant}/api-keys"),
-            Some(json!({ "name": "svc", "scopes": ["tenants:read"] })),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{k}");
-    admin.with_key(k["secret"].as_str().unwrap())
 }
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
@@ -295,4 +283,40 @@ async fn members_read_domains_and_only_editors_change_them(pool: PgPool) {
     assert_eq!(s, StatusCode::FORBIDDEN);
     let n: i64 = sqlx::query_scalar("select count(*) from tenant_domains").fetch_one(&admin.pool).await.unwrap();
     assert_eq!(n, 1, "nothing changed");
+}
+
+#[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
+async fn a_terminated_tenant_gives_up_its_domains(pool: PgPool) {
+    let (admin, zone) = app_with_dns(pool).await;
+    let a = active_tenant(&admin, "Gone Alpha", "professional").await;
+    let b = active_tenant(&admin, "Gone Bravo", "professional").await;
+    let (_, shop) = add(&admin, &a, "shop.gone.example").await;
+    zone.publish(shop["record_name"].as_str().unwrap(), shop["record_value"].as_str().unwrap());
+    assert_eq!(verify(&admin, &a, "shop.gone.example").await.1["status"], "verified");
+    assert_eq!(add(&admin, &a, "later.gone.example").await.0, StatusCode::CREATED);
+    assert_eq!(add(&admin, &b, "shop.gone.example").await.0, StatusCode::CONFLICT, "held while A is live");
+
+    let (s, t) =
+        admin.call("POST", &format!("/api/v1/tenants/{a}/terminate"), Some(json!({ "reason": "closed" }))).await;
+    assert_eq!((s, t["status"].as_str()), (StatusCode::OK, Some("terminated")), "{t}");
+    assert!(t["domain"].is_null(), "{t}");
+    let (_, left) = admin.get(&format!("/api/v1/tenants/{a}/domains")).await;
+    assert_eq!(left, json!([]), "no claim is left, so the worker checks nothing of A's");
+    let released: Value = sqlx::query_scalar(
+        "select after -> 'domains_released' from audit_events
+          where tenant_id = $1::uuid and action = 'tenant.access_revoked'",
+    )
+    .bind(&a)
+    .fetch_one(&admin.pool)
+    .await
+    .unwrap();
+    assert_eq!(released, json!(["later.gone.example", "shop.gone.example"]));
+
+    // The names are free: another tenant claims both, the first becoming its primary.
+    for d in ["shop.gone.example", "later.gone.example"] {
+        let (s, e) = add(&admin, &b, d).await;
+        assert_eq!(s, StatusCode::CREATED, "{d}: {e}");
+    }
+    let (_, tb) = admin.get(&format!("/api/v1/tenants/{b}")).await;
+    assert_eq!(tb["domain"], "shop.gone.example", "{tb}");
 }

@@ -60,15 +60,21 @@ pub async fn change_status(db: &mut PgConnection, actor: &Actor, c: Change<'_>) 
     Ok(())
 }
 
-/// T5: a terminated tenant keeps no way in: its memberships, API keys and pending
-/// invitations go, in the caller's transaction, with one audit event. (Sessions need
-/// nothing: a session's tenants are re-read on every request.)
+/// T5: a terminated tenant keeps no way in: its memberships, API keys, pending
+/// invitations and custom domain claims go (the names become free for other tenants), in
+/// the caller's transaction, with one audit event. (Sessions need nothing: a session's
+/// tenants are re-read on every request.)
 pub async fn revoke_access(db: &mut PgConnection, actor: &Actor, tenant: Uuid) -> Result<Value, AppError> {
     let members = db::memberships::remove_all(&mut *db, tenant).await?;
     let keys = db::api_keys::revoke_all(&mut *db, tenant).await?;
     let invitations = db::invitations::revoke_all_pending(&mut *db, tenant).await?;
-    let counts =
-        json!({ "memberships_removed": members, "api_keys_revoked": keys, "invitations_revoked": invitations });
+    let domains = db::domains::release_all(&mut *db, tenant).await?;
+    let counts = json!({
+        "memberships_removed": members,
+        "api_keys_revoked": keys,
+        "invitations_revoked": invitations,
+        "domains_released": domains,
+    });
     NewEvent::about_tenant(tenant, "tenant.access_revoked").after(counts.clone()).record(&mut *db, actor).await?;
     Ok(counts)
 }
