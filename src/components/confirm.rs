@@ -3,6 +3,7 @@
 //! button submits the form inside. With JavaScript, Escape closes it and the confirm
 //! button (or the first field) takes the focus when it opens.
 
+use crate::components::Busy;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
@@ -57,7 +58,7 @@ pub fn ConfirmButtons(
         <div class="modal-actions">
             <a class="btn btn-ghost" href=cancel_href>"Cancel"</a>
             <button class=class type="submit" autofocus disabled=move || pending.get()>
-                {move || pending.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                <Busy when=pending/>
                 {label}
             </button>
         </div>

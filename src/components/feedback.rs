@@ -67,3 +67,10 @@ where
         Signal::derive(move || local.with(|l| l.get(field).cloned()).or_else(|| server().and_then(|e| e.field(field))))
     }
 }
+
+/// The spinner inside a button while its action runs. Hidden from screen readers: the
+/// button's own state (disabled, `aria-busy`) says it is busy.
+#[component]
+pub fn Busy(#[prop(into)] when: Signal<bool>) -> impl IntoView {
+    move || when.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })
+}

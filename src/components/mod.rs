@@ -27,7 +27,7 @@ pub use autorefresh::{use_auto_refresh, AutoRefresh, RefreshControl, UpdatedAt};
 pub use badge::{health_class, HealthBadge, IsolationBadge, PlanBadge, StatusBadge};
 pub use charts::{daily_axis, use_hover_map, BarChart, HBars, SeriesChart};
 pub use confirm::{ConfirmButtons, ConfirmDialog};
-pub use feedback::{field_errors, Empty, ErrorAlert, FieldError, Loading};
+pub use feedback::{field_errors, Busy, Empty, ErrorAlert, FieldError, Loading};
 pub use field::TextField;
 pub use line_chart::{ChartLine, LineChart};
 pub use me::{reads_audit, use_session, Session};

@@ -3,7 +3,7 @@
 //! `use_live` re-runs a loader every couple of seconds while something is unfinished.
 
 use crate::components::format::{opt_time, time};
-use crate::components::{after, use_tenant_refresh, Empty, ErrorAlert, Loading, Refresh};
+use crate::components::{after, use_tenant_refresh, Busy, Empty, ErrorAlert, Loading, Refresh};
 use crate::fns::workflows::{DiscardWorkflow, RetryWorkflow};
 use crate::model::{RunStatus, StepStatus, WorkflowKind, WorkflowRun, WorkflowStep};
 use leptos::prelude::*;
@@ -177,7 +177,7 @@ fn RunActions(
             <div class="run-actions">
                 <button class="btn btn-sm btn-primary" type="button" disabled=busy
                     on:click=move |_| { retry.dispatch(RetryWorkflow { id }); }>
-                    {move || retry.pending().get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                    <Busy when=retry.pending()/>
                     "Retry"
                 </button>
                 {can_discard.then(|| view! {

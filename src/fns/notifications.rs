@@ -39,7 +39,7 @@ pub async fn get_inbox(limit: i64) -> Result<Inbox, AppError> {
 /// The caller's unread count (the sidebar's badge).
 #[server]
 pub async fn get_unread() -> Result<i64, AppError> {
-    respond(async { Ok(svc::inbox(&AppState::from_context()?.pool, &Caller::current(), 1).await?.unread) }.await)
+    respond(async { svc::unread(&AppState::from_context()?.pool, &Caller::current()).await }.await)
 }
 
 /// Marks notifications read (these, or all); answers the unread count left.

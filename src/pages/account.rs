@@ -138,7 +138,7 @@ pub fn AccountPage() -> impl IntoView {
                 </div>
                 <div>
                     <button class="btn btn-primary" type="submit" disabled=move || pending.get() on:click=check>
-                        {move || pending.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                        <Busy when=pending/>
                         "Change password"
                     </button>
                 </div>

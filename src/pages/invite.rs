@@ -159,7 +159,7 @@ fn Invitation(p: InvitationPreview, token: String, me: Option<Me>) -> impl IntoV
                     })}
                     <button class="btn btn-primary btn-block" type="submit" disabled=move || pending.get()
                         on:click=move |ev| if new_person { check(ev) }>
-                        {move || pending.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                        <Busy when=pending/>
                         "Accept invitation"
                     </button>
                 </ActionForm>

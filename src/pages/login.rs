@@ -79,7 +79,7 @@ pub fn LoginPage() -> impl IntoView {
                             aria-describedby=move || error().map(|_| "login-error")/>
                     </div>
                     <button class="btn btn-primary btn-block" type="submit" disabled=busy>
-                        {move || busy().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                        <Busy when=Signal::derive(busy)/>
                         {move || if busy() { "Signing in…" } else { "Sign in" }}
                     </button>
                 </ActionForm>

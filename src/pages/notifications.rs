@@ -185,7 +185,7 @@ fn PreferencesForm(p: Preferences, save: ServerAction<SetNotificationPrefs>) -> 
             {tables}
             <div class="form-actions">
                 <button class="btn btn-primary" type="submit" disabled=move || pending.get()>
-                    {move || pending.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                    <Busy when=pending/>
                     "Save choices"
                 </button>
             </div>

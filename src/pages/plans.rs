@@ -145,7 +145,7 @@ fn PlanForm(plan: Plan, save: ServerAction<UpdatePlan>) -> impl IntoView {
                 <div class="form-actions">
                     <a class="btn btn-ghost" href="/plans">"Cancel"</a>
                     <button class="btn btn-primary" type="submit" disabled=move || pending.get()>
-                        {move || pending.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                        <Busy when=pending/>
                         "Save plan"
                     </button>
                 </div>

@@ -137,7 +137,7 @@ pub fn UsersPage() -> impl IntoView {
                                     <Show when=move || next.get().is_some()>
                                         <a class="btn" href=move || users_href(&search.get_untracked(), next.get().as_deref(), None)
                                             on:click=load_more aria-disabled=move || loading_more.get().to_string()>
-                                            {move || loading_more.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                                            <Busy when=loading_more/>
                                             "Load more"
                                         </a>
                                     </Show>

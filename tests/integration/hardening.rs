@@ -164,15 +164,7 @@ async fn unverified_custom_domains_carry_no_sessions(pool: PgPool) {
     assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
     assert!(session_cookie(&headers).is_none());
     // An API key works anywhere for its own tenant; an unverified domain names no tenant.
-    let (s, k) = admin
-        .call(
-            "POST",
-            &format!("/api/v1/tenants/{a}/api-keys"),
-            Some(json!({ "name": "svc", "scopes": ["tenants:read"] })),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{k}");
-    let (s, me) = admin.with_key(k["secret"].as_str().unwrap()).get_at(host, "/api/v1/me").await;
+    let (s, me) = admin.with_new_key(&a, &["tenants:read"]).await.get_at(host, "/api/v1/me").await;
     assert_eq!((s, me["tenant_id"].as_str()), (StatusCode::OK, Some(a.as_str())), "{me}");
     // A session made on the portal's host works there, and nowhere else.
     let portal = admin.sign_in_at("portal.example.com", ADMIN_EMAIL, PASSWORD).await;

@@ -61,6 +61,20 @@ impl TestApp {
         Self { auth: Auth::Bearer(key.to_string()), ..self.clone() }
     }
 
+    /// A client calling with a new API key of `tenant` with `scopes`, made through the REST
+    /// API by this client.
+    pub async fn with_new_key(&self, tenant: &str, scopes: &[&str]) -> Self {
+        let (s, k) = self
+            .call(
+                "POST",
+                &format!("/api/v1/tenants/{tenant}/api-keys"),
+                Some(json!({ "name": "svc", "scopes": scopes })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{k}");
+        self.with_key(k["secret"].as_str().unwrap())
+    }
+
     /// Creates an account directly (as the system), password `PASSWORD`.
     pub async fn create_user(&self, email: &str, name: &str, is_platform_admin: bool) -> uuid::Uuid {
         let new = tenantry::server::services::users::NewUser {

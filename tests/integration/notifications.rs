@@ -64,18 +64,8 @@ async fn choices_have_defaults_are_saved_whole_and_refuse_bad_input(pool: sqlx::
     assert!(e["error"]["fields"]["preferences"].is_string(), "{e}");
 
     // People only.
-    let (s, k) = admin
-        .call(
-            "POST",
-            &format!("/api/v1/tenants/{a}/api-keys"),
-            Some(json!({ "name": "svc", "scopes": ["tenants:read"] })),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{k}");
-    assert_eq!(
-        admin.with_key(k["secret"].as_str().unwrap()).get("/api/v1/me/notifications").await.0,
-        StatusCode::FORBIDDEN
-    );
+    let key = admin.with_new_key(&a, &["tenants:read"]).await;
+    assert_eq!(key.get("/api/v1/me/notifications").await.0, StatusCode::FORBIDDEN);
     assert_eq!(admin.anon().get("/api/v1/me/notifications").await.0, StatusCode::UNAUTHORIZED);
 }
 

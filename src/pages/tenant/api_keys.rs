@@ -121,7 +121,7 @@ fn TenantKeys(t: Tenant) -> impl IntoView {
                     <noscript><p class="alert alert-info">"Creating a key needs JavaScript: the new key is shown once, on this page."</p></noscript>
                     <div>
                         <button class="btn btn-primary" type="submit" disabled=move || pending.get()>
-                            {move || pending.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                            <Busy when=pending/>
                             "Create key"
                         </button>
                     </div>

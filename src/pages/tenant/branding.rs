@@ -87,7 +87,7 @@ pub fn BrandingCard(t: Tenant, may_edit: bool) -> AnyView {
                     <Preview name=t.name.clone() branding=candidate/>
                     <div class="form-actions">
                         <button class="btn btn-primary" type="submit" id="save-branding" disabled=move || pending.get()>
-                            {move || pending.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                            <Busy when=pending/>
                             "Save branding"
                         </button>
                     </div>
@@ -153,7 +153,7 @@ fn LogoField(tenant: uuid::Uuid, logo: RwSignal<String>, editable: bool, error: 
                     <input type="file" id="logo-file" class="sr-only" accept="image/png,image/jpeg,image/webp,image/svg+xml"
                         aria-describedby="logo-hint logo-error" disabled=move || !editable || uploading.get() on:change=picked/>
                     <label class="btn" class:disabled=!editable for="logo-file" aria-busy=move || uploading.get().to_string()>
-                        {move || uploading.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                        <Busy when=uploading/>
                         {move || if uploading.get() { "Uploading…" } else { "Upload a file…" }}
                     </label>
                     {move || shown().map(|_| view! {

@@ -120,7 +120,7 @@ fn CategoryForm(tenant: uuid::Uuid, doc: ConfigDocument, editable: bool, refresh
                 <div class="config-grid">{inputs}</div>
                 <div class="form-actions">
                     <button class="btn btn-primary" type="submit" disabled=move || pending.get()>
-                        {move || pending.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                        <Busy when=pending/>
                         {format!("Save {} settings", category.label().to_lowercase())}
                     </button>
                 </div>

@@ -79,7 +79,7 @@ pub fn DomainsCard(t: Tenant, may_edit: bool) -> AnyView {
                     </div>
                     <div class="form-actions plain">
                         <button class="btn btn-primary" type="submit" disabled=move || pending.get()>
-                            {move || pending.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                            <Busy when=pending/>
                             "Add domain"
                         </button>
                     </div>
@@ -144,7 +144,7 @@ fn DomainRow(
                     {(!verified).then(|| view! {
                         <button class="btn" type="button" disabled=move || verifying.get()
                             on:click=move |_| { verify.dispatch(VerifyDomain { tenant, domain: dv.clone() }); }>
-                            {move || verifying.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                            <Busy when=verifying/>
                             "Verify now"
                         </button>
                     })}

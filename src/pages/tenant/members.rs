@@ -131,7 +131,7 @@ fn TenantMembers(t: Tenant, me: Option<Me>) -> impl IntoView {
                         </div>
                         <div class="invite-submit">
                             <button class="btn btn-primary" type="submit" disabled=move || pending_invite.get()>
-                                {move || pending_invite.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                                <Busy when=pending_invite/>
                                 "Send invitation"
                             </button>
                         </div>

@@ -328,7 +328,7 @@ fn ConfirmAction(t: Tenant, action: LifecycleAction, act: ServerAction<ChangeSta
                     <div class="modal-actions">
                         <a class="btn btn-ghost" href=back.clone()>"Cancel"</a>
                         <button class=btn_class type="submit" disabled=move || pending.get() autofocus=!action.needs_reason()>
-                            {move || pending.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                            <Busy when=pending/>
                             {action.label()}
                         </button>
                     </div>

@@ -135,7 +135,7 @@ fn EditTenant(t: Tenant, may_edit: bool) -> impl IntoView {
                     </div>
                     <div class="form-actions">
                         <button class="btn btn-primary" type="submit" disabled=move || pending.get()>
-                            {move || pending.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                            <Busy when=pending/>
                             "Save changes"
                         </button>
                     </div>

@@ -184,7 +184,7 @@ fn NewEndpointForm(tenant: Uuid, refresh: Refresh, secret: RwSignal<Option<(Stri
                 <noscript><p class="alert alert-info">"Adding an endpoint needs JavaScript: its secret is shown once, on this page."</p></noscript>
                 <div>
                     <button class="btn btn-primary" type="submit" disabled=move || pending.get()>
-                        {move || pending.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                        <Busy when=pending/>
                         "Add endpoint"
                     </button>
                 </div>

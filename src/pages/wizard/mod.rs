@@ -220,7 +220,7 @@ fn Wizard(catalog: Catalog, draft: WizardDraft) -> impl IntoView {
                     <button class="btn" type="button" disabled=move || step.get() == 0 || busy.get()
                         on:click=move |_| go(step.get_untracked().saturating_sub(1))>"Back"</button>
                     <button class="btn btn-primary" type="submit" disabled=move || busy.get()>
-                        {move || busy.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                        <Busy when=busy/>
                         {move || if step.get() >= REVIEW { "Create tenant" } else { "Next" }}
                     </button>
                 </div>

@@ -62,7 +62,7 @@ pub fn TemplatePanel() -> impl IntoView {
                                 <ul class="rollouts">{rollouts}</ul>
                                 <ActionForm action=start>
                                     <button class="btn" type="submit" disabled=move || start.pending().get() || behind == 0>
-                                        {move || start.pending().get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                                        <Busy when=start.pending()/>
                                         "Roll out the newest version"
                                     </button>
                                 </ActionForm>

@@ -38,6 +38,11 @@ pub async fn resolve(State(state): State<AppState>, req: Request, next: Next) ->
 async fn resolve_caller(state: &AppState, parts: &mut http::request::Parts) -> Result<Caller, AppError> {
     let ip = source_ip(parts);
     let hint = tenant_hint(parts, state);
+    // The tenant whose verified domain the request came to (looked up once, for both paths).
+    let domain_tenant = match &hint {
+        Some(Hint::Domain(d)) => db::domains::tenant_of(&state.pool, d).await?,
+        _ => None,
+    };
     if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
         let key = value
             .to_str()
@@ -53,9 +58,7 @@ async fn resolve_caller(state: &AppState, parts: &mut http::request::Parts) -> R
         let bound = match &hint {
             None => true,
             Some(Hint::Named(h)) => *h == k.caller.tenant_id.to_string() || *h == k.tenant_slug,
-            Some(Hint::Domain(d)) => {
-                db::domains::tenant_of(&state.pool, d).await?.is_none_or(|id| id == k.caller.tenant_id)
-            }
+            Some(Hint::Domain(_)) => domain_tenant.is_none_or(|id| id == k.caller.tenant_id),
         };
         if !bound {
             return Err(AppError::not_found("This API key belongs to another tenant than the one named."));
@@ -73,8 +76,10 @@ async fn resolve_caller(state: &AppState, parts: &mut http::request::Parts) -> R
     // a domain removed or never proven is not one). Sessions from before hosts were
     // recorded count as the portal's own.
     let bound: Option<String> = session.session.get(auth::SIGNED_IN_HOST).await.ok().flatten();
-    let here = super::tenancy::session_host(parts, state).await?;
-    let portal_here = !matches!(hint, Some(Hint::Domain(_)));
+    let (here, portal_here) = match &hint {
+        Some(Hint::Domain(d)) => (domain_tenant.map(|_| d.clone()), false),
+        _ => (super::tenancy::session_host(parts, state).await?, true),
+    };
     let accepted = match (&here, &bound) {
         (Some(h), Some(b)) => h == b,
         (Some(_), None) => portal_here,
@@ -108,7 +113,7 @@ async fn resolve_caller(state: &AppState, parts: &mut http::request::Parts) -> R
     let hinted = match hint {
         Some(Hint::Named(h)) => tenant_for_hint(state, &me, &h).await?,
         // On a verified domain the session works in that tenant only.
-        Some(Hint::Domain(d)) => match db::domains::tenant_of(&state.pool, &d).await? {
+        Some(Hint::Domain(_)) => match domain_tenant {
             Some(t) => tenant_for_hint(state, &me, &t.to_string()).await?,
             None => None,
         },

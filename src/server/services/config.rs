@@ -7,6 +7,7 @@ use crate::error::AppError;
 use crate::model::config::{self, Category, ConfigDocument, ConfigVersion};
 use crate::model::Permission;
 use crate::server::access::Caller;
+use crate::server::services::tenants::lock_live;
 use crate::server::state::AppState;
 use serde_json::{json, Map, Value};
 use sqlx::PgPool;
@@ -143,11 +144,7 @@ async fn write(
 ) -> Result<ConfigDocument, AppError> {
     caller.require_on(tenant, Permission::TenantEdit)?;
     let mut tx = state.pool.begin().await?;
-    let t =
-        db::tenants::by_id(&mut *tx, tenant).await?.ok_or_else(|| AppError::not_found("There is no such tenant."))?;
-    if !t.status.is_live() {
-        return Err(AppError::conflict(format!("A {} tenant's settings can't be changed.", t.status)));
-    }
+    lock_live(&mut tx, tenant, "settings").await?;
     let rows = db::config::latest(&mut *tx, tenant, Some(category.as_str()), 1).await?;
     let current = document(category, rows.first());
     if expected_version.is_some_and(|v| v != current.version) {

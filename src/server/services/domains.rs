@@ -8,6 +8,7 @@ use crate::model::domains::{challenge_name, check_delay_mins, Domain, DomainStat
 use crate::model::{Actor, Permission, Plan};
 use crate::server::access::Caller;
 use crate::server::dns::Txt;
+use crate::server::services::tenants::lock_live;
 use crate::server::state::AppState;
 use crate::server::workers::{Round, Worker};
 use futures_util::StreamExt;
@@ -91,14 +92,7 @@ pub async fn list(pool: &PgPool, caller: &Caller, tenant: Uuid) -> Result<Vec<Do
 
 /// Locks the tenant (it must be live) and answers its plan.
 async fn live_tenant(db: &mut PgConnection, tenant: Uuid) -> Result<Plan, AppError> {
-    if !db::tenants::lock(&mut *db, tenant).await? {
-        return Err(AppError::not_found("There is no such tenant."));
-    }
-    let t =
-        db::tenants::by_id(&mut *db, tenant).await?.ok_or_else(|| AppError::not_found("There is no such tenant."))?;
-    if !t.status.is_live() {
-        return Err(AppError::conflict(format!("A {} tenant's domains can't be changed.", t.status)));
-    }
+    let t = lock_live(&mut *db, tenant, "domains").await?;
     db::catalog::plan(&mut *db, &t.plan).await?.ok_or_else(|| AppError::not_found("The tenant's plan is gone."))
 }
 

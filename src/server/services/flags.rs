@@ -8,6 +8,7 @@ use crate::model::flags::{resolve, FlagInfo, FlagOverride, FlagState, KillSwitch
 use crate::model::validate::REASON_MAX;
 use crate::model::Permission;
 use crate::server::access::Caller;
+use crate::server::services::tenants::lock_live;
 use crate::server::state::AppState;
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
@@ -33,15 +34,6 @@ fn state(r: db::flags::FlagRow) -> FlagState {
         override_enabled: r.override_enabled,
         note,
     }
-}
-
-async fn live_tenant(db: &mut PgConnection, tenant: Uuid) -> Result<(), AppError> {
-    let t =
-        db::tenants::by_id(&mut *db, tenant).await?.ok_or_else(|| AppError::not_found("There is no such tenant."))?;
-    if !t.status.is_live() {
-        return Err(AppError::conflict(format!("A {} tenant's features can't be changed.", t.status)));
-    }
-    Ok(())
 }
 
 /// Every flag for the tenant: on or off, why, and the version of the answer.
@@ -84,7 +76,7 @@ pub async fn set_override(
     caller.require(Permission::PlatformManage)?;
     let reason = check_reason(&body.reason, false)?;
     let mut tx = state.pool.begin().await?;
-    live_tenant(&mut tx, tenant).await?;
+    lock_live(&mut tx, tenant, "features").await?;
     let before = one(&mut tx, tenant, flag).await?;
     let actor = caller.actor();
     db::flags::set_override(&mut *tx, tenant, flag, body.enabled, &reason, &actor.label).await?;
@@ -111,7 +103,7 @@ pub async fn clear_override(
 ) -> Result<FlagState, AppError> {
     caller.require(Permission::PlatformManage)?;
     let mut tx = state.pool.begin().await?;
-    live_tenant(&mut tx, tenant).await?;
+    lock_live(&mut tx, tenant, "features").await?;
     let before = one(&mut tx, tenant, flag).await?;
     if !db::flags::clear_override(&mut *tx, tenant, flag).await? {
         return Err(AppError::not_found(format!("{flag} has no override for this tenant; the plan decides it.")));

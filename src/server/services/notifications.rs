@@ -68,6 +68,11 @@ pub async fn inbox(pool: &PgPool, caller: &Caller, limit: i64) -> Result<Inbox, 
     Ok(Inbox { items, unread: db::notifications::unread(pool, me).await? })
 }
 
+/// How many of the caller's in-app notifications are unread (the sidebar's badge).
+pub async fn unread(pool: &PgPool, caller: &Caller) -> Result<i64, AppError> {
+    db::notifications::unread(pool, person(caller)?).await
+}
+
 /// Marks the caller's notifications read (these, or all); answers the unread count left.
 pub async fn mark_read(pool: &PgPool, caller: &Caller, ids: Option<Vec<i64>>) -> Result<i64, AppError> {
     let me = person(caller)?;

@@ -34,6 +34,20 @@ fn not_found() -> AppError {
     AppError::not_found(messages::NO_TENANT)
 }
 
+/// Locks the tenant's row in the caller's transaction and answers the tenant when it is
+/// live: 404 when there is none, 409 ("A suspended tenant's `what` can't be changed.")
+/// when it is not. Changes to a tenant's parts (settings, features, domains) start here.
+pub(crate) async fn lock_live(db: &mut sqlx::PgConnection, id: Uuid, what: &str) -> Result<Tenant, AppError> {
+    if !db::tenants::lock(&mut *db, id).await? {
+        return Err(not_found());
+    }
+    let t = db::tenants::by_id(&mut *db, id).await?.ok_or_else(not_found)?;
+    if !t.status.is_live() {
+        return Err(AppError::conflict(format!("A {} tenant's {what} can't be changed.", t.status)));
+    }
+    Ok(t)
+}
+
 /// The tenants the caller may see, one page at a time.
 pub async fn list(pool: &PgPool, caller: &Caller, q: &TenantQuery) -> Result<Page<TenantSummary>, AppError> {
     let scope = caller.visible(Permission::TenantRead)?;

@@ -93,7 +93,7 @@ pub(super) fn CheckCard(s: CheckSummary, now: DateTime<Utc>, can_manage: bool, c
                 <button type="button" class="btn btn-sm" id=format!("run-{id}") aria-describedby=described.clone()
                     disabled=running aria-busy=move || running().to_string()
                     on:click=move |_| ctx.run_now.run((id, run_name.clone()))>
-                    {move || running().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                    <Busy when=Signal::derive(running)/>
                     "Check now"
                 </button>
                 <button type="button" class="btn btn-sm" id=edit_id.clone() aria-describedby=described.clone()

@@ -277,7 +277,7 @@ pub(super) fn CheckForm(tenant: Uuid, editor: Editor, close: Callback<()>, saved
                     <div class="modal-actions">
                         <button type="button" class="btn btn-ghost" on:click=move |_| close.run(())>"Cancel"</button>
                         <button type="submit" class="btn btn-primary" disabled=move || pending.get()>
-                            {move || pending.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                            <Busy when=pending/>
                             {submit_label}
                         </button>
                     </div>
