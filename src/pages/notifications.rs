@@ -25,12 +25,6 @@ pub fn NotificationsPage() -> impl IntoView {
         <Title text="Notifications"/>
         <header class="page-header">
             <div><h1>"Notifications"</h1><p class="subtitle">"What happened in your tenants, and what you want to hear about."</p></div>
-            <div class="actions">
-                <button class="btn" type="button" disabled=move || pending.get()
-                    on:click=move |_| { mark.dispatch(MarkNotificationsRead { ids: None }); }>
-                    "Mark all as read"
-                </button>
-            </div>
         </header>
         <section class="card" aria-labelledby="inbox-title">
             <div class="card-header"><h2 class="card-title" id="inbox-title">"Latest"</h2></div>
@@ -40,12 +34,22 @@ pub fn NotificationsPage() -> impl IntoView {
                         Ok(i) if i.items.is_empty() => view! {
                             <Empty title="Nothing yet" text="Alerts, health changes, cost, members and lifecycle events of your tenants show up here."/>
                         }.into_any(),
-                        Ok(i) => view! {
-                            <p class="hint" aria-live="polite">{format!("{} unread", i.unread)}</p>
+                        Ok(i) => {
+                            let all_read = i.unread == 0;
+                            view! {
+                            <div class="inbox-bar">
+                                <p class="hint" aria-live="polite">{format!("{} unread", i.unread)}</p>
+                                <button class="btn btn-sm" type="button" disabled=move || all_read || pending.get()
+                                    on:click=move |_| { mark.dispatch(MarkNotificationsRead { ids: None }); }>
+                                    <Busy when=pending/>
+                                    "Mark all as read"
+                                </button>
+                            </div>
                             <ul class="notice-list">
                                 {i.items.into_iter().map(|n| view! { <NoticeRow n mark/> }).collect_view()}
                             </ul>
-                        }.into_any(),
+                            }.into_any()
+                        }
                         Err(e) => view! { <ErrorAlert error=e/> }.into_any(),
                     }
                 })}

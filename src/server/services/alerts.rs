@@ -92,7 +92,9 @@ async fn publish(db: &mut PgConnection, topic: &str, keys: &[AlertKey]) -> Resul
 }
 
 /// What crosses a limit right now: every active tenant's resources at or over the soft
-/// limit (a soft crossing) and at the hard limit (a hard one too).
+/// limit (a soft crossing) and at the hard limit (a hard one too). Where the soft limit
+/// is the hard one (1 custom domain: 80 % rounds up to the whole), only the hard
+/// crossing counts: two alerts would say the same thing twice.
 fn crossings(near: Vec<crate::model::resources::NearLimit>) -> Vec<Crossing> {
     let mut out = Vec::with_capacity(near.len() * 2);
     for n in near {
@@ -104,6 +106,9 @@ fn crossings(near: Vec<crate::model::resources::NearLimit>) -> Vec<Crossing> {
                 value: n.used,
                 limit: n.limits.hard_limit,
             });
+            if n.limits.soft_limit >= n.limits.hard_limit {
+                continue;
+            }
         }
         out.push(Crossing {
             tenant: n.tenant_id,
@@ -198,4 +203,39 @@ pub async fn cost_threshold_changed(db: &mut PgConnection, tenant: Uuid) -> Resu
     let resolved = db::alerts::resolve_cost(&mut *db, Some(tenant), None).await?;
     publish(db, "alert.resolved", &resolved).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::resources::{Limits, NearLimit};
+
+    fn near(used: f64, soft_limit: i64, hard_limit: i64, level: Level) -> NearLimit {
+        NearLimit {
+            tenant_id: Uuid::nil(),
+            tenant_name: "T".into(),
+            tenant_slug: "t".into(),
+            resource: "custom_domains".into(),
+            resource_name: "Custom domains".into(),
+            unit: "domains".into(),
+            used,
+            limits: Limits { allocated: hard_limit, soft_limit, hard_limit },
+            level,
+        }
+    }
+
+    fn kinds(c: &[Crossing]) -> Vec<(Threshold, i64)> {
+        c.iter().map(|c| (c.threshold, c.limit)).collect()
+    }
+
+    #[test]
+    fn a_soft_limit_equal_to_the_hard_one_raises_only_the_hard_alert() {
+        assert_eq!(kinds(&crossings(vec![near(1.0, 1, 1, Level::Hard)])), [(Threshold::Hard, 1)]);
+        assert_eq!(
+            kinds(&crossings(vec![near(10.0, 8, 10, Level::Hard)])),
+            [(Threshold::Hard, 10), (Threshold::Soft, 8)],
+            "a lower soft limit keeps its own alert"
+        );
+        assert_eq!(kinds(&crossings(vec![near(9.0, 8, 10, Level::Soft)])), [(Threshold::Soft, 8)]);
+    }
 }
