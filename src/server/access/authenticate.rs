@@ -38,11 +38,6 @@ pub async fn resolve(State(state): State<AppState>, req: Request, next: Next) ->
 async fn resolve_caller(state: &AppState, parts: &mut http::request::Parts) -> Result<Caller, AppError> {
     let ip = source_ip(parts);
     let hint = tenant_hint(parts, state);
-    // The tenant whose verified domain the request came to (looked up once, for both paths).
-    let domain_tenant = match &hint {
-        Some(Hint::Domain(d)) => db::domains::tenant_of(&state.pool, d).await?,
-        _ => None,
-    };
     if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
         let key = value
             .to_str()
@@ -53,6 +48,7 @@ async fn resolve_caller(state: &AppState, parts: &mut http::request::Parts) -> R
                 AppError::unauthorized("Send the API key as \u{201c}Authorization: Bearer <key>\u{201d}.")
             })?;
         let k = authenticate_key(state, key).await?;
+        let domain_tenant = domain_tenant(state, &hint).await?;
         // A key is bound to its tenant: naming another one (header, subdomain or another
         // tenant's domain) is refused.
         let bound = match &hint {
@@ -76,6 +72,7 @@ async fn resolve_caller(state: &AppState, parts: &mut http::request::Parts) -> R
     // a domain removed or never proven is not one). Sessions from before hosts were
     // recorded count as the portal's own.
     let bound: Option<String> = session.session.get(auth::SIGNED_IN_HOST).await.ok().flatten();
+    let domain_tenant = domain_tenant(state, &hint).await?;
     let (here, portal_here) = match &hint {
         Some(Hint::Domain(d)) => (domain_tenant.map(|_| d.clone()), false),
         _ => (super::tenancy::session_host(parts, state).await?, true),
@@ -126,6 +123,15 @@ async fn resolve_caller(state: &AppState, parts: &mut http::request::Parts) -> R
             .or_else(|| (!me.is_platform_admin).then(|| me.memberships.first().map(|m| m.tenant_id)).flatten()),
     };
     Ok(Caller::user(me, ip))
+}
+
+/// The tenant whose verified domain the request came to, looked up once per request and
+/// only for a caller with a credential (a key, or a signed-in session).
+async fn domain_tenant(state: &AppState, hint: &Option<Hint>) -> Result<Option<Uuid>, AppError> {
+    match hint {
+        Some(Hint::Domain(d)) => db::domains::tenant_of(&state.pool, d).await,
+        _ => Ok(None),
+    }
 }
 
 /// A session ends `max_age` seconds after sign-in; one without a sign-in time is over.
