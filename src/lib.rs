@@ -14,6 +14,21 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod server;
 
+/// Room for the release build's page chunks to carry their own constant data.
+///
+/// `cargo leptos build --split` (wasm_split_cli_support 0.2) moves every constant (strings,
+/// vtables) into the chunk that uses it, laid out inside the address range of the linked
+/// module's one `.rodata` segment. Constants shared by modules are copied into each, so the
+/// relocated data can come out a little longer than the original segment; when it does, the
+/// tool gives up and keeps the whole segment (270 KB, two thirds of it page data) in the
+/// main bundle every page downloads. This never-referenced static is kept by the linker
+/// (`#[used]`) inside `.rodata` and belongs to no module, so the relocated data always fits.
+/// In an unsplit build it costs its size in bytes of one repeated value, which compresses
+/// to nothing.
+#[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+#[used]
+static SPLIT_DATA_ROOM: [u8; 32 * 1024] = [0xA5; 32 * 1024];
+
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
