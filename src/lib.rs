@@ -20,7 +20,7 @@ pub mod server;
 /// vtables) into the chunk that uses it, laid out inside the address range of the linked
 /// module's one `.rodata` segment. Constants shared by modules are copied into each, so the
 /// relocated data can come out a little longer than the original segment; when it does, the
-/// tool gives up and keeps the whole segment (270 KB, two thirds of it page data) in the
+/// tool gives up and keeps the whole segment (276 KB, two thirds of it page data) in the
 /// main bundle every page downloads. This never-referenced static is kept by the linker
 /// (`#[used]`) inside `.rodata` and belongs to no module, so the relocated data always fits.
 /// In an unsplit build it costs its size in bytes of one repeated value, which compresses

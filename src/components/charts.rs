@@ -4,6 +4,16 @@
 use crate::components::format::number;
 use leptos::prelude::*;
 
+/// The SVG's classes: a chart drawn at the full 600-unit width is marked `chart-wide`, so
+/// the stylesheet can enlarge its axis labels on phones, where it is drawn at half size.
+pub(super) fn svg_class(width: f64) -> &'static str {
+    if width >= 500.0 {
+        "chart chart-wide"
+    } else {
+        "chart"
+    }
+}
+
 /// A vertical bar chart of counts, one bar per label (e.g. per day).
 #[component]
 pub fn BarChart(
@@ -56,7 +66,7 @@ pub fn BarChart(
         .collect_view();
     view! {
         <figure class="chart-figure">
-            <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" aria-label=summary.clone()>
+            <svg class=svg_class(w) viewBox=format!("0 0 {w} {h}") role="img" aria-label=summary.clone()>
                 {grid}
                 {bars}
             </svg>
@@ -172,7 +182,7 @@ pub fn SeriesChart(
     };
     view! {
         <figure class="chart-figure">
-            <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" aria-label=summary tabindex="0"
+            <svg class=svg_class(w) viewBox=format!("0 0 {w} {h}") role="img" aria-label=summary tabindex="0"
                 on:keydown=on_key on:mouseleave=move |_| hover.set(None)>
                 {grid}
                 {ghost_bars}

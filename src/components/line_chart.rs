@@ -1,7 +1,7 @@
 //! A chart of lines over the same points (p50 and p95 per hour, say), drawn as SVG like
 //! the other charts.
 
-use super::charts::{key_steps, nice_ceiling_f, short};
+use super::charts::{key_steps, nice_ceiling_f, short, svg_class};
 use leptos::prelude::*;
 
 /// One line of a `LineChart`: its name (legend and readout), the class that draws it
@@ -220,7 +220,7 @@ pub fn LineChart(
     let title = summary.clone();
     view! {
         <figure class="chart-figure">
-            <svg class="chart line-chart" id=id viewBox=format!("0 0 {w} {h}") role="img" aria-label=summary tabindex="0"
+            <svg class=format!("{} line-chart", svg_class(w)) id=id viewBox=format!("0 0 {w} {h}") role="img" aria-label=summary tabindex="0"
                 on:keydown=on_key on:mouseleave=move |_| hover.set(None)>
                 <title>{title}</title>
                 {grid}
