@@ -81,7 +81,7 @@ fn Layout() -> impl IntoView {
             <Show when=move || !bare()><Sidebar/></Show>
             <main class="main" id="main" tabindex="-1">
                 <Routes fallback=pages::not_found::NotFound>
-                    <Route path=path!("/") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/") view=pages::dashboard::Dashboard ssr=SsrMode::Async/>
                     <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
@@ -115,9 +115,12 @@ fn Layout() -> impl IntoView {
     }
 }
 
-/// Every page is a lazy route: its code is a chunk of its own in the release build
-/// (`cargo leptos build --release --split`), fetched when the page is first shown, so the
-/// first page loads only the shell and itself. The tenant page is a lazy layout with a
+/// Every page but the dashboard is a lazy route: its code is a chunk of its own in the
+/// release build (`cargo leptos build --release --split`), fetched when the page is first
+/// shown. The dashboard is where everyone lands after signing in, so it is part of the main
+/// bundle: as a lazy route it needed its own chunk and some 230 small chunks of code it shares
+/// with other pages, one request each, and those requests (not the bytes) held it above 1 s
+/// to interactive. The tenant page is a lazy layout with a
 /// lazy route per tab. Pages fetch their own data in their
 /// components, so a route's `data()` is empty.
 macro_rules! lazy_page {
@@ -138,7 +141,6 @@ macro_rules! lazy_page {
 }
 
 lazy_page! {
-    DashboardRoute => pages::dashboard::Dashboard,
     LoginRoute => pages::login::LoginPage,
     InviteRoute => pages::invite::InvitePage,
     AccountRoute => pages::account::AccountPage,
