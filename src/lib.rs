@@ -40,8 +40,8 @@ pub fn hydrate() {
     let _ = leptos::server_fn::redirect::set_redirect_hook(|loc: &str| {
         let _ = leptos::prelude::window().location().set_href(loc);
     });
-    // Pages are lazy routes (their code may still be on its way), so hydration is async:
-    // it waits for the current page's chunk, then hydrates the whole body.
+    // Pages other than the dashboard are lazy routes (their code may still be on its way),
+    // so hydration is async: it waits for the current page's chunk, then hydrates the body.
     let body = leptos::prelude::document().body().expect("the page has a <body>");
     wasm_bindgen_futures::spawn_local(async move {
         let mounted = leptos::mount::hydrate_from_async(body.clone(), app::App).await;
