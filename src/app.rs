@@ -118,11 +118,10 @@ fn Layout() -> impl IntoView {
 /// Every page but the dashboard is a lazy route: its code is a chunk of its own in the
 /// release build (`cargo leptos build --release --split`), fetched when the page is first
 /// shown. The dashboard is where everyone lands after signing in, so it is part of the main
-/// bundle: as a lazy route it needed its own chunk and some 230 small chunks of code it shares
-/// with other pages, one request each, and those requests (not the bytes) held it above 1 s
-/// to interactive. The tenant page is a lazy layout with a
-/// lazy route per tab. Pages fetch their own data in their
-/// components, so a route's `data()` is empty.
+/// bundle: as a lazy route it needed its own chunk and some 230 small chunks of code it
+/// shares with other pages, one request each, and those requests (not the bytes) held it
+/// above 1 s to interactive. The tenant page is a lazy layout with a lazy route per tab.
+/// Pages fetch their own data in their components, so a route's `data()` is empty.
 macro_rules! lazy_page {
     ($($route:ident => $page:path),* $(,)?) => {$(
         struct $route;

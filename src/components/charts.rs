@@ -5,7 +5,8 @@ use crate::components::format::number;
 use leptos::prelude::*;
 
 /// The SVG's classes: a chart drawn at the full 600-unit width is marked `chart-wide`, so
-/// the stylesheet can enlarge its axis labels on phones, where it is drawn at half size.
+/// the stylesheet can size its axis labels for the width it is drawn at (about half size on
+/// a phone, up to twice on a wide screen).
 pub(super) fn svg_class(width: f64) -> &'static str {
     if width >= 500.0 {
         "chart chart-wide"
