@@ -2,6 +2,7 @@
 //! switching tenant or signing out. Pages ask it what to show (`Me::can`); the server's
 //! guard decides for real.
 
+use crate::components::resource::{resource, Loaded};
 use crate::error::AppError;
 use crate::fns::auth::current_user;
 use crate::model::{Me, Permission};
@@ -9,14 +10,14 @@ use leptos::prelude::*;
 
 #[derive(Clone, Copy)]
 pub struct Session {
-    me: Resource<Result<Option<Me>, AppError>>,
+    me: Loaded<Result<Option<Me>, AppError>>,
     epoch: RwSignal<u32>,
 }
 
 impl Session {
     pub fn provide() {
         let epoch = RwSignal::new(0u32);
-        let me = Resource::new(move || epoch.get(), |_| current_user());
+        let me = resource(move || epoch.get(), |_| current_user());
         provide_context(Session { me, epoch });
     }
 

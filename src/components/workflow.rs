@@ -3,7 +3,7 @@
 //! `use_live` re-runs a loader every couple of seconds while something is unfinished.
 
 use crate::components::format::{opt_time, time};
-use crate::components::{after, use_tenant_refresh, Busy, Empty, ErrorAlert, Loading, Refresh};
+use crate::components::{after, resource, use_tenant_refresh, Busy, Empty, ErrorAlert, Loading, Refresh};
 use crate::fns::workflows::{DiscardWorkflow, RetryWorkflow};
 use crate::model::{RunStatus, StepStatus, WorkflowKind, WorkflowRun, WorkflowStep};
 use leptos::prelude::*;
@@ -203,7 +203,7 @@ where
     let refresh = Refresh::new();
     let live = RwSignal::new(false);
     let tick = use_live(live.into(), REFRESH);
-    let runs = Resource::new(move || (tick.get(), refresh.track()), move |_| load());
+    let runs = resource(move || (tick.get(), refresh.track()), move |_| load());
     // When the last unfinished run finishes, the page around the list (the tenant's
     // header and status) is reloaded once. The run may also have finished between the
     // server reading the tenant and reading its runs: then the first list is already

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 
 #[component]
 pub fn ApiDocs() -> impl IntoView {
-    let ops = Resource::new(|| (), |_| api_operations());
+    let ops = resource(|| (), |_| api_operations());
     view! {
         <Title text="REST API"/>
         <header class="page-header">

@@ -21,7 +21,7 @@ pub fn AuditPage() -> impl IntoView {
     let params = use_query_map();
     let get = move |k: &str| params.with(|m| m.get(k)).filter(|v| !v.trim().is_empty());
     let key = move || (get("tenant"), get("action"), get("since"), get("until"), get("cursor"));
-    let events = Resource::new(key, |(tenant, action, since, until, cursor)| async move {
+    let events = resource(key, |(tenant, action, since, until, cursor)| async move {
         let tenant_id = match tenant {
             Some(t) => Some(get_tenant(t).await?.id),
             None => None,
@@ -36,7 +36,7 @@ pub fn AuditPage() -> impl IntoView {
         };
         list_audit(q).await
     });
-    let actions = Resource::new(|| (), |_| audit_actions());
+    let actions = resource(|| (), |_| audit_actions());
     let next_href = move |cursor: String| {
         let mut parts = Vec::new();
         for k in ["tenant", "action", "since", "until"] {

@@ -12,9 +12,9 @@ use leptos_meta::Title;
 
 #[component]
 pub fn Dashboard() -> impl IntoView {
-    let stats = Resource::new(|| (), |_| get_tenant_stats());
-    let recent = Resource::new(|| (), |_| list_tenants(TenantQuery { limit: Some(6), ..Default::default() }));
-    let events = Resource::new(|| (), |_| list_audit(AuditQuery { limit: Some(8), ..Default::default() }));
+    let stats = resource(|| (), |_| get_tenant_stats());
+    let recent = resource(|| (), |_| list_tenants(TenantQuery { limit: Some(6), ..Default::default() }));
+    let events = resource(|| (), |_| list_audit(AuditQuery { limit: Some(8), ..Default::default() }));
     let session = use_session();
 
     view! {

@@ -39,7 +39,7 @@ pub fn HealthPage() -> impl IntoView {
     });
     let q = Memo::new(move |_| query.read().get("q").map(|s| s.trim().to_string()).filter(|s| !s.is_empty()));
     let auto = use_auto_refresh(15);
-    let data = Resource::new(move || (state.get(), q.get(), auto.track()), |(s, q, _)| get_health_overview(s, q));
+    let data = resource(move || (state.get(), q.get(), auto.track()), |(s, q, _)| get_health_overview(s, q));
     let (pending, set_pending) = signal(false);
     let loading = Signal::from(pending);
 

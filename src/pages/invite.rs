@@ -15,7 +15,7 @@ use leptos_router::hooks::use_params_map;
 pub fn InvitePage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let preview = Resource::new(token, get_invitation);
+    let preview = resource(token, get_invitation);
     let session = use_session();
     view! {
         <Title text="Invitation"/>

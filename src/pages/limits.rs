@@ -17,10 +17,8 @@ pub fn LimitsPage() -> impl IntoView {
     let sort = Memo::new(move |_| LimitSort::parse(&query.read().get("sort").unwrap_or_default()));
     let auto = use_auto_refresh(15);
     let saved = Refresh::new();
-    let data = Resource::new(
-        move || (sort.get(), auto.track(), saved.track()),
-        |(s, ..)| get_platform_limits(s.as_str().into()),
-    );
+    let data =
+        resource(move || (sort.get(), auto.track(), saved.track()), |(s, ..)| get_platform_limits(s.as_str().into()));
     let (pending, set_pending) = signal(false);
     let loading = Signal::from(pending);
     view! {

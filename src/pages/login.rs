@@ -26,7 +26,7 @@ pub fn LoginPage() -> impl IntoView {
     };
     let busy = move || pending.get() || arriving.get();
     // Reached at a tenant's own address: its name, logo and colours, on the whole card.
-    let brand = Resource::new(|| (), |_| sign_in_brand());
+    let brand = resource(|| (), |_| sign_in_brand());
     let header = move |b: Option<TenantBrand>| {
         match b {
         Some(b) => {

@@ -12,7 +12,7 @@ use leptos_meta::Title;
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
     let refresh = Refresh::new();
-    let inbox = Resource::new(move || refresh.track(), |_| get_inbox(50));
+    let inbox = resource(move || refresh.track(), |_| get_inbox(50));
     let mark = ServerAction::<MarkNotificationsRead>::new();
     Effect::new(move |_| {
         if let Some(Ok(_)) = mark.value().get() {
@@ -96,7 +96,7 @@ fn NoticeRow(n: Notification, mark: ServerAction<MarkNotificationsRead>) -> impl
 #[component]
 fn PreferencesCard() -> impl IntoView {
     let refresh = Refresh::new();
-    let prefs = Resource::new(move || refresh.track(), |_| get_notification_prefs());
+    let prefs = resource(move || refresh.track(), |_| get_notification_prefs());
     let save = ServerAction::<SetNotificationPrefs>::new();
     after(save).refresh(refresh).toast(|_: Preferences| "Saved your notification choices.".to_string().into());
     view! {

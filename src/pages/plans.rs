@@ -18,7 +18,7 @@ use leptos_router::hooks::use_query_map;
 #[component]
 pub fn PlansPage() -> impl IntoView {
     let save = ServerAction::<UpdatePlan>::new();
-    let catalog = Resource::new(move || save.version().get(), |_| get_catalog());
+    let catalog = resource(move || save.version().get(), |_| get_catalog());
     let query = use_query_map();
     let editing = Memo::new(move |_| query.read().get("edit"));
     let session = use_session();
@@ -167,7 +167,7 @@ pub fn KillSwitches() -> AnyView {
         }
         .into()
     });
-    let catalog = Resource::new(move || refresh.track(), |_| get_flag_catalog());
+    let catalog = resource(move || refresh.track(), |_| get_flag_catalog());
     view! {
         <section class="card" aria-labelledby="kill-title" data-testid="kill-switches">
             <div class="card-header"><h2 class="card-title" id="kill-title">"Feature flags"</h2></div>

@@ -12,7 +12,7 @@ use std::time::Duration;
 pub fn StatusPage() -> impl IntoView {
     // The page refreshes itself every ten seconds (workers beat more often than that).
     let tick = use_live(Signal::derive(|| true), Duration::from_secs(10));
-    let status = Resource::new(move || tick.get(), |_| system_status());
+    let status = resource(move || tick.get(), |_| system_status());
     view! {
         <Title text="System status"/>
         <header class="page-header">

@@ -31,7 +31,7 @@ pub fn TenantList() -> impl IntoView {
     let count_key = Memo::new(move |_| {
         query.get().ok().map(|q| TenantQuery { status: None, cursor: None, sort: Sort::default(), limit: None, ..q })
     });
-    let page = Resource::new(
+    let page = resource(
         move || query.get(),
         |q| async move {
             match q {
@@ -40,7 +40,7 @@ pub fn TenantList() -> impl IntoView {
             }
         },
     );
-    let counts = Resource::new(
+    let counts = resource(
         move || count_key.get(),
         |q| async move {
             match q {
@@ -49,7 +49,7 @@ pub fn TenantList() -> impl IntoView {
             }
         },
     );
-    let catalog = Resource::new(|| (), |_| get_catalog());
+    let catalog = resource(|| (), |_| get_catalog());
 
     let navigate = use_navigate();
     let search_ref = NodeRef::<html::Input>::new();

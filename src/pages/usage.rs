@@ -17,7 +17,7 @@ pub fn UsagePage() -> impl IntoView {
     let metric = Memo::new(move |_| query.read().get("metric").unwrap_or_else(|| "api_calls".into()));
     let period = Memo::new(move |_| query.read().get("period").unwrap_or_else(|| "day".into()));
     let auto = use_auto_refresh(15);
-    let data = Resource::new(move || (metric.get(), period.get(), auto.track()), |(m, p, _)| get_platform_usage(m, p));
+    let data = resource(move || (metric.get(), period.get(), auto.track()), |(m, p, _)| get_platform_usage(m, p));
     let hover = RwSignal::new(None::<usize>);
     let (pending, set_pending) = signal(false);
     let loading = Signal::from(pending);

@@ -50,7 +50,7 @@ pub fn UsersPage() -> impl IntoView {
     let more = RwSignal::new(Vec::<User>::new());
     let next = RwSignal::new(None::<String>);
     let loading_more = RwSignal::new(false);
-    let users = Resource::new(move || (search.get(), start.get(), refresh.get()), |(q, c, _)| list_users(q, c));
+    let users = resource(move || (search.get(), start.get(), refresh.get()), |(q, c, _)| list_users(q, c));
     Effect::new(move |_| match set_status.value().get() {
         Some(Ok(u)) => {
             toasts.success(match u.status {

@@ -24,7 +24,7 @@ fn TenantKeys(t: Tenant) -> impl IntoView {
     let query = use_query_map();
     let revoke_id = Memo::new(move |_| query.read().get("revoke").and_then(|v| Uuid::parse_str(&v).ok()));
     let refresh = Refresh::new();
-    let keys = Resource::new(move || refresh.track(), move |_| list_api_keys(tenant));
+    let keys = resource(move || refresh.track(), move |_| list_api_keys(tenant));
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
     let name = RwSignal::new(String::new());

@@ -14,7 +14,7 @@ pub fn AuditTab() -> impl IntoView {
 #[component]
 fn TenantAudit(t: Tenant) -> impl IntoView {
     let id = t.id;
-    let events = Resource::new(
+    let events = resource(
         move || id,
         |id| list_audit(AuditQuery { tenant_id: Some(id), limit: Some(50), ..Default::default() }),
     );

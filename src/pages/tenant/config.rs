@@ -16,8 +16,8 @@ pub fn ConfigCard(t: Tenant, may_edit: bool) -> AnyView {
     let editable = t.status.is_live() && may_edit;
     let refresh = Refresh::new();
     let shown = RwSignal::new(Category::General);
-    let docs = Resource::new(move || refresh.track(), move |_| get_config(tenant));
-    let history = Resource::new(move || (shown.get(), refresh.track()), move |(c, _)| get_config_versions(tenant, c));
+    let docs = resource(move || refresh.track(), move |_| get_config(tenant));
+    let history = resource(move || (shown.get(), refresh.track()), move |(c, _)| get_config_versions(tenant, c));
     let restore = ServerAction::<RestoreConfig>::new();
     after(restore).refresh(refresh).toast(|d: ConfigDocument| {
         format!("Restored the {} settings as version {}.", d.category.label().to_lowercase(), d.version).into()

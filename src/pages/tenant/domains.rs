@@ -38,7 +38,7 @@ pub fn DomainsCard(t: Tenant, may_edit: bool) -> AnyView {
         Some(Err(e)) => Some(e),
         _ => None,
     });
-    let domains = Resource::new(move || refresh.track(), move |_| get_domains(tenant));
+    let domains = resource(move || refresh.track(), move |_| get_domains(tenant));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let d = crate::model::domains::NewDomain { domain: typed.get_untracked() };

@@ -19,7 +19,7 @@ pub fn TenantFlagsCard(t: Tenant, admin: bool) -> AnyView {
         format!("{} is now {} for this tenant ({}).", f.flag, if f.enabled { "on" } else { "off" }, f.reason.label())
             .into()
     });
-    let flags = Resource::new(move || refresh.track(), move |_| get_tenant_flags(tenant));
+    let flags = resource(move || refresh.track(), move |_| get_tenant_flags(tenant));
     let plan = t.plan.clone();
     view! {
         <section class="card" aria-labelledby="flags-title" data-testid="flags">

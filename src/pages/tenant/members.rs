@@ -48,8 +48,8 @@ fn TenantMembers(t: Tenant, me: Option<Me>) -> impl IntoView {
     let my_id = me.as_ref().map(|m| m.id);
 
     let refresh = Refresh::new();
-    let members = Resource::new(move || refresh.track(), move |_| list_members(tenant));
-    let invitations = Resource::new(
+    let members = resource(move || refresh.track(), move |_| list_members(tenant));
+    let invitations = resource(
         move || refresh.track(),
         move |_| async move {
             if can_manage {

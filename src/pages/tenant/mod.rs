@@ -86,7 +86,7 @@ pub fn old_tab_address(base: &str, query: &ParamsMap) -> Option<String> {
 
 /// What the layout gives its tabs: the tenant it loaded.
 #[derive(Clone, Copy)]
-struct LoadedTenant(Resource<Result<Tenant, AppError>>);
+struct LoadedTenant(Loaded<Result<Tenant, AppError>>);
 
 /// The tenant the layout loaded and the person looking. Tabs render inside the layout once
 /// the tenant has loaded, so it is there for them.
@@ -131,7 +131,7 @@ pub fn TenantLayout() -> impl IntoView {
         on_overview.then(|| old_tab_address(&path, &query.read())).flatten()
     });
     let refresh = Refresh::new();
-    let tenant = Resource::new(move || (key(), refresh.track()), |(k, _)| get_tenant(k));
+    let tenant = resource(move || (key(), refresh.track()), |(k, _)| get_tenant(k));
     let in_transition =
         Signal::derive(move || tenant.get().and_then(Result::ok).is_some_and(|t| t.status.is_in_transition()));
     provide_context(TenantRefresh {

@@ -17,7 +17,7 @@ use uuid::Uuid;
 #[component]
 pub fn PlanChangeCard(t: Tenant) -> impl IntoView {
     let query = use_query_map();
-    let catalog = Resource::new(|| (), |_| get_catalog());
+    let catalog = resource(|| (), |_| get_catalog());
     let act = ServerAction::<ChangePlan>::new();
     after(act)
         .close(|r: &WorkflowRun| format!("/tenants/{}?plan_run={}", r.tenant_slug, r.id))
@@ -124,7 +124,7 @@ fn ConfirmPlanChange(t: Tenant, plan: Plan, act: ServerAction<ChangePlan>) -> im
 fn LiveRun(id: Uuid) -> impl IntoView {
     let live = RwSignal::new(false);
     let tick = use_live(live.into(), Duration::from_secs(2));
-    let run = Resource::new(move || tick.get(), move |_| get_workflow(id));
+    let run = resource(move || tick.get(), move |_| get_workflow(id));
     let settled = use_tenant_refresh();
     // The tenant (plan, features, allocations) reloads once when the run is seen settled,
     // also when it had finished by the first look (a quick run); the reload rebuilds this

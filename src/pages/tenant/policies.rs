@@ -16,9 +16,9 @@ type Choice = crate::fns::policies::Choice;
 #[component]
 pub fn PoliciesCard(tenant: Uuid, can_manage: bool, auto: AutoRefresh) -> AnyView {
     let saved = Refresh::new();
-    let data = Resource::new(move || (auto.track(), saved.track()), move |_| get_policies(tenant));
+    let data = resource(move || (auto.track(), saved.track()), move |_| get_policies(tenant));
     // The form's resource choices, loaded once.
-    let choices = Resource::new(|| (), move |_| get_policies(tenant));
+    let choices = resource(|| (), move |_| get_policies(tenant));
     view! {
         <section class="card stack" aria-labelledby="policies-title" data-testid="policies">
             <div class="card-header">

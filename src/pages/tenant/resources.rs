@@ -23,7 +23,7 @@ fn ResourcesPanel(t: Tenant, me: Option<Me>) -> AnyView {
     let id = t.id;
     let auto = use_auto_refresh(15);
     let saved = Refresh::new();
-    let data = Resource::new(move || (auto.track(), saved.track()), move |_| get_tenant_resources(id));
+    let data = resource(move || (auto.track(), saved.track()), move |_| get_tenant_resources(id));
     let can_scale = me.as_ref().is_some_and(|m| m.can(Permission::ResourcesManage, Some(id)));
     let beyond_plan = me.as_ref().is_some_and(|m| m.is_platform_admin);
     let hover_of = use_hover_map();

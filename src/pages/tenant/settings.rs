@@ -53,7 +53,7 @@ fn EditTenant(t: Tenant, may_edit: bool) -> impl IntoView {
     let domain = RwSignal::new(t.domain.clone().unwrap_or_default());
     let metadata = RwSignal::new(serde_json::to_string_pretty(&t.metadata).unwrap_or_default());
     let local_errors = RwSignal::new(crate::error::FieldErrors::new());
-    let catalog = Resource::new(|| (), |_| get_catalog());
+    let catalog = resource(|| (), |_| get_catalog());
     let (id, version) = (t.id, t.version);
 
     let error = field_errors(local_errors, move || match save.value().get() {

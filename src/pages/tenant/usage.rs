@@ -20,7 +20,7 @@ fn TenantUsagePanel(t: Tenant, me: Option<Me>) -> AnyView {
     let id = t.id;
     let auto = use_auto_refresh(15);
     let saved = Refresh::new();
-    let data = Resource::new(move || (auto.track(), saved.track()), move |_| get_tenant_usage(id));
+    let data = resource(move || (auto.track(), saved.track()), move |_| get_tenant_usage(id));
     let can_edit = me.as_ref().is_some_and(|m| m.can(Permission::TenantEdit, Some(id)));
     // Which bar each chart points at, kept across refreshes (see SeriesChart).
     let hover_of = use_hover_map();

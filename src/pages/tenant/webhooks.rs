@@ -27,7 +27,7 @@ fn TenantWebhooks(t: Tenant) -> AnyView {
     let delete_id = Memo::new(move |_| query.read().get("delete").and_then(|v| Uuid::parse_str(&v).ok()));
     let log_id = Memo::new(move |_| query.read().get("log").and_then(|v| Uuid::parse_str(&v).ok()));
     let refresh = Refresh::new();
-    let endpoints = Resource::new(move || refresh.track(), move |_| list_webhooks(tenant));
+    let endpoints = resource(move || refresh.track(), move |_| list_webhooks(tenant));
     // The secret just issued (created or rotated), until the person says they have it.
     let secret = RwSignal::new(None::<(String, String)>);
     let rotate = ServerAction::<RotateWebhookSecret>::new();
@@ -305,7 +305,7 @@ fn DeliveryLog(tenant: Uuid, log_id: Memo<Option<Uuid>>, refresh: Refresh, log_r
         1 => "Queued 1 failed delivery again.".into(),
         n => format!("Queued {n} failed deliveries again.").into(),
     });
-    let log = Resource::new(
+    let log = resource(
         move || (auto.track(), log_refresh.track(), refresh.track(), log_id.get()),
         move |(.., endpoint)| get_webhook_log(tenant, endpoint),
     );

@@ -28,7 +28,7 @@ pub fn WorkflowsTab() -> impl IntoView {
 fn TenantExports(t: Tenant) -> impl IntoView {
     let id = t.id;
     let slug = t.slug.clone();
-    let exports = Resource::new(move || id, list_exports);
+    let exports = resource(move || id, list_exports);
     view! {
         <section class="card stack" aria-labelledby="exports-title">
             <h2 id="exports-title" class="card-title">"Data exports"</h2>

@@ -21,7 +21,7 @@ use steps::{BrandingStep, FirstAdmin, Organization, PlanStep, Resources, Review}
 
 #[component]
 pub fn WizardPage() -> impl IntoView {
-    let loaded = Resource::new(
+    let loaded = resource(
         || (),
         |_| async move {
             let catalog = get_catalog().await?;

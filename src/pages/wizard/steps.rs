@@ -20,7 +20,7 @@ pub(super) fn Organization(
     let slug_to_check = RwSignal::new(f.slug.get_untracked());
     let mut schedule = debounce(Duration::from_millis(250), move |s: String| slug_to_check.set(s));
     Effect::new(move |_| schedule(f.slug.get()));
-    let availability = Resource::new(
+    let availability = resource(
         move || slug_to_check.get(),
         |s| async move {
             if s.is_empty() {

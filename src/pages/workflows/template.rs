@@ -12,7 +12,7 @@ pub fn TemplatePanel() -> impl IntoView {
     let start = ServerAction::<StartTemplateRollout>::new();
     let live = RwSignal::new(false);
     let tick = use_live(live.into(), Duration::from_secs(1));
-    let status = Resource::new(move || (tick.get(), start.version().get()), |_| get_template_status());
+    let status = resource(move || (tick.get(), start.version().get()), |_| get_template_status());
     let toasts = use_toasts();
     Effect::new(move |_| {
         if let Some(Ok(s)) = status.get() {

@@ -216,7 +216,7 @@ fn HealthPanel(t: Tenant) -> AnyView {
     let saved = Refresh::new();
     let ran = RwSignal::new(0u32);
     // One server call per refresh: the checks, the incidents and the chosen chart.
-    let data = Resource::new(
+    let data = resource(
         move || (tick.get(), saved.track(), ran.get(), check_q.get(), range.get()),
         move |(.., check, range)| get_tenant_health(tenant, check, Some(range.period())),
     );
