@@ -6,6 +6,7 @@ use crate::fns::auth::{SignOut, SwitchTenant};
 use crate::model::Me;
 use crate::pages;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes, A};
 use leptos_router::hooks::{use_location, use_navigate};
@@ -262,7 +263,19 @@ fn UserBox(me: Me) -> impl IntoView {
             view! { <option value=m.tenant_id.to_string() selected=selected>{format!("{} ({})", m.name, m.role.label())}</option> }
         })
         .collect_view();
-    let form_ref = NodeRef::<leptos::html::Form>::new();
+    // Plain forms that post to the server functions (so they work without JavaScript), sent
+    // with typed arguments once hydrated. An `ActionForm` would read its fields back through
+    // serde_qs, a query-string parser the main bundle would carry for these two forms alone.
+    let select = NodeRef::<leptos::html::Select>::new();
+    let choose_tenant = move || {
+        if let Some(tenant) = select.get_untracked().and_then(|s| s.value().parse().ok()) {
+            switch.dispatch(SwitchTenant { tenant });
+        }
+    };
+    let on_switch = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        choose_tenant();
+    };
     let menu = NodeRef::<leptos::html::Details>::new();
     let close_menu = move || {
         if let Some(d) = menu.get_untracked() {
@@ -284,15 +297,15 @@ fn UserBox(me: Me) -> impl IntoView {
             {if many {
                 // The select shows the tenant; "Working in" is its visible caption.
                 view! {
-                    <ActionForm action=switch node_ref=form_ref attr:class="switcher">
+                    <form class="switcher" method="post" action=SwitchTenant::url() on:submit=on_switch>
                         <span class="context-label switcher-label" aria-hidden="true">"Working in"</span>
-                        <select id="switch-tenant" name="tenant" aria-label="Switch tenant"
-                        on:change=move |_| { if let Some(f) = form_ref.get() { let _ = f.request_submit(); } }>
+                        <select id="switch-tenant" name="tenant" aria-label="Switch tenant" node_ref=select
+                        on:change=move |_| choose_tenant()>
                             {placeholder}
                             {options}
                         </select>
                         <noscript><button class="btn btn-sm" type="submit">"Switch"</button></noscript>
-                    </ActionForm>
+                    </form>
                 }.into_any()
             } else {
                 view! {
@@ -325,9 +338,10 @@ fn UserBox(me: Me) -> impl IntoView {
                         <span class="who-email">{me.email.clone()}</span>
                     </div>
                     <A href="/account" attr:class="usermenu-item">"Account"</A>
-                    <ActionForm action=sign_out>
+                    <form method="post" action=SignOut::url()
+                        on:submit=move |ev| { ev.prevent_default(); sign_out.dispatch(SignOut {}); }>
                         <button class="usermenu-item" type="submit">"Sign out"</button>
-                    </ActionForm>
+                    </form>
                 </div>
             </details>
         </section>
