@@ -38,6 +38,27 @@ ensure_rust() {
     # it is already there.
     (cd "$ROOT" && rustup toolchain install >/dev/null 2>&1 || rustup toolchain install >&2)
     (cd "$ROOT" && rustup target add wasm32-unknown-unknown >/dev/null)
+    # std's source, which the release client is compiled from (see build_release).
+    (cd "$ROOT" && rustup component add rust-src >/dev/null)
+}
+
+# The production build: the server, and the client split into a chunk per page, through
+# wasm-opt, precompressed (gzip and brotli). Two cargo-leptos runs over the same sources,
+# because only the client gets the size settings of Rust's guide to small binaries:
+# std compiled for the client (-Zbuild-std) with panics that abort on the spot (no panic
+# messages, nor the formatting code that writes them, in the wasm) and without source
+# locations (README, "How the client is cut", has the figures).
+# These flags are unstable, and RUSTC_BOOTSTRAP=1 lets the pinned compiler
+# (rust-toolchain.toml) accept them; the compiler cannot change under them without a
+# commit that moves the pin. A plain `cargo leptos build --release` builds without them.
+build_release() {
+    log "cargo leptos build --release --precompress --split --frontend-only (client size flags)"
+    (cd "$ROOT" && RUSTC_BOOTSTRAP=1 \
+        CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
+        cargo leptos build --release --precompress --split --frontend-only \
+        --lib-cargo-args=-Zbuild-std=std,panic_abort)
+    log "cargo leptos build --release --split --server-only"
+    (cd "$ROOT" && cargo leptos build --release --split --server-only)
 }
 
 ensure_cargo_leptos() {
