@@ -22,6 +22,8 @@ test.describe('usage tab', () => {
     const t = await createTenant(request, { name: `E2E Usage ${uniqueToken('us')}` });
     await gotoHydrated(page, `/tenants/${t.slug}/usage`);
     await expect(used(page)).toHaveText('0 calls');
+    // Nothing used yet: the allocation's line is drawn and sets the chart's scale.
+    await expect(page.locator('article[data-metric="api_calls"] .ref-line')).toHaveCount(1);
     await page.getByLabel('Refresh every').selectOption('5');
     // Marks this document: a reload would lose it.
     await page.evaluate(() => ((window as unknown as { stayed?: boolean }).stayed = true));
@@ -63,6 +65,10 @@ test.describe('usage tab', () => {
     // The page may have loaded before the rollup took the event: refresh every 5 s.
     await page.getByLabel('Refresh every').selectOption('5');
     await expect(card.locator('[data-testid="used"]')).toHaveText('42 calls', { timeout: 15_000 });
+    // 42 calls against a daily share of the Starter plan's 250,000 (8,333): the bars keep
+    // the scale and the legend says the allocation is above the chart.
+    await expect(card.locator('.ref-line')).toHaveCount(0);
+    await expect(card.locator('.legend-ref')).toHaveText('Daily share of allocation 8,333 calls, above the chart ↑');
     const chart = card.locator('svg.chart');
     await chart.focus();
     await page.keyboard.press('Home');

@@ -102,10 +102,13 @@ pub fn SeriesChart(
 ) -> AnyView {
     let (w, h, pad_l, pad_b, pad_t) = (width, 150.0_f64, 40.0_f64, 20.0_f64, 8.0_f64);
     let values: Vec<Option<f64>> = points.iter().map(|p| p.1).collect();
-    let max = values.iter().flatten().copied().fold(0.0, f64::max);
-    let max =
-        max.max(reference.as_ref().map_or(0.0, |r| r.0)).max(previous.iter().flatten().copied().fold(0.0, f64::max));
-    let top = nice_ceiling_f(max);
+    let max = values
+        .iter()
+        .flatten()
+        .copied()
+        .fold(0.0, f64::max)
+        .max(previous.iter().flatten().copied().fold(0.0, f64::max));
+    let (top, reference_drawn) = scale_top(max, reference.as_ref().map(|r| r.0));
     let n = points.len().max(1) as f64;
     let slot = (w - pad_l) / n;
     let ghosts = previous.is_some();
@@ -168,12 +171,17 @@ pub fn SeriesChart(
             }
         })
         .collect_view();
-    let reference_line = reference.as_ref().map(|(v, _)| {
+    let reference_line = reference.as_ref().filter(|_| reference_drawn).map(|(v, _)| {
         let y = y_of(*v);
         view! { <line class="ref-line" x1=pad_l x2=w y1=y y2=y></line> }
     });
     let legend = reference.map(|(v, what)| {
-        view! { <span class="legend-ref"><span class="legend-swatch" aria-hidden="true"></span>{format!("{} {}", title(&what), format(v))}</span> }
+        let above = if reference_drawn { "" } else { ", above the chart ↑" };
+        view! {
+            <span class="legend-ref" class:off-scale=!reference_drawn>
+                <span class="legend-swatch" aria-hidden="true"></span>{format!("{} {}{above}", title(&what), format(v))}
+            </span>
+        }
     });
     let on_key = key_steps(hover, None, last);
     let readout = move || {
@@ -197,6 +205,21 @@ pub fn SeriesChart(
         </figure>
     }
     .into_any()
+}
+
+/// How far above the data a reference line may be and still be drawn.
+const REFERENCE_REACH: f64 = 4.0;
+
+/// The chart's top, and whether the reference is drawn. A reference more than
+/// [`REFERENCE_REACH`] times the data's peak (an allocation of 66,667 calls a day against
+/// 700 used) would squash the bars flat against the axis: the scale then follows the data
+/// and the legend says the reference is above the chart. With no data above zero the
+/// reference sets the scale, so an empty chart still shows the level it is compared with.
+fn scale_top(data_max: f64, reference: Option<f64>) -> (f64, bool) {
+    match reference {
+        Some(r) if data_max <= 0.0 || r <= data_max * REFERENCE_REACH => (nice_ceiling_f(data_max.max(r)), true),
+        _ => (nice_ceiling_f(data_max), false),
+    }
 }
 
 fn title(s: &str) -> String {
@@ -292,6 +315,22 @@ mod tests {
     }
 
     #[test]
+    fn a_reference_far_above_the_data_is_left_off_the_scale() {
+        use super::scale_top;
+        // 690 calls a day against a daily share of 66,667: the bars keep the scale.
+        assert_eq!(scale_top(690.0, Some(66_667.0)), (1000.0, false));
+        // Within four times the peak the reference is drawn and the scale covers it.
+        assert_eq!(scale_top(690.0, Some(2_000.0)), (2000.0, true));
+        assert_eq!(scale_top(690.0, Some(2_760.0)), (5000.0, true));
+        assert_eq!(scale_top(690.0, Some(2_761.0)), (1000.0, false));
+        // Above the reference: the data sets the scale, the line is drawn under it.
+        assert_eq!(scale_top(130.0, Some(100.0)), (200.0, true));
+        // Nothing used yet: the reference sets the scale so the chart shows the level.
+        assert_eq!(scale_top(0.0, Some(66_667.0)), (100_000.0, true));
+        assert_eq!(scale_top(42.0, None), (50.0, false));
+    }
+
+    #[test]
     fn axis_labels_are_short() {
         assert_eq!(super::short(1200.0), "1.2k");
         assert_eq!(super::short(25000.0), "25k");
@@ -334,7 +373,7 @@ pub fn daily_axis(
         .map(|d| {
             let at = start + chrono::Duration::days(d);
             let v = series.iter().find(|p| p.at == at).map(|p| p.value);
-            (at.format("%b %-d").to_string(), v)
+            (crate::components::format::day_month(at.date_naive()), v)
         })
         .collect()
 }
