@@ -1,7 +1,7 @@
 //! The dashboard (PRODUCT.md T6): tenants by status and plan, creations per day, recent
 //! tenants and recent audit events.
 
-use crate::components::format::{number, time, title_case};
+use crate::components::format::{day_month, number, time, title_case};
 use crate::components::icons::Icon;
 use crate::components::*;
 use crate::fns::audit::list_audit;
@@ -105,8 +105,7 @@ fn StatsView(s: TenantStats) -> impl IntoView {
     let attention = s.status_count("failed") + s.status_count("pending") + s.status_count("provisioning");
     let created_30: i64 = s.created_per_day.iter().map(|d| d.count).sum();
     let suspended_30: i64 = s.suspended_per_day.iter().map(|d| d.count).sum();
-    let per_day: Vec<(String, i64)> =
-        s.created_per_day.iter().map(|d| (d.day.format("%b %-d").to_string(), d.count)).collect();
+    let per_day: Vec<(String, i64)> = s.created_per_day.iter().map(|d| (day_month(d.day), d.count)).collect();
     let by_status: Vec<(String, i64, String, Option<String>)> = TenantStatus::ALL
         .into_iter()
         .map(|st| {

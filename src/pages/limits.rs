@@ -3,7 +3,7 @@
 //! without JavaScript), each linking to the tenant's Resources tab. It refreshes on its own
 //! at the interval the person picks.
 
-use crate::components::format::amount_in;
+use crate::components::format::{amount_in, day_month};
 use crate::components::*;
 use crate::fns::resources::get_platform_limits;
 use crate::model::resources::*;
@@ -131,7 +131,7 @@ fn LimitsTable(l: PlatformLimits, sort: LimitSort, auto: AutoRefresh, saved: Ref
 #[component]
 fn Soonest(list: Vec<RunOut>) -> AnyView {
     let empty = list.is_empty();
-    let day = |d: chrono::NaiveDate| d.format("%b %-d").to_string();
+    let day = day_month;
     let rows = list
         .into_iter()
         .map(|r| {

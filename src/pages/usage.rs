@@ -3,7 +3,7 @@
 //! period are in the address (links, so it works without JavaScript); it refreshes on its
 //! own at the interval the person picks.
 
-use crate::components::format::amount_in;
+use crate::components::format::{amount_in, day_month};
 use crate::components::*;
 use crate::fns::usage::get_platform_usage;
 use crate::model::usage::*;
@@ -72,7 +72,7 @@ fn UsageView(u: PlatformUsage, hover: RwSignal<Option<usize>>, auto: AutoRefresh
         .collect_view();
     let t = u.trend;
     let label = move |at: &chrono::DateTime<chrono::Utc>| match period {
-        Period::Day => at.format("%b %-d").to_string(),
+        Period::Day => day_month(at.date_naive()),
         Period::Week => at.format("wk %b %-d").to_string(),
         Period::Month => at.format("%b %Y").to_string(),
     };

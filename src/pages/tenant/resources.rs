@@ -4,7 +4,7 @@
 //! changes. It refreshes on its own at the interval the person picks.
 
 use super::tab;
-use crate::components::format::amount_in;
+use crate::components::format::{amount_in, day_month};
 use crate::components::*;
 use crate::fns::resources::{get_tenant_resources, ScaleResource};
 use crate::model::forecast::Forecast;
@@ -184,7 +184,7 @@ fn ForecastNote(
     let Some(f) = forecast else {
         return view! { <p class="forecast muted">"Forecast after a week of data."</p> }.into_any();
     };
-    let day = |d: chrono::NaiveDate| d.format("%b %-d").to_string();
+    let day = day_month;
     let when = match (f.runs_out, f.earliest, f.latest) {
         (Some(r), ..) if r <= today => "Used up: at the hard limit now.".to_string(),
         (Some(r), Some(e), Some(l)) if e != l => format!("Runs out around {} ({} – {}).", day(r), day(e), day(l)),
