@@ -1,6 +1,5 @@
 //! Formatting that renders the same on the server and in the browser (hydration must
 //! match), so times are shown in UTC rather than the browser's zone.
-
 //!
 //! The common shapes are written out here rather than with chrono's `format`: its
 //! `strftime` parser and formatter (about 10 KB of wasm) then stay out of the main bundle.
