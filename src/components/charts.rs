@@ -178,7 +178,7 @@ pub fn SeriesChart(
     let legend = reference.map(|(v, what)| {
         let above = if reference_drawn { "" } else { ", above the chart ↑" };
         view! {
-            <span class="legend-ref" class:off-scale=!reference_drawn>
+            <span class="legend-ref">
                 <span class="legend-swatch" aria-hidden="true"></span>{format!("{} {}{above}", title(&what), format(v))}
             </span>
         }

@@ -3,6 +3,7 @@
 //! afterwards; a plan's features change for its tenants at once. Below the plans, the
 //! feature flags' kill switches (PRODUCT.md C3).
 
+use crate::components::format::time;
 use crate::components::*;
 use crate::error::FieldErrors;
 use crate::fns::flags::{get_flag_catalog, SetKillSwitch};
@@ -202,7 +203,7 @@ fn KillRow(f: FlagInfo, set: ServerAction<SetKillSwitch>) -> AnyView {
     let control = if f.killed {
         let said = format!(
             "Off everywhere since {} by {}: {}",
-            f.killed_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default(),
+            f.killed_at.as_ref().map(time).unwrap_or_default(),
             f.killed_by.clone().unwrap_or_default(),
             f.killed_reason.clone().unwrap_or_default()
         );

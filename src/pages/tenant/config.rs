@@ -3,6 +3,7 @@
 //! saved as a new version; below it the category's history with each version's changes
 //! and a way back to any of them (a restore is itself a new version, so nothing is lost).
 
+use crate::components::format::time;
 use crate::components::*;
 use crate::fns::config::{get_config, get_config_versions, RestoreConfig, SaveConfig};
 use crate::model::config::{self, Category, ConfigDocument, ConfigVersion, Field, Kind};
@@ -110,7 +111,7 @@ fn CategoryForm(tenant: uuid::Uuid, doc: ConfigDocument, editable: bool, refresh
         })
         .collect_view();
     let saved = match (&doc.updated_by, &doc.updated_at) {
-        (Some(by), Some(at)) => format!("Version {version}, saved by {by} on {}.", at.format("%Y-%m-%d %H:%M UTC")),
+        (Some(by), Some(at)) => format!("Version {version}, saved by {by} on {}.", time(at)),
         _ => "Not changed yet: these are the defaults.".into(),
     };
     view! {
@@ -236,7 +237,7 @@ fn History(
                         <span>
                             <strong>{format!("Version {}", v.version)}</strong>
                             {(v.version == newest).then(|| view! { <span class="badge">"current"</span> })}
-                            <span class="hint">{format!(" · {} · {}", v.author, v.created_at.format("%Y-%m-%d %H:%M UTC"))}{restored}</span>
+                            <span class="hint">{format!(" · {} · {}", v.author, time(&v.created_at))}{restored}</span>
                         </span>
                         {action}
                     </div>

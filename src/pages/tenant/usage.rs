@@ -3,7 +3,7 @@
 //! refreshes on its own at the interval the person picks.
 
 use super::tab;
-use crate::components::format::{amount_in, money};
+use crate::components::format::{amount_in, date, day_month, money};
 use crate::components::*;
 use crate::fns::usage::{get_tenant_usage, SetCostAlert};
 use crate::model::usage::*;
@@ -56,11 +56,8 @@ fn UsageBody(
     let u = v.usage;
     let overage: i64 = u.metrics.iter().map(|m| m.overage_cents).sum();
     let over = overage > 0;
-    let period = format!(
-        "{} – {}",
-        u.period_start.format("%b %-d"),
-        (u.period_end - chrono::Duration::days(1)).format("%b %-d, %Y")
-    );
+    let period =
+        format!("{} – {}", day_month(u.period_start), (u.period_end - chrono::Duration::days(1)).format("%b %-d, %Y"));
     let lag = (u.rollup_lag_seconds >= 1.0).then(|| format!("Newest usage is {:.0} s behind.", u.rollup_lag_seconds));
     let today = u.as_of.date_naive();
     let cards = u
@@ -193,7 +190,7 @@ fn Invoices(list: Vec<Invoice>, tenant: uuid::Uuid) -> AnyView {
                     <td>{i.period_start.format("%B %Y").to_string()}</td>
                     <td class="num">{money(i.total_cents)}</td>
                     <td class="num">{lines}</td>
-                    <td>{i.issued_at.format("%b %-d, %Y").to_string()}</td>
+                    <td>{date(&i.issued_at)}</td>
                     <td><a href=csv download>"CSV"</a></td>
                 </tr>
             }
