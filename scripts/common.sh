@@ -57,6 +57,8 @@ build_release() {
         CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
         cargo leptos build --release --precompress --split --frontend-only \
         --lib-cargo-args=-Zbuild-std=std,panic_abort)
+    # The chunk loader without its comments (see the script).
+    node "$ROOT/tools/compact-split-loader.mjs" "$ROOT/target/site/pkg" >&2
     log "cargo leptos build --release --split --server-only"
     (cd "$ROOT" && cargo leptos build --release --split --server-only)
 }

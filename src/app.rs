@@ -7,7 +7,7 @@ use crate::model::Me;
 use crate::pages;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes, A};
 use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
@@ -39,6 +39,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark"/>
                 <meta name="description" content="Tenantry: manage every tenant of your SaaS platform."/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                // In the server-rendered head rather than a `<Stylesheet>` in App: the page
+                // is styled from its first byte either way, and the client needn't carry
+                // code to hydrate a tag that never changes.
+                <link rel="stylesheet" id="leptos" href="/pkg/tenantry.css"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -59,7 +63,6 @@ pub fn App() -> impl IntoView {
     // Pages wait for their data before the HTML is sent (SsrMode::Async), so every page
     // is complete without JavaScript and hydration starts from finished markup.
     view! {
-        <Stylesheet id="leptos" href="/pkg/tenantry.css"/>
         <Title formatter=|text: String| if text.is_empty() { "Tenantry".to_string() } else { format!("{text} · Tenantry") }/>
         <Router>
             <Layout/>
@@ -183,22 +186,26 @@ fn Sidebar() -> impl IntoView {
                     let me = session.me();
                     let admin = me.as_ref().is_some_and(|m| m.is_platform_admin);
                     let audit = me.as_ref().is_some_and(crate::components::reads_audit);
+                    let links = NAV
+                        .iter()
+                        .filter(|(.., who)| match who {
+                            Shown::Everyone => true,
+                            Shown::SignedIn => me.is_some(),
+                            Shown::PlatformAdmins => admin,
+                            Shown::AuditReaders => audit,
+                        })
+                        .map(|&(href, icon, label, who)| view! {
+                            <li>
+                                <A href=href exact=href == "/">
+                                    <Icon name=icon/><span>{label}</span>
+                                    {(who == Shown::SignedIn).then(|| view! { <UnreadBadge/> })}
+                                </A>
+                            </li>
+                        })
+                        .collect_view();
                     view! {
                         <nav class="nav" aria-label="Main">
-                            <ul>
-                                <li><A href="/" exact=true><Icon name="dashboard"/><span>"Dashboard"</span></A></li>
-                                <li><A href="/tenants"><Icon name="tenants"/><span>"Tenants"</span></A></li>
-                                <li><A href="/workflows"><Icon name="workflows"/><span>"Workflows"</span></A></li>
-                                {me.is_some().then(|| view! { <li><A href="/notifications"><Icon name="bell"/><span>"Notifications"</span><UnreadBadge/></A></li> })}
-                                {admin.then(|| view! { <li><A href="/usage"><Icon name="usage"/><span>"Usage"</span></A></li> })}
-                                {admin.then(|| view! { <li><A href="/health"><Icon name="health"/><span>"Health"</span></A></li> })}
-                                {admin.then(|| view! { <li><A href="/limits"><Icon name="limits"/><span>"Limits"</span></A></li> })}
-                                {admin.then(|| view! { <li><A href="/plans"><Icon name="plans"/><span>"Plans"</span></A></li> })}
-                                {audit.then(|| view! { <li><A href="/audit"><Icon name="audit"/><span>"Audit log"</span></A></li> })}
-                                {admin.then(|| view! { <li><A href="/users"><Icon name="users"/><span>"Users"</span></A></li> })}
-                                <li><A href="/api-docs"><Icon name="api"/><span>"REST API"</span></A></li>
-                                <li><A href="/status"><Icon name="status"/><span>"System status"</span></A></li>
-                            </ul>
+                            <ul>{links}</ul>
                         </nav>
                         {me.map(|me| view! { <UserBox me/> })}
                     }
@@ -209,33 +216,40 @@ fn Sidebar() -> impl IntoView {
     }
 }
 
+/// Who sees a link of the main navigation.
+#[derive(Clone, Copy, PartialEq)]
+enum Shown {
+    Everyone,
+    /// Signed-in people; the link carries the unread count (Notifications).
+    SignedIn,
+    PlatformAdmins,
+    /// People whose roles include the audit trail somewhere.
+    AuditReaders,
+}
+
+/// The main navigation, in order: path, icon, label, who sees it.
+const NAV: [(&str, &str, &str, Shown); 12] = [
+    ("/", "dashboard", "Dashboard", Shown::Everyone),
+    ("/tenants", "tenants", "Tenants", Shown::Everyone),
+    ("/workflows", "workflows", "Workflows", Shown::Everyone),
+    ("/notifications", "bell", "Notifications", Shown::SignedIn),
+    ("/usage", "usage", "Usage", Shown::PlatformAdmins),
+    ("/health", "health", "Health", Shown::PlatformAdmins),
+    ("/limits", "limits", "Limits", Shown::PlatformAdmins),
+    ("/plans", "plans", "Plans", Shown::PlatformAdmins),
+    ("/audit", "audit", "Audit log", Shown::AuditReaders),
+    ("/users", "users", "Users", Shown::PlatformAdmins),
+    ("/api-docs", "api", "REST API", Shown::Everyone),
+    ("/status", "status", "System status", Shown::Everyone),
+];
+
 /// Who is signed in, the tenant they work in (with a switcher when they have several),
 /// and a menu with their account and signing out. The forms work without JavaScript too.
 #[component]
 fn UserBox(me: Me) -> impl IntoView {
     let session = use_session();
     let toasts = use_toasts();
-    let switch = ServerAction::<SwitchTenant>::new();
-    let sign_out = ServerAction::<SignOut>::new();
     let navigate = use_navigate();
-    Effect::new(move |_| match switch.value().get() {
-        Some(Ok(me)) => {
-            session.refresh();
-            if let Some(t) = me.active() {
-                navigate(&format!("/tenants/{}", t.slug), Default::default());
-            }
-        }
-        Some(Err(e)) => toasts.error(e.to_string()),
-        None => {}
-    });
-    // Signed out: the server redirects to /login, followed with a full page load (see
-    // `hydrate` in lib.rs), so nothing of the last person stays in memory.
-    Effect::new(move |_| {
-        if let Some(Err(e)) = sign_out.value().get() {
-            toasts.error(e.to_string());
-        }
-    });
-
     let active = me.active().cloned();
     let context = match (&active, me.is_platform_admin) {
         (Some(t), _) => view! {
@@ -265,16 +279,40 @@ fn UserBox(me: Me) -> impl IntoView {
         .collect_view();
     // Plain forms that post to the server functions (so they work without JavaScript), sent
     // with typed arguments once hydrated. An `ActionForm` would read its fields back through
-    // serde_qs, a query-string parser the main bundle would carry for these two forms alone.
+    // serde_qs, a query-string parser the main bundle would carry for these two forms alone;
+    // and the calls themselves are lazy functions (below).
     let select = NodeRef::<leptos::html::Select>::new();
     let choose_tenant = move || {
-        if let Some(tenant) = select.get_untracked().and_then(|s| s.value().parse().ok()) {
-            switch.dispatch(SwitchTenant { tenant });
+        let Some(tenant) = select.get_untracked().and_then(|s| s.value().parse().ok()) else { return };
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            match switch_tenant_now(tenant).await {
+                Ok(me) => {
+                    session.refresh();
+                    if let Some(t) = me.active() {
+                        navigate(&format!("/tenants/{}", t.slug), Default::default());
+                    }
+                }
+                Err(e) => toasts.error(e.to_string()),
+            }
+        });
+    };
+    let on_switch = {
+        let choose_tenant = choose_tenant.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            choose_tenant();
         }
     };
-    let on_switch = move |ev: leptos::ev::SubmitEvent| {
+    // Signed out: the server redirects to /login, followed with a full page load (see
+    // `hydrate` in lib.rs), so nothing of the last person stays in memory.
+    let on_sign_out = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        choose_tenant();
+        leptos::task::spawn_local(async move {
+            if let Err(e) = sign_out_now().await {
+                toasts.error(e.to_string());
+            }
+        });
     };
     let menu = NodeRef::<leptos::html::Details>::new();
     let close_menu = move || {
@@ -338,14 +376,26 @@ fn UserBox(me: Me) -> impl IntoView {
                         <span class="who-email">{me.email.clone()}</span>
                     </div>
                     <A href="/account" attr:class="usermenu-item">"Account"</A>
-                    <form method="post" action=SignOut::url()
-                        on:submit=move |ev| { ev.prevent_default(); sign_out.dispatch(SignOut {}); }>
+                    <form method="post" action=SignOut::url() on:submit=on_sign_out>
                         <button class="usermenu-item" type="submit">"Sign out"</button>
                     </form>
                 </div>
             </details>
         </section>
     }
+}
+
+/// Switching tenants and signing out are rare, so the client code that makes these calls
+/// (sending them, reading the answers) is loaded on first use (`#[lazy]`, a chunk of its
+/// own with `--split`), not with every first page.
+#[lazy]
+async fn switch_tenant_now(tenant: uuid::Uuid) -> Result<Me, crate::error::AppError> {
+    crate::fns::auth::switch_tenant(tenant).await
+}
+
+#[lazy]
+async fn sign_out_now() -> Result<(), crate::error::AppError> {
+    crate::fns::auth::sign_out().await
 }
 
 /// "Olivia Owner" → "OO"; falls back to the email's first letter.

@@ -40,8 +40,8 @@ pub fn BarChart(
             let y = pad_t + plot_h * (1.0 - f);
             let label = number((top as f64 * f).round() as i64);
             view! {
-                <line class="grid-line" x1=pad_l x2=w y1=y y2=y></line>
-                <text class="axis" x=pad_l - 6.0 y=y + 4.0 text-anchor="end">{label}</text>
+                <line class="grid-line" x1=at(pad_l) x2=at(w) y1=at(y) y2=at(y)></line>
+                <text class="axis" x=at(pad_l - 6.0) y=at(y + 4.0) text-anchor="end">{label}</text>
             }
         })
         .collect_view();
@@ -55,10 +55,10 @@ pub fn BarChart(
             let y = pad_t + plot_h - bh;
             // Weekly ticks, and the last day unless a weekly tick sits right beside it.
             let tick = ((i % 7 == 0 && last - i >= 3) || i == last).then(|| {
-                view! { <text class="axis" x=x + bar_w / 2.0 y=h - 6.0 text-anchor="middle">{label.clone()}</text> }
+                view! { <text class="axis" x=at(x + bar_w / 2.0) y=at(h - 6.0) text-anchor="middle">{label.clone()}</text> }
             });
             view! {
-                <rect class="bar" x=x y=y width=bar_w height=bh.max(if v > 0 { 1.5 } else { 0.0 }) rx="2">
+                <rect class="bar" x=at(x) y=at(y) width=at(bar_w) height=at(bh.max(if v > 0 { 1.5 } else { 0.0 })) rx="2">
                     <title>{format!("{label}: {}", number(v))}</title>
                 </rect>
                 {tick}
@@ -67,7 +67,7 @@ pub fn BarChart(
         .collect_view();
     view! {
         <figure class="chart-figure">
-            <svg class=svg_class(w) viewBox=format!("0 0 {w} {h}") role="img" aria-label=summary.clone()>
+            <svg class=svg_class(w) viewBox=format!("0 0 {} {}", at(w), at(h)) role="img" aria-label=summary.clone()>
                 {grid}
                 {bars}
             </svg>
@@ -266,6 +266,20 @@ fn nice_ceiling(max: i64) -> i64 {
     top.max(4)
 }
 
+/// A number for SVG geometry or a CSS length, to one decimal ("34", "12.5"), written with
+/// integer arithmetic: Rust's float printing is several KB of wasm, and `BarChart` and
+/// `HBars` draw the dashboard, whose code is in the main bundle.
+pub(crate) fn at(v: f64) -> String {
+    let tenths = (v * 10.0).round() as i64;
+    let sign = if tenths < 0 { "-" } else { "" };
+    let (whole, frac) = (tenths.abs() / 10, tenths.abs() % 10);
+    if frac == 0 {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole}.{frac}")
+    }
+}
+
 /// Horizontal bars with labels and values, for shares of a total.
 #[component]
 pub fn HBars(
@@ -285,7 +299,7 @@ pub fn HBars(
                 <li class="hbar">
                     <span class="hbar-label">{label_view}</span>
                     <span class="hbar-track" aria-hidden="true">
-                        <span class=format!("hbar-fill {class}") style=format!("width: {pct:.1}%")></span>
+                        <span class=format!("hbar-fill {class}") style=format!("width: {}%", at(pct))></span>
                     </span>
                     <span class="hbar-value">{number(value)}</span>
                 </li>
@@ -297,6 +311,15 @@ pub fn HBars(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn svg_numbers_have_one_decimal_at_most() {
+        for (v, want) in
+            [(34.0, "34"), (12.5, "12.5"), (0.04, "0"), (-6.25, "-6.3"), (-0.04, "0"), (599.96, "600"), (1.55, "1.6")]
+        {
+            assert_eq!(super::at(v), want, "{v}");
+        }
+    }
+
     #[test]
     fn scale_tops_are_round_and_cover_the_maximum() {
         assert_eq!(super::nice_ceiling(1), 4);

@@ -43,6 +43,14 @@ pub fn amount_in(unit: &str) -> fn(f64) -> String {
     }
 }
 
+/// `part` as a whole percentage of `whole`, rounded half up; 0 of nothing is 0.
+pub fn percent(part: i64, whole: i64) -> i64 {
+    if whole <= 0 {
+        return 0;
+    }
+    (part * 200 + whole) / (whole * 2)
+}
+
 pub fn title_case(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
@@ -114,6 +122,17 @@ pub fn ms(ms: Option<i32>) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn percent_rounds_half_up() {
+        assert_eq!(super::percent(0, 0), 0);
+        assert_eq!(super::percent(3, 0), 0);
+        assert_eq!(super::percent(1, 3), 33);
+        assert_eq!(super::percent(2, 3), 67);
+        assert_eq!(super::percent(1, 8), 13);
+        assert_eq!(super::percent(7, 7), 100);
+    }
+
     use super::*;
     use chrono::TimeZone;
 

@@ -54,29 +54,42 @@ pub fn use_toasts() -> Toasts {
     use_context::<Toasts>().unwrap_or_else(Toasts::provide)
 }
 
+/// The live region the toasts appear in. It is there from the first render (screen readers
+/// only announce changes to a region they already know), but the list inside it is a lazy
+/// function (`#[lazy]`, its own chunk with `--split`), loaded with the first toast: nothing
+/// shows one before someone acts, so the first page doesn't carry the code.
 #[component]
 pub fn ToastRegion() -> impl IntoView {
     let toasts = use_toasts();
+    let started = Memo::new(move |was: Option<&bool>| was == Some(&true) || toasts.list.with(|l| !l.is_empty()));
     view! {
         <div class="toasts" role="status" aria-live="polite">
-            <For each=move || toasts.list.get() key=|t| t.id let:t>
-                {
-                    let class = match t.kind {
-                        ToastKind::Success => "toast toast-success",
-                        ToastKind::Error => "toast toast-error",
-                        ToastKind::Info => "toast toast-info",
-                    };
-                    let id = t.id;
-                    view! {
-                        <div class=class>
-                            <span>{t.text.clone()}</span>
-                            <button class="toast-close" type="button" aria-label="Dismiss" on:click=move |_| toasts.dismiss(id)>
-                                "×"
-                            </button>
-                        </div>
-                    }
-                }
-            </For>
+            {move || started.get().then(|| Suspend::new(toast_list(toasts)))}
         </div>
     }
+}
+
+#[lazy]
+fn toast_list(toasts: Toasts) -> AnyView {
+    view! {
+        <For each=move || toasts.list.get() key=|t| t.id let:t>
+            {
+                let class = match t.kind {
+                    ToastKind::Success => "toast toast-success",
+                    ToastKind::Error => "toast toast-error",
+                    ToastKind::Info => "toast toast-info",
+                };
+                let id = t.id;
+                view! {
+                    <div class=class>
+                        <span>{t.text.clone()}</span>
+                        <button class="toast-close" type="button" aria-label="Dismiss" on:click=move |_| toasts.dismiss(id)>
+                            "×"
+                        </button>
+                    </div>
+                }
+            }
+        </For>
+    }
+    .into_any()
 }

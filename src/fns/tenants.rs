@@ -89,6 +89,6 @@ pub async fn get_catalog() -> Result<Catalog, AppError> {
 }
 
 #[server]
-pub async fn get_tenant_stats() -> Result<TenantStats, AppError> {
-    respond(async { svc::stats(&AppState::from_context()?.pool, &Caller::current()).await }.await)
+pub async fn get_dashboard() -> Result<Dashboard, AppError> {
+    respond(async { svc::dashboard(&AppState::from_context()?.pool, &Caller::current()).await }.await)
 }

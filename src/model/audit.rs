@@ -116,6 +116,51 @@ impl AuditEvent {
     }
 }
 
+/// An audit event as a timeline shows it: its sentence and what changed, worked out once
+/// (on the server for the dashboard, whose bundle then needs no JSON-value code).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub id: i64,
+    pub summary: String,
+    pub action: String,
+    pub tenant_slug: Option<String>,
+    #[serde(deserialize_with = "crate::model::timestamp::utc")]
+    pub occurred_at: DateTime<Utc>,
+    pub source_ip: Option<String>,
+    pub reason: Option<String>,
+    pub diff: Option<Diff>,
+}
+
+/// The fields an event changed, behind a disclosure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Diff {
+    /// "Changed: name, plan", or "Details" when nothing compares.
+    pub label: String,
+    /// `{"before": ..., "after": ...}`, indented.
+    pub text: String,
+}
+
+impl From<AuditEvent> for TimelineEntry {
+    fn from(e: AuditEvent) -> Self {
+        let changed = e.changed_fields();
+        let diff = (e.before.is_some() || e.after.is_some()).then(|| Diff {
+            label: if changed.is_empty() { "Details".to_string() } else { format!("Changed: {}", changed.join(", ")) },
+            text: serde_json::to_string_pretty(&serde_json::json!({ "before": e.before, "after": e.after }))
+                .unwrap_or_default(),
+        });
+        TimelineEntry {
+            summary: e.summary(),
+            id: e.id,
+            action: e.action,
+            tenant_slug: e.tenant_slug,
+            occurred_at: e.occurred_at,
+            source_ip: e.source_ip,
+            reason: e.reason,
+            diff,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AuditQuery {
     pub tenant_id: Option<Uuid>,

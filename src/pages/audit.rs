@@ -130,7 +130,7 @@ pub fn AuditPage() -> impl IntoView {
                         Ok(p) => {
                             let next = p.next_cursor.clone().map(next_href);
                             view! {
-                                <Timeline events=p.items show_tenant=true/>
+                                <Timeline events=p.items.into_iter().map(Into::into).collect() show_tenant=true/>
                                 <div class="pager">
                                     <span></span>
                                     {match next {

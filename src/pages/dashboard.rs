@@ -1,20 +1,18 @@
 //! The dashboard (PRODUCT.md T6): tenants by status and plan, creations per day, recent
 //! tenants and recent audit events.
 
-use crate::components::format::{day_month, number, time, title_case};
+use crate::components::format::{day_month, number, percent, time, title_case};
 use crate::components::icons::Icon;
 use crate::components::*;
-use crate::fns::audit::list_audit;
-use crate::fns::tenants::{get_tenant_stats, list_tenants};
+use crate::fns::tenants::get_dashboard;
+use crate::model::audit::TimelineEntry;
 use crate::model::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn Dashboard() -> impl IntoView {
-    let stats = resource(|| (), |_| get_tenant_stats());
-    let recent = resource(|| (), |_| list_tenants(TenantQuery { limit: Some(6), ..Default::default() }));
-    let events = resource(|| (), |_| list_audit(AuditQuery { limit: Some(8), ..Default::default() }));
+    let data = resource(|| (), |_| get_dashboard());
     let session = use_session();
 
     view! {
@@ -34,65 +32,59 @@ pub fn Dashboard() -> impl IntoView {
         </header>
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
-                match stats.await {
-                    Ok(s) => view! { <StatsView s/> }.into_any(),
+                match data.await {
+                    Ok(d) => view! { <StatsView s=d.stats/> <Lists newest=d.newest activity=d.activity/> }.into_any(),
                     Err(e) => view! { <ErrorAlert error=e/> }.into_any(),
                 }
             })}
         </Suspense>
+    }
+}
+
+#[component]
+fn Lists(newest: Vec<NewestTenant>, activity: Option<Vec<TimelineEntry>>) -> impl IntoView {
+    let newest = match newest.is_empty() {
+        true => view! { <Empty title="No tenants yet" text="Create the first tenant to see it here."/> }.into_any(),
+        false => view! {
+            <ul class="list">
+                {newest.into_iter().map(|t| view! {
+                    <li class="list-item">
+                        <div>
+                            <a class="cell-title" href=format!("/tenants/{}", t.slug)>{t.name}</a>
+                            <div class="cell-sub">{t.slug} " · " {time(&t.created_at)}</div>
+                        </div>
+                        <StatusBadge status=t.status/>
+                    </li>
+                }).collect_view()}
+            </ul>
+        }
+        .into_any(),
+    };
+    let audit_link = activity.is_some().then(|| view! { <a class="small" href="/audit">"Audit log"</a> });
+    let activity = match activity {
+        None => view! {
+            <p class="muted">"Your role doesn't include the audit trail. Owners, admins and members see recent changes here."</p>
+        }.into_any(),
+        Some(events) if events.is_empty() => view! {
+            <Empty title="No activity yet" text="Changes to tenants appear here."/>
+        }.into_any(),
+        Some(events) => view! { <Timeline events show_tenant=true/> }.into_any(),
+    };
+    view! {
         <div class="grid grid-2">
             <section class="card">
                 <div class="card-header">
                     <h2 class="card-title">"Newest tenants"</h2>
                     <a class="small" href="/tenants">"All tenants"</a>
                 </div>
-                <Suspense fallback=|| view! { <Loading/> }>
-                    {move || Suspend::new(async move {
-                        match recent.await {
-                            Ok(page) if page.items.is_empty() => view! {
-                                <Empty title="No tenants yet" text="Create the first tenant to see it here."/>
-                            }.into_any(),
-                            Ok(page) => view! {
-                                <ul class="list">
-                                    {page.items.into_iter().map(|t| view! {
-                                        <li class="list-item">
-                                            <div>
-                                                <a class="cell-title" href=format!("/tenants/{}", t.slug)>{t.name.clone()}</a>
-                                                <div class="cell-sub">{t.slug.clone()} " · " {time(&t.created_at)}</div>
-                                            </div>
-                                            <StatusBadge status=t.status/>
-                                        </li>
-                                    }).collect_view()}
-                                </ul>
-                            }.into_any(),
-                            Err(e) => view! { <ErrorAlert error=e/> }.into_any(),
-                        }
-                    })}
-                </Suspense>
+                {newest}
             </section>
             <section class="card">
                 <div class="card-header">
                     <h2 class="card-title">"Recent activity"</h2>
-                    <Transition fallback=|| ()>
-                        {move || session.me().filter(reads_audit).map(|_| view! { <a class="small" href="/audit">"Audit log"</a> })}
-                    </Transition>
+                    {audit_link}
                 </div>
-                <Suspense fallback=|| view! { <Loading/> }>
-                    {move || Suspend::new(async move {
-                        if !session.load().await.as_ref().is_some_and(reads_audit) {
-                            return view! {
-                                <p class="muted">"Your role doesn't include the audit trail. Owners, admins and members see recent changes here."</p>
-                            }.into_any();
-                        }
-                        match events.await {
-                            Ok(page) if page.items.is_empty() => view! {
-                                <Empty title="No activity yet" text="Changes to tenants appear here."/>
-                            }.into_any(),
-                            Ok(page) => view! { <Timeline events=page.items show_tenant=true/> }.into_any(),
-                            Err(e) => view! { <ErrorAlert error=e/> }.into_any(),
-                        }
-                    })}
-                </Suspense>
+                {activity}
             </section>
         </div>
     }
@@ -132,7 +124,7 @@ fn StatsView(s: TenantStats) -> impl IntoView {
             <a class="card stat stat-link" href="/tenants?status=active">
                 <div class="stat-label">"Active"</div>
                 <div class="stat-value">{number(active)}</div>
-                <div class="stat-hint">{format!("{:.0}% of all tenants", if s.total > 0 { active as f64 * 100.0 / s.total as f64 } else { 0.0 })}</div>
+                <div class="stat-hint">{format!("{}% of all tenants", percent(active, s.total))}</div>
             </a>
             <a class="card stat stat-link" href="/tenants?status=suspended">
                 <div class="stat-label">"Suspended"</div>

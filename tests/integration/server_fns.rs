@@ -66,7 +66,8 @@ async fn server_function_errors_carry_status_and_fields(pool: sqlx::PgPool) {
     let app = TestApp::new(pool).await;
     let (s, e) = json_fn(&app, CreateTenant::PATH, json!({ "input": { "name": "", "plan": "", "region": "" } })).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
-    assert!(e["Validation"]["fields"]["name"].is_string(), "{e}");
+    assert_eq!(e["kind"], "Validation", "{e}");
+    assert!(e["fields"]["name"].is_string(), "{e}");
     let (s, _) = form_fn(&app, GetTenant::PATH, "id=missing-one").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = form_fn(&app, ChangeStatus::PATH, "id=not-a-uuid&action=activate").await;

@@ -29,7 +29,7 @@ fn TenantAudit(t: Tenant) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match events.await {
                         Ok(p) if p.items.is_empty() => view! { <Empty title="No history" text="Changes to this tenant appear here."/> }.into_any(),
-                        Ok(p) => view! { <Timeline events=p.items show_tenant=false/> }.into_any(),
+                        Ok(p) => view! { <Timeline events=p.items.into_iter().map(Into::into).collect() show_tenant=false/> }.into_any(),
                         Err(e) => view! { <ErrorAlert error=e/> }.into_any(),
                     }
                 })}

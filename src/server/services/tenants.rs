@@ -5,8 +5,8 @@ use crate::db::{self, audit::NewEvent};
 use crate::error::{AppError, FieldErrors};
 use crate::model::validate::{check, check_reason, check_slug, is_reserved_slug};
 use crate::model::*;
-use crate::server::access::Caller;
-use crate::server::services::lifecycle;
+use crate::server::access::{Caller, TenantScope};
+use crate::server::services::{audit, lifecycle};
 use crate::server::state::AppState;
 use serde_json::json;
 use sqlx::PgPool;
@@ -64,6 +64,31 @@ pub async fn status_counts(pool: &PgPool, caller: &Caller, q: &TenantQuery) -> R
 pub async fn stats(pool: &PgPool, caller: &Caller) -> Result<TenantStats, AppError> {
     let scope = caller.visible(Permission::TenantRead)?;
     db::stats::tenant_stats(pool, scope.ids()).await
+}
+
+/// The dashboard: the statistics, the newest tenants and the latest events the caller may
+/// see, read side by side.
+pub async fn dashboard(pool: &PgPool, caller: &Caller) -> Result<Dashboard, AppError> {
+    let reads_audit = match caller.visible(Permission::AuditRead) {
+        Ok(TenantScope::All) => true,
+        Ok(TenantScope::Only(ids)) => !ids.is_empty(),
+        // An API key without the audit scope still gets the rest.
+        Err(AppError::Forbidden(_)) => false,
+        Err(e) => return Err(e),
+    };
+    let newest = TenantQuery { limit: Some(6), ..Default::default() };
+    let latest = AuditQuery { limit: Some(8), ..Default::default() };
+    let (stats, newest, activity) = tokio::try_join!(stats(pool, caller), list(pool, caller, &newest), async {
+        match reads_audit {
+            true => audit::list(pool, caller, &latest).await.map(Some),
+            false => Ok(None),
+        }
+    })?;
+    Ok(Dashboard {
+        stats,
+        newest: newest.items.into_iter().map(Into::into).collect(),
+        activity: activity.map(|page| page.items.into_iter().map(Into::into).collect()),
+    })
 }
 
 /// Plans and regions: reference data anyone signed in may read.

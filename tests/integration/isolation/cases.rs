@@ -484,7 +484,7 @@ pub fn fn_cases() -> Vec<(&'static str, FnCase)> {
             f(Enc::Form, json!({ "slug": "free-slug" }), [Unauthorized, Forbidden, Forbidden, Forbidden, Ok]),
         ),
         ("get_catalog", f(Enc::Form, json!({}), [Unauthorized, Ok, Ok, Ok, Ok])),
-        ("get_tenant_stats", f(Enc::Form, json!({}), [Unauthorized, Ok, Hidden, Hidden, Ok])),
+        ("get_dashboard", f(Enc::Form, json!({}), [Unauthorized, Ok, Hidden, Hidden, Ok])),
         ("list_audit", f(Enc::Json, json!({ "query": audit_of_a }), [Unauthorized, Forbidden, NotFound, NotFound, Ok])),
         ("audit_actions", f(Enc::Form, json!({}), [Unauthorized, Ok, Hidden, Hidden, Ok])),
         ("system_status", f(Enc::Form, json!({}), [Unauthorized, Ok, Ok, Ok, Ok])),
