@@ -5,7 +5,9 @@ use axum::body::Body;
 use http::{Request, StatusCode};
 use leptos::server_fn::ServerFn;
 use serde_json::{json, Value};
-use tenantry::fns::tenants::{ChangeStatus, CheckSlug, CreateTenant, GetTenant, ListTenants, UpdateTenant};
+use tenantry::fns::tenants::{
+    ChangeStatus, CheckSlug, CreateTenant, GetDashboard, GetTenant, ListTenants, UpdateTenant,
+};
 
 pub async fn json_fn(app: &TestApp, path: &str, body: Value) -> (StatusCode, Value) {
     let req = Request::post(path)
@@ -81,4 +83,45 @@ async fn server_function_errors_carry_status_and_fields(pool: sqlx::PgPool) {
     let (_, c) = form_fn(&app, CheckSlug::PATH, "slug=fresh-slug").await;
     assert_eq!(c["available"], false);
     assert!(c["message"].as_str().unwrap().contains("taken"));
+}
+
+/// The dashboard's one answer: statistics, the newest tenants and the latest events with
+/// their changes worked out; a role without the audit trail gets no events at all.
+#[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
+async fn the_dashboard_answers_in_one_call_scoped_to_the_caller(pool: sqlx::PgPool) {
+    let app = TestApp::new(pool).await;
+    let t = app.create("Dash Alpha", "starter", "eu-west-1").await;
+    let id = t["id"].as_str().unwrap().to_string();
+    let (s, _) =
+        json_fn(&app, UpdateTenant::PATH, json!({ "id": id, "change": { "name": "Dash Alpha Renamed" } })).await;
+    assert_eq!(s, StatusCode::OK);
+    app.create("Dash Beta", "free", "us-east-1").await;
+
+    let (s, d) = form_fn(&app, GetDashboard::PATH, "").await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    assert_eq!(d["stats"]["total"], 2, "{d}");
+    let newest: Vec<&str> = d["newest"].as_array().unwrap().iter().map(|t| t["slug"].as_str().unwrap()).collect();
+    assert_eq!(newest, ["dash-beta", "dash-alpha"]);
+    let events = d["activity"].as_array().expect("a platform admin reads the audit trail");
+    let renamed = events.iter().find(|e| e["action"] == "tenant.updated").expect("the rename is among the latest");
+    assert_eq!(renamed["tenant_slug"], "dash-alpha");
+    assert_eq!(renamed["diff"]["label"], "Changed: name", "{renamed}");
+    assert!(renamed["diff"]["text"].as_str().unwrap().contains("Dash Alpha Renamed"), "{renamed}");
+    assert!(renamed["summary"].as_str().unwrap().ends_with("edited the tenant"), "{renamed}");
+    // What the browser decodes is what the server sent.
+    let typed: tenantry::model::Dashboard = serde_json::from_value(d.clone()).unwrap();
+    assert_eq!(typed.newest[0].name, "Dash Beta");
+
+    // A viewer of Alpha: Alpha only, and no events (viewers don't read the audit trail).
+    let viewer = app.member(&id, "dash-viewer@example.com", tenantry::model::Role::Viewer).await;
+    let (s, d) = form_fn(&viewer, GetDashboard::PATH, "").await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    assert_eq!(d["stats"]["total"], 1, "{d}");
+    assert_eq!(d["newest"].as_array().unwrap().len(), 1);
+    assert_eq!(d["newest"][0]["slug"], "dash-alpha");
+    assert!(d["activity"].is_null(), "{d}");
+
+    let (s, e) = form_fn(&app.anon(), GetDashboard::PATH, "").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{e}");
+    assert_eq!(e["kind"], "Unauthorized", "{e}");
 }
