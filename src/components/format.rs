@@ -122,19 +122,18 @@ pub fn ms(ms: Option<i32>) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use chrono::TimeZone;
 
     #[test]
     fn percent_rounds_half_up() {
-        assert_eq!(super::percent(0, 0), 0);
-        assert_eq!(super::percent(3, 0), 0);
-        assert_eq!(super::percent(1, 3), 33);
-        assert_eq!(super::percent(2, 3), 67);
-        assert_eq!(super::percent(1, 8), 13);
-        assert_eq!(super::percent(7, 7), 100);
+        assert_eq!(percent(0, 0), 0);
+        assert_eq!(percent(3, 0), 0);
+        assert_eq!(percent(1, 3), 33);
+        assert_eq!(percent(2, 3), 67);
+        assert_eq!(percent(1, 8), 13);
+        assert_eq!(percent(7, 7), 100);
     }
-
-    use super::*;
-    use chrono::TimeZone;
 
     #[test]
     fn dates_and_times_read_as_chrono_would_write_them() {

@@ -120,7 +120,6 @@ impl AuditEvent {
 /// (on the server for the dashboard, whose bundle then needs no JSON-value code).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimelineEntry {
-    pub id: i64,
     pub summary: String,
     pub action: String,
     pub tenant_slug: Option<String>,
@@ -150,7 +149,6 @@ impl From<AuditEvent> for TimelineEntry {
         });
         TimelineEntry {
             summary: e.summary(),
-            id: e.id,
             action: e.action,
             tenant_slug: e.tenant_slug,
             occurred_at: e.occurred_at,

@@ -43,9 +43,10 @@ pub fn Dashboard() -> impl IntoView {
 
 #[component]
 fn Lists(newest: Vec<NewestTenant>, activity: Option<Vec<TimelineEntry>>) -> impl IntoView {
-    let newest = match newest.is_empty() {
-        true => view! { <Empty title="No tenants yet" text="Create the first tenant to see it here."/> }.into_any(),
-        false => view! {
+    let newest = if newest.is_empty() {
+        view! { <Empty title="No tenants yet" text="Create the first tenant to see it here."/> }.into_any()
+    } else {
+        view! {
             <ul class="list">
                 {newest.into_iter().map(|t| view! {
                     <li class="list-item">
@@ -58,7 +59,7 @@ fn Lists(newest: Vec<NewestTenant>, activity: Option<Vec<TimelineEntry>>) -> imp
                 }).collect_view()}
             </ul>
         }
-        .into_any(),
+        .into_any()
     };
     let audit_link = activity.is_some().then(|| view! { <a class="small" href="/audit">"Audit log"</a> });
     let activity = match activity {
