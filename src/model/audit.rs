@@ -97,6 +97,47 @@ impl AuditEvent {
             "workflow.failed" => "saw a workflow fail",
             "workflow.retried" => "retried a workflow",
             "plan.updated" => "edited a plan",
+            "tenant.plan_changed" => "changed the tenant's plan",
+            "tenant.plan_change_requested" => "asked for a plan change",
+            "tenant.plan_change_rolled_back" => "rolled back a plan change",
+            "user.signed_in" => "signed in",
+            "user.signed_out" => "signed out",
+            "user.created" => "created an account",
+            "user.disabled" => "disabled an account",
+            "user.enabled" => "re-enabled an account",
+            "user.password_changed" => "changed a password",
+            "api_key.created" => "issued an API key",
+            "api_key.revoked" => "revoked an API key",
+            "member.added" => "added a member",
+            "member.joined" => "joined the tenant",
+            "member.removed" => "removed a member",
+            "member.role_changed" => "changed a member's role",
+            "invitation.created" => "sent an invitation",
+            "invitation.resent" => "resent an invitation",
+            "invitation.revoked" => "revoked an invitation",
+            "invitation.accepted" => "accepted an invitation",
+            "domain.added" => "added a custom domain",
+            "domain.verified" => "verified a custom domain",
+            "domain.removed" => "removed a custom domain",
+            "webhook.created" => "added a webhook endpoint",
+            "webhook.deleted" => "deleted a webhook endpoint",
+            "webhook.enabled" => "enabled a webhook endpoint",
+            "webhook.disabled" => "disabled a webhook endpoint",
+            "webhook.secret_rotated" => "rotated a webhook signing secret",
+            "webhook.replayed" => "replayed webhook deliveries",
+            "webhook.test" => "sent a test webhook",
+            "policy.created" => "added an auto-scaling policy",
+            "policy.updated" => "edited an auto-scaling policy",
+            "policy.deleted" => "deleted an auto-scaling policy",
+            "resource.scaled" => "changed a resource allocation",
+            "alert.opened" => "opened an alert",
+            "alert.acknowledged" => "acknowledged an alert",
+            "alert.resolved" => "resolved an alert",
+            "health_check.created" => "added a health check",
+            "health_check.updated" => "edited a health check",
+            "health_check.deleted" => "deleted a health check",
+            "health_incident.acknowledged" => "acknowledged an incident",
+            "invoice.issued" => "issued an invoice",
             other => other,
         };
         format!("{} {}", self.actor_label, what)
@@ -184,5 +225,58 @@ mod actor_tests {
         let old = serde_json::json!({ "kind": "api_key", "id": null, "label": "API key x", "ip": null });
         assert_eq!(Actor::from_json(&old).kind, ActorKind::ApiKey);
         assert_eq!(Actor::from_json(&serde_json::json!({})).kind, ActorKind::System);
+    }
+}
+
+#[cfg(test)]
+mod timeline_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn event(action: &str, before: Option<serde_json::Value>, after: Option<serde_json::Value>) -> AuditEvent {
+        AuditEvent {
+            id: 1,
+            occurred_at: chrono::DateTime::from_timestamp(1_796_512_566, 0).unwrap(),
+            actor_type: "user".into(),
+            actor_id: None,
+            actor_label: "ada@example.com".into(),
+            tenant_id: None,
+            tenant_slug: Some("acme".into()),
+            action: action.into(),
+            target_type: "tenant".into(),
+            target_id: None,
+            before,
+            after,
+            reason: None,
+            source_ip: None,
+        }
+    }
+
+    #[test]
+    fn events_read_as_sentences_and_unknown_ones_as_their_name() {
+        assert_eq!(event("user.signed_in", None, None).summary(), "ada@example.com signed in");
+        assert_eq!(event("api_key.created", None, None).summary(), "ada@example.com issued an API key");
+        assert_eq!(event("tenant.suspended", None, None).summary(), "ada@example.com suspended the tenant");
+        assert_eq!(event("something.new", None, None).summary(), "ada@example.com something.new");
+    }
+
+    #[test]
+    fn a_timeline_entry_names_the_changed_fields() {
+        let e = event(
+            "tenant.updated",
+            Some(json!({ "name": "A", "plan": "free" })),
+            Some(json!({ "name": "B", "plan": "free" })),
+        );
+        let entry = TimelineEntry::from(e);
+        let diff = entry.diff.expect("a change has a diff");
+        assert_eq!(diff.label, "Changed: name");
+        assert!(diff.text.contains("\"before\"") && diff.text.contains("\"B\""), "{}", diff.text);
+        assert_eq!(entry.summary, "ada@example.com edited the tenant");
+        assert_eq!(entry.tenant_slug.as_deref(), Some("acme"));
+
+        // Nothing to compare (only an after): the details, unnamed; no before or after: none.
+        let created = TimelineEntry::from(event("tenant.created", None, Some(json!({ "name": "B" }))));
+        assert_eq!(created.diff.map(|d| d.label).as_deref(), Some("Details"));
+        assert_eq!(TimelineEntry::from(event("user.signed_in", None, None)).diff, None);
     }
 }
