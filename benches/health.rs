@@ -63,7 +63,7 @@ use tenantry::server::{config::Config, prober, state::AppState, workers, MIGRATO
 use uuid::Uuid;
 
 mod common;
-use common::{env_or, percentile, verdict, with_fresh_db};
+use common::{checkpoint, env_or, percentile, verdict, with_fresh_db};
 
 const BENCH_DB: &str = "tenantry_bench_health";
 const INTERVAL_SECS: i32 = 30;
@@ -536,11 +536,7 @@ async fn seed_history(pool: &PgPool) -> Result<()> {
     .await?
     .rows_affected();
     sqlx::raw_sql("vacuum analyze").execute(pool).await?;
-    // The seed's writes are flushed before the reads are timed (a checkpoint while they
-    // run is the seed's cost, not the pages'); it needs a superuser or pg_checkpoint.
-    if let Err(e) = sqlx::raw_sql("checkpoint").execute(pool).await {
-        println!("(no checkpoint after the seed: {e})");
-    }
+    checkpoint(pool, "the seed").await;
     let (rows, incidents, open_now): (i64, i64, i64) = sqlx::query_as(
         "select (select count(*) from health_rollups), (select count(*) from health_incidents),
                 (select count(*) from health_incidents where ended_at is null)",

@@ -35,7 +35,7 @@ use tenantry::server::{config::Config, state::AppState, MIGRATOR};
 use uuid::Uuid;
 
 mod common;
-use common::{api_key, env_or, percentile, verdict, with_fresh_db};
+use common::{api_key, checkpoint, env_or, percentile, verdict, with_fresh_db};
 
 const BENCH_DB: &str = "tenantry_bench_usage";
 const CLIENTS: usize = 4;
@@ -81,6 +81,7 @@ async fn load(pool: &PgPool) -> Result<Vec<Uuid>> {
     .execute(pool)
     .await?;
     sqlx::raw_sql("vacuum analyze").execute(pool).await?;
+    checkpoint(pool, "the load").await;
     let rows: i64 = sqlx::query_scalar("select count(*) from usage_hourly").fetch_one(pool).await?;
     println!(
         "load: {TENANTS} tenants, {rows} hourly rows ({} from the history seed), {:.1} s",
@@ -228,6 +229,8 @@ async fn measure(pool: &PgPool, batches: usize) -> Result<()> {
             1_000_000_000 + n / BATCH
         ));
     }
+    // Both timed phases start from clean buffers: the HTTP phase's writes are not COPY's.
+    checkpoint(pool, "the HTTP phase").await;
     let mut conn = pool.acquire().await?;
     let t = Instant::now();
     let mut copy = conn

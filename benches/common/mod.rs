@@ -20,6 +20,15 @@ pub async fn admin_exec(admin: &PgConnectOptions, sql: &str) -> Result<()> {
     Ok(())
 }
 
+/// Writes out what the setup left dirty in PostgreSQL's buffers (CHECKPOINT), so a timed
+/// phase neither pays for the setup's writes nor has a checkpoint start under it. Needs a
+/// superuser or pg_checkpoint; without them the bench goes on and says so.
+pub async fn checkpoint(pool: &sqlx::PgPool, after: &str) {
+    if let Err(e) = sqlx::raw_sql("checkpoint").execute(pool).await {
+        println!("(no checkpoint after {after}: {e})");
+    }
+}
+
 /// The p-th percentile (nearest rank) of sorted samples.
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {

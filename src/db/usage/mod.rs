@@ -153,10 +153,25 @@ pub async fn roll_up(db: &mut PgConnection, upto: i64, settled_at: DateTime<Utc>
             .await?;
         return Ok(RolledUp { rows: 0, upto: from });
     }
+    // The round's batches are found through the BRIN index on `batch` (its new ranges are
+    // summarized before each round: `summarize_new_ranges`) and added up in a hash table.
+    // The planner can't see how many rows a round reads (the bounds are parameters, and new
+    // batch numbers lie past a partition's statistics), so left alone it either scans whole
+    // partitions (today's grows all day) in parallel, or expects a few hundred rows and
+    // sorts a hundred thousand on disk. With sequential scans priced out, the estimates
+    // would switch on JIT compilation, which takes longer than a round: off too. These
+    // settings last until the transaction ends. The last value of an hour (or a day) is
+    // that of its greatest (time, value) pair, an aggregate that needs no sorted input.
+    sqlx::query(
+        "select set_config('enable_seqscan', 'off', true), set_config('enable_sort', 'off', true),
+                set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true)",
+    )
+    .execute(&mut *db)
+    .await?;
     let rows = sqlx::query!(
         r#"with ev as (
                select tenant_id, metric, date_trunc('hour', at, 'UTC') as hour, sum(value) as total,
-                      max(value) as peak, (array_agg(value order by at desc))[1] as last,
+                      max(value) as peak, (max(array[date_part('epoch', at), value]))[2] as last,
                       max(at) as last_at, count(*) as events
                from usage_events where batch > $1 and batch <= $2
                group by 1, 2, 3
@@ -173,7 +188,7 @@ pub async fn roll_up(db: &mut PgConnection, upto: i64, settled_at: DateTime<Utc>
            )
            insert into usage_daily as u (tenant_id, metric, day, total, peak, last, last_at, events)
            select tenant_id, metric, (hour at time zone 'UTC')::date, sum(total), max(peak),
-                  (array_agg(last order by last_at desc))[1], max(last_at), sum(events)::bigint
+                  (max(array[date_part('epoch', last_at), last]))[2], max(last_at), sum(events)::bigint
            from ev group by 1, 2, 3
            on conflict (tenant_id, metric, day) do update set
                total = u.total + excluded.total,
@@ -191,6 +206,13 @@ pub async fn roll_up(db: &mut PgConnection, upto: i64, settled_at: DateTime<Utc>
         .execute(&mut *db)
         .await?;
     Ok(RolledUp { rows, upto })
+}
+
+/// Summarizes the BRIN ranges of `usage_events` written since the last call, so that
+/// `roll_up` reads only the pages of its batches (see the migration of
+/// `usage_summarize_new_ranges`). Answers how many ranges it summarized.
+pub async fn summarize_new_ranges(db: impl PgExecutor<'_>) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar!(r#"select usage_summarize_new_ranges() as "ranges!""#).fetch_one(db).await?)
 }
 
 /// One rollup round: wait for the batches in flight, then add them.

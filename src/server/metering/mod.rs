@@ -24,6 +24,10 @@ pub fn workers(state: &AppState) -> Vec<Worker> {
             Duration::from_millis(cfg.rollup_interval_ms.max(100)),
             |state: AppState| async move {
                 let lag = db::usage::rollup_lag(&state.pool).await?;
+                // How much the round reads depends on it, not what it counts: go on without.
+                if let Err(e) = db::usage::summarize_new_ranges(&state.pool).await {
+                    tracing::warn!(error = %e, "usage rollup: could not summarize the new BRIN ranges");
+                }
                 // Instances may roll up at once: the mark's row lock makes that safe.
                 db::usage::roll_up_settled(&state.pool).await?;
                 Ok(Round { lag: Some(Duration::from_secs_f64(lag.max(0.0))), next: None })

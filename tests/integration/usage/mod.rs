@@ -52,15 +52,23 @@ pub async fn assert_rollups_match(pool: &sqlx::PgPool) {
     let diff: Vec<String> = sqlx::query_scalar(
         "with raw as (
              select tenant_id, metric, date_trunc('hour', at, 'UTC') as hour, sum(value) as total,
-                    max(value) as peak, count(*) as n
-             from usage_events group by 1, 2, 3)
-         select format('%s %s raw %s/%s/%s rolled %s/%s/%s', metric, hour, raw.total, raw.peak, raw.n,
-                       h.total, h.peak, h.events)
-         from raw full join (select * from usage_hourly
-                             where metric in (select id from usage_metrics where source = 'reported')) h
+                    max(value) as peak, count(*) as n, max(at) as last_at
+             from usage_events group by 1, 2, 3),
+         -- The value of the hour's latest event (when several share that time, any of them).
+         latest as (
+             select r.tenant_id, r.metric, r.hour, min(e.value) as lo, max(e.value) as hi
+             from raw r join usage_events e
+                  on e.tenant_id = r.tenant_id and e.metric = r.metric and e.at = r.last_at
+             group by 1, 2, 3)
+         select format('%s %s raw %s/%s/%s/%s..%s rolled %s/%s/%s/%s', metric, hour, raw.total, raw.peak,
+                       raw.n, latest.lo, latest.hi, h.total, h.peak, h.events, h.last)
+         from raw join latest using (tenant_id, metric, hour)
+              full join (select * from usage_hourly
+                         where metric in (select id from usage_metrics where source = 'reported')) h
               using (tenant_id, metric, hour)
          where raw.total is distinct from h.total or raw.n is distinct from h.events
-            or raw.peak is distinct from h.peak",
+            or raw.peak is distinct from h.peak or raw.last_at is distinct from h.last_at
+            or h.last is null or h.last not between latest.lo and latest.hi",
     )
     .fetch_all(pool)
     .await
@@ -86,6 +94,10 @@ pub async fn assert_rollups_match(pool: &sqlx::PgPool) {
     assert_eq!(diff, 0, "daily rollups differ from the raw events");
 }
 
+/// A rollup round as the worker runs it: the new BRIN ranges summarized, then the settled
+/// batches added (so the rounds also prove that events written into a range after it was
+/// summarized are still found).
 pub async fn roll(pool: &sqlx::PgPool) {
+    tenantry::db::usage::summarize_new_ranges(pool).await.unwrap();
     tenantry::db::usage::roll_up_settled(pool).await.unwrap();
 }

@@ -43,6 +43,59 @@ async fn rollups_equal_the_raw_events_including_late_ones(pool: sqlx::PgPool) {
 }
 
 #[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
+async fn new_pages_are_summarized_for_the_rollup_and_a_busy_partition_is_skipped(pool: sqlx::PgPool) {
+    let admin = TestApp::new(pool).await;
+    let t = active_tenant(&admin, "Acme Ranges", "professional").await;
+    let key = key_for(&admin, &t, &[Scope::UsageWrite]).await;
+    // One time for every event, so they all land in one day's partition.
+    let at = Utc::now() - Duration::minutes(5);
+    let partition = format!("usage_events_{}", at.format("%Y%m%d"));
+    let send = |from: usize| {
+        let events: Vec<Value> = (from..from + 300)
+            .map(|i| json!({ "metric": "api_calls", "value": i % 9, "time": at, "idempotency_key": format!("r-{i}") }))
+            .collect();
+        json!({ "events": events })
+    };
+    let (s, body) = report(&key, send(0)).await;
+    assert_eq!((s, body["accepted"].as_u64()), (StatusCode::OK, Some(300)), "{body}");
+    // More than a range of pages (128) of earlier events: the first range is summarized
+    // from the index's creation, the second one by nobody yet.
+    sqlx::query(
+        "insert into usage_events (tenant_id, metric, at, value, idempotency_key, batch)
+         select $1::uuid, 'api_calls', $2, 1, 'bulk-' || i, nextval('usage_batches') from generate_series(1, 20000) i",
+    )
+    .bind(&t)
+    .bind(at)
+    .execute(&admin.pool)
+    .await
+    .unwrap();
+    // Held as VACUUM would hold it: skipped after a short wait, not waited for, no error.
+    let mut holder = admin.pool.begin().await.unwrap();
+    sqlx::query(&format!("lock table {partition} in share update exclusive mode")).execute(&mut *holder).await.unwrap();
+    assert_eq!(tenantry::db::usage::summarize_new_ranges(&admin.pool).await.unwrap(), 0);
+    holder.rollback().await.unwrap();
+    // Free again: its new pages are summarized, once.
+    let summarized = tenantry::db::usage::summarize_new_ranges(&admin.pool).await.unwrap();
+    assert!(summarized >= 1, "summarized {summarized} ranges");
+    assert_eq!(tenantry::db::usage::summarize_new_ranges(&admin.pool).await.unwrap(), 0);
+    roll(&admin.pool).await;
+    // Later batches written into the summarized range are still found by the next round.
+    let (s, body) = report(&key, send(300)).await;
+    assert_eq!((s, body["accepted"].as_u64()), (StatusCode::OK, Some(300)), "{body}");
+    roll(&admin.pool).await;
+    assert_eq!(count(&admin, "select count(*) from usage_events where tenant_id = $1", &t).await, 20_600);
+    let rolled: f64 = sqlx::query_scalar(
+        "select sum(events)::float8 from usage_hourly where tenant_id = $1::uuid and metric = 'api_calls'",
+    )
+    .bind(&t)
+    .fetch_one(&admin.pool)
+    .await
+    .unwrap();
+    assert_eq!(rolled, 20_600.0);
+    assert_rollups_match(&admin.pool).await;
+}
+
+#[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
 async fn two_rollers_at_once_count_every_event_once(pool: sqlx::PgPool) {
     let admin = TestApp::new(pool).await;
     let t = active_tenant(&admin, "Acme Race", "professional").await;
