@@ -281,3 +281,28 @@ pub async fn demo_tenants(db: impl PgExecutor<'_>, n: i64) -> Result<Vec<Uuid>, 
         .fetch_all(db)
         .await?)
 }
+
+/// The stored secret of a demo tenant's demo traffic key, if it has one.
+pub async fn demo_traffic_key(db: impl PgExecutor<'_>, tenant: Uuid) -> Result<Option<String>, AppError> {
+    Ok(sqlx::query_scalar!("select secret from demo_traffic_keys where tenant_id = $1", tenant)
+        .fetch_optional(db)
+        .await?)
+}
+
+/// Keeps (or, with `None`, forgets) a demo tenant's demo traffic key.
+pub async fn set_demo_traffic_key(db: impl PgExecutor<'_>, tenant: Uuid, secret: Option<&str>) -> Result<(), AppError> {
+    match secret {
+        Some(s) => {
+            sqlx::query!(
+                "insert into demo_traffic_keys (tenant_id, secret) values ($1, $2)
+             on conflict (tenant_id) do update set secret = excluded.secret, created_at = now()",
+                tenant,
+                s
+            )
+            .execute(db)
+            .await?
+        }
+        None => sqlx::query!("delete from demo_traffic_keys where tenant_id = $1", tenant).execute(db).await?,
+    };
+    Ok(())
+}

@@ -23,13 +23,7 @@ pub fn workers(state: &AppState) -> Vec<Worker> {
             "Adds newly reported usage to the hourly and daily rollups",
             Duration::from_millis(cfg.rollup_interval_ms.max(100)),
             |state: AppState| async move {
-                let lag = db::usage::rollup_lag(&state.pool).await?;
-                // How much the round reads depends on it, not what it counts: go on without.
-                if let Err(e) = db::usage::summarize_new_ranges(&state.pool).await {
-                    tracing::warn!(error = %e, "usage rollup: could not summarize the new BRIN ranges");
-                }
-                // Instances may roll up at once: the mark's row lock makes that safe.
-                db::usage::roll_up_settled(&state.pool).await?;
+                let lag = rollup_round(&state.pool).await?;
                 Ok(Round { lag: Some(Duration::from_secs_f64(lag.max(0.0))), next: None })
             },
         ),
@@ -74,6 +68,23 @@ pub fn workers(state: &AppState) -> Vec<Worker> {
         all.push(demo_traffic::worker());
     }
     all
+}
+
+/// One round of the usage rollup, as the worker runs it; answers the lag found before it.
+/// The BRIN ranges written since the last round are summarized first, so the round reads
+/// only its batches' pages; that changes how much it reads, not what it counts, so a
+/// failure there is logged and the round goes on. With nothing new (lag 0) there is
+/// nothing to summarize. Instances may roll up at once: the mark's row lock makes that safe.
+pub async fn rollup_round(pool: &sqlx::PgPool) -> Result<f64, AppError> {
+    let lag = db::usage::rollup_lag(pool).await?;
+    if lag > 0.0 {
+        if let Err(e) = db::usage::summarize_new_ranges(pool).await {
+            tracing::warn!(error = %e, "usage rollup: could not summarize the new BRIN ranges");
+        }
+    }
+    // Always: the mark's time moves on even when nothing is new.
+    db::usage::roll_up_settled(pool).await?;
+    Ok(lag)
 }
 
 /// Partitions for every day an event may name (35 days back to `ahead` days on), the

@@ -2,6 +2,7 @@
 
 mod billing;
 mod crash;
+mod demo_traffic;
 mod ingest;
 mod reads;
 mod rollups;
@@ -98,6 +99,5 @@ pub async fn assert_rollups_match(pool: &sqlx::PgPool) {
 /// batches added (so the rounds also prove that events written into a range after it was
 /// summarized are still found).
 pub async fn roll(pool: &sqlx::PgPool) {
-    tenantry::db::usage::summarize_new_ranges(pool).await.unwrap();
-    tenantry::db::usage::roll_up_settled(pool).await.unwrap();
+    tenantry::server::metering::rollup_round(pool).await.unwrap();
 }
