@@ -12,6 +12,7 @@
 //!   list query: first page, search (common word, rare name, two-letter prefix), each filter,
 //!   combined filters, other sorts, and deep pages reached by following `next_cursor`.
 //!   Target: p95 ≤ 10 ms.
+//!
 //! The app is called as a signed-in platform admin (a real session cookie from
 //! `/api/sign_in`), so every request pays for what a real one does: the session read,
 //! the user and memberships read, and the access guard. The baseline has no sign-in at all.
@@ -433,8 +434,6 @@ async fn sample(client: &Client, urls: &[Url], n: usize) -> Samples {
     }
     out
 }
-
-/// Nearest rank on sorted samples.
 
 struct Rate {
     rate: f64,

@@ -106,7 +106,7 @@ where
                     navigate(&to, Default::default());
                 }
             }
-            Some(Err(e)) if !(fields_in_form && !e.fields().is_empty()) => toasts.error(e.to_string()),
+            Some(Err(e)) if !fields_in_form || e.fields().is_empty() => toasts.error(e.to_string()),
             _ => {}
         });
     }

@@ -159,7 +159,7 @@ pub fn SeriesChart(
                         height=(pad_t + plot_h - y).max(if v > 0.0 { 1.5 } else { 0.0 }) rx="1.5"></rect>
                 }
             });
-            let tick = ((i % every == 0 && last - i >= every / 2 + 1) || i == last).then(|| {
+            let tick = ((i % every == 0 && last - i > every / 2) || i == last).then(|| {
                 view! { <text class="axis" x=pad_l + slot * (i as f64 + 0.5) y=h - 5.0 text-anchor="middle">{label.clone()}</text> }
             });
             view! {
@@ -246,7 +246,7 @@ pub(crate) fn short(v: f64) -> String {
 
 /// A round top for a scale of real values.
 pub(crate) fn nice_ceiling_f(max: f64) -> f64 {
-    if !(max > 0.0) || !max.is_finite() {
+    if !max.is_finite() || max <= 0.0 {
         return 1.0;
     }
     let mag = 10f64.powf(max.log10().floor());
@@ -309,59 +309,6 @@ pub fn HBars(
     view! { <ul class="hbars">{items}</ul> }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn svg_numbers_have_one_decimal_at_most() {
-        for (v, want) in
-            [(34.0, "34"), (12.5, "12.5"), (0.04, "0"), (-6.25, "-6.3"), (-0.04, "0"), (599.96, "600"), (1.55, "1.6")]
-        {
-            assert_eq!(super::at(v), want, "{v}");
-        }
-    }
-
-    #[test]
-    fn scale_tops_are_round_and_cover_the_maximum() {
-        assert_eq!(super::nice_ceiling(1), 4);
-        assert_eq!(super::nice_ceiling(7), 7);
-        assert_eq!(super::nice_ceiling(13), 20);
-        assert_eq!(super::nice_ceiling(250), 300);
-    }
-
-    #[test]
-    fn real_scales_round_up_to_1_2_2_5_5() {
-        assert_eq!(super::nice_ceiling_f(0.0), 1.0);
-        assert_eq!(super::nice_ceiling_f(0.03), 0.05);
-        assert_eq!(super::nice_ceiling_f(7.0), 10.0);
-        assert_eq!(super::nice_ceiling_f(2100.0), 2500.0);
-        assert_eq!(super::nice_ceiling_f(f64::NAN), 1.0);
-    }
-
-    #[test]
-    fn a_reference_far_above_the_data_is_left_off_the_scale() {
-        use super::scale_top;
-        // 690 calls a day against a daily share of 66,667: the bars keep the scale.
-        assert_eq!(scale_top(690.0, Some(66_667.0)), (1000.0, false));
-        // Within four times the peak the reference is drawn and the scale covers it.
-        assert_eq!(scale_top(690.0, Some(2_000.0)), (2000.0, true));
-        assert_eq!(scale_top(690.0, Some(2_760.0)), (5000.0, true));
-        assert_eq!(scale_top(690.0, Some(2_761.0)), (1000.0, false));
-        // Above the reference: the data sets the scale, the line is drawn under it.
-        assert_eq!(scale_top(130.0, Some(100.0)), (200.0, true));
-        // Nothing used yet: the reference sets the scale so the chart shows the level.
-        assert_eq!(scale_top(0.0, Some(66_667.0)), (100_000.0, true));
-        assert_eq!(scale_top(42.0, None), (50.0, false));
-    }
-
-    #[test]
-    fn axis_labels_are_short() {
-        assert_eq!(super::short(1200.0), "1.2k");
-        assert_eq!(super::short(25000.0), "25k");
-        assert_eq!(super::short(3_500_000.0), "3.5M");
-        assert_eq!(super::short(0.25), "0.25");
-    }
-}
-
 /// The chart hover state of a panel whose charts are replaced on every refresh: one signal
 /// per chart key, owned by the panel (not by the content a refresh replaces), so the bar a
 /// person points at stays selected when fresh data arrives. Call in the panel's body.
@@ -419,5 +366,58 @@ pub(crate) fn key_steps(
         };
         ev.prevent_default();
         hover.set(Some(next));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn svg_numbers_have_one_decimal_at_most() {
+        for (v, want) in
+            [(34.0, "34"), (12.5, "12.5"), (0.04, "0"), (-6.25, "-6.3"), (-0.04, "0"), (599.96, "600"), (1.55, "1.6")]
+        {
+            assert_eq!(super::at(v), want, "{v}");
+        }
+    }
+
+    #[test]
+    fn scale_tops_are_round_and_cover_the_maximum() {
+        assert_eq!(super::nice_ceiling(1), 4);
+        assert_eq!(super::nice_ceiling(7), 7);
+        assert_eq!(super::nice_ceiling(13), 20);
+        assert_eq!(super::nice_ceiling(250), 300);
+    }
+
+    #[test]
+    fn real_scales_round_up_to_1_2_2_5_5() {
+        assert_eq!(super::nice_ceiling_f(0.0), 1.0);
+        assert_eq!(super::nice_ceiling_f(0.03), 0.05);
+        assert_eq!(super::nice_ceiling_f(7.0), 10.0);
+        assert_eq!(super::nice_ceiling_f(2100.0), 2500.0);
+        assert_eq!(super::nice_ceiling_f(f64::NAN), 1.0);
+    }
+
+    #[test]
+    fn a_reference_far_above_the_data_is_left_off_the_scale() {
+        use super::scale_top;
+        // 690 calls a day against a daily share of 66,667: the bars keep the scale.
+        assert_eq!(scale_top(690.0, Some(66_667.0)), (1000.0, false));
+        // Within four times the peak the reference is drawn and the scale covers it.
+        assert_eq!(scale_top(690.0, Some(2_000.0)), (2000.0, true));
+        assert_eq!(scale_top(690.0, Some(2_760.0)), (5000.0, true));
+        assert_eq!(scale_top(690.0, Some(2_761.0)), (1000.0, false));
+        // Above the reference: the data sets the scale, the line is drawn under it.
+        assert_eq!(scale_top(130.0, Some(100.0)), (200.0, true));
+        // Nothing used yet: the reference sets the scale so the chart shows the level.
+        assert_eq!(scale_top(0.0, Some(66_667.0)), (100_000.0, true));
+        assert_eq!(scale_top(42.0, None), (50.0, false));
+    }
+
+    #[test]
+    fn axis_labels_are_short() {
+        assert_eq!(super::short(1200.0), "1.2k");
+        assert_eq!(super::short(25000.0), "25k");
+        assert_eq!(super::short(3_500_000.0), "3.5M");
+        assert_eq!(super::short(0.25), "0.25");
     }
 }

@@ -95,7 +95,7 @@ pub fn RunCard(
     #[prop(optional)] actions: Option<AnyView>,
 ) -> impl IntoView {
     let (done, total) = run.progress();
-    let pct = if total == 0 { 0 } else { done * 100 / total };
+    let pct = (done * 100).checked_div(total).unwrap_or(0);
     let title = format!("{} of {}", run.kind.label(), run.tenant_name);
     let heading = if show_tenant {
         view! {

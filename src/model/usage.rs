@@ -295,7 +295,7 @@ pub struct Invoice {
 /// Overage cost: every started `per_units` beyond `included` costs `price_cents`.
 pub fn overage_cents(used: f64, included: f64, per_units: i64, price_cents: i64) -> i64 {
     let over = used - included;
-    if !(over > 0.0) || per_units <= 0 {
+    if over.is_nan() || over <= 0.0 || per_units <= 0 {
         return 0;
     }
     let blocks = (over / per_units as f64).ceil();
@@ -315,7 +315,7 @@ pub fn parse_dollars(s: &str) -> Result<Option<i64>, String> {
     }
     let msg = || "Enter an amount in dollars, e.g. 250 or 1,200.50 (empty removes the alert).".to_string();
     let v: f64 = t.parse().map_err(|_| msg())?;
-    if !v.is_finite() || v < 0.01 || v > 1_000_000_000.0 {
+    if !v.is_finite() || !(0.01..=1_000_000_000.0).contains(&v) {
         return Err(msg());
     }
     Ok(Some((v * 100.0).round() as i64))

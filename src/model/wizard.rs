@@ -87,10 +87,8 @@ impl WizardData {
                 errors.insert("region".into(), "Choose a region.".into());
             }
         }
-        if step == 1 || all {
-            if plan.is_none() {
-                errors.insert("plan".into(), "Choose a plan.".into());
-            }
+        if (step == 1 || all) && plan.is_none() {
+            errors.insert("plan".into(), "Choose a plan.".into());
         }
         if step == 2 || all {
             if let Some(p) = plan {

@@ -377,6 +377,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's test jail returns its own error type
     fn file_then_environment() {
         figment::Jail::expect_with(|jail| {
             jail.create_file(

@@ -77,7 +77,7 @@ impl Policy {
 
     fn host_allowed(&self, host: &str) -> bool {
         let h = host.trim_end_matches('.').to_ascii_lowercase();
-        self.hosts.iter().any(|a| *a == h)
+        self.hosts.contains(&h)
     }
 
     /// Whether the portal may connect to `ip` (reached through the host `host`).

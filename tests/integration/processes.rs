@@ -49,7 +49,7 @@ async fn provisioning_survives_sigkill_at_every_step(pool: PgPool) {
     // Steps that only touch the database run in one transaction; the batch holding step k
     // starts at `batch_start(k)` (a step that sends email commits alone).
     let batch_start = |k: usize| {
-        (1..=k).filter(|&i| steps[i].leaves_the_database() || steps[i - 1].leaves_the_database()).last().unwrap_or(0)
+        (1..=k).rfind(|&i| steps[i].leaves_the_database() || steps[i - 1].leaves_the_database()).unwrap_or(0)
     };
     for k in 0..steps.len() {
         // The batch holding step k is under way once the steps before it have committed;
@@ -173,7 +173,7 @@ async fn a_port_in_use_is_named_in_one_line(pool: PgPool) {
     let out = run(&[("LEPTOS_SITE_ADDR", addr.clone())]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    let last = stderr.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or_default();
+    let last = stderr.lines().rfind(|l| !l.trim().is_empty()).unwrap_or_default();
     assert!(last.contains(&addr) && last.contains("LEPTOS_SITE_ADDR"), "{stderr}");
     assert!(!stderr.contains("backtrace") && !stderr.contains("   0: "), "{stderr}");
 
@@ -185,7 +185,7 @@ async fn a_port_in_use_is_named_in_one_line(pool: PgPool) {
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    let last = stderr.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or_default();
+    let last = stderr.lines().rfind(|l| !l.trim().is_empty()).unwrap_or_default();
     assert!(last.contains(&addr) && last.contains("smtp_url"), "{stderr}");
     assert!(!stderr.contains("backtrace") && !stderr.contains("   0: "), "{stderr}");
     drop(taken);

@@ -171,7 +171,7 @@ mod tests {
         assert_eq!(last_hours(now, 1), at("2026-12-04T09:00:00Z"));
         assert_eq!(last_hours(now, 24), at("2026-12-03T10:00:00Z"));
         assert_eq!(ChartPeriod::Last(720).bounds(now), (at("2026-11-04T10:00:00Z"), now, true));
-        assert_eq!(ChartPeriod::Last(168).bounds(now).2, false);
+        assert!(!ChartPeriod::Last(168).bounds(now).2);
     }
 
     #[test]

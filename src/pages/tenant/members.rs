@@ -157,8 +157,8 @@ fn TenantMembers(t: Tenant, me: Option<Me>) -> impl IntoView {
                             }.into_any(),
                             Ok(list) => {
                                 let owners = list.iter().filter(|m| m.role == Role::Owner).count();
-                                let rows = list.iter().cloned().map(|m| {
-                                    let locked = locked_reason(&m, owners, i_am_owner);
+                                let rows = list.iter().map(|m| {
+                                    let locked = locked_reason(m, owners, i_am_owner);
                                     let why_id = format!("locked-{}", m.user_id);
                                     let is_me = Some(m.user_id) == my_id;
                                     let role_cell = if can_manage && locked.is_none() {

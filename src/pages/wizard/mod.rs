@@ -187,15 +187,14 @@ fn Wizard(catalog: Catalog, draft: WizardDraft) -> impl IntoView {
         });
     };
     let regions = catalog.regions.clone();
-    let body = move || {
-        match step.get() {
+    let body = move || match step.get() {
         0 => view! { <Organization f regions=regions.clone() error/> }.into_any(),
         1 => view! { <PlanStep f plans=plans.get_value() error/> }.into_any(),
         2 => view! { <Resources f plans=plans.get_value() error/> }.into_any(),
         3 => view! { <BrandingStep f error/> }.into_any(),
         4 => view! { <FirstAdmin f error/> }.into_any(),
-        _ => view! { <Review f plans=plans.get_value() regions=catalog.regions.clone() goto=Callback::new(move |s| go(s))/> }.into_any(),
-    }
+        _ => view! { <Review f plans=plans.get_value() regions=catalog.regions.clone() goto=Callback::new(go)/> }
+            .into_any(),
     };
     view! {
         <section class="card wizard">

@@ -116,7 +116,7 @@ async fn transition(
                 .await?;
                 let failing: Vec<ProbeResult> =
                     recent.into_iter().filter(|r| r.outcome != Outcome::Up).take(5).collect();
-                let announced = !l.silenced_until.is_some_and(|u| u > Utc::now());
+                let announced = l.silenced_until.is_none_or(|u| u <= Utc::now());
                 let id = db::monitoring::open(
                     &mut *tx, tenant, check, new, last.cause, detail, last.at, announced, &failing,
                 )
