@@ -54,6 +54,8 @@ pub struct State {
     pub outbound: Arc<super::outbound::Outbound>,
     /// The API keys this instance has authenticated (see `access::key_cache`).
     pub keys: Arc<super::access::KeyCache>,
+    /// The usage metric catalog as this instance last read it (see `ingest::MetricCatalog`).
+    pub metrics: Arc<super::services::usage::ingest::MetricCatalog>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -82,6 +84,7 @@ impl AppState {
             rate_limits: Arc::default(),
             outbound,
             keys: Arc::default(),
+            metrics: Arc::default(),
         }))
     }
 

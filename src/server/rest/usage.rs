@@ -50,7 +50,7 @@ pub async fn report(
     caller: Caller,
     ApiJson(batch): ApiJson<ingest::Batch>,
 ) -> Result<Json<BatchResult>, AppError> {
-    Ok(Json(ingest::ingest(&state.pool, &caller, batch).await?))
+    Ok(Json(ingest::ingest(&state.pool, &state.metrics, &caller, batch).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/usage/metrics", tag = "usage",

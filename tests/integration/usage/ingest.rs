@@ -218,3 +218,31 @@ async fn overlapping_batches_at_once_count_each_key_once(pool: sqlx::PgPool) {
         600
     );
 }
+
+#[sqlx::test(migrator = "tenantry::server::MIGRATOR")]
+async fn a_metric_an_operator_adds_is_accepted_at_once(pool: sqlx::PgPool) {
+    let admin = TestApp::new(pool).await;
+    let a = active_tenant(&admin, "Acme Catalog", "professional").await;
+    let key = key_for(&admin, &a, &[Scope::UsageWrite]).await;
+    // The instance reads the catalog (and keeps it) with the first batch.
+    let (s, body) =
+        report(&key, json!({ "events": [event("api_calls", json!(1), "c1"), event("gpu_hours", json!(2), "c2")] }))
+            .await;
+    assert_eq!((s, outcomes(&body)), (StatusCode::OK, vec!["accepted".to_string(), "invalid".to_string()]), "{body}");
+    assert!(body["results"][1]["error"].as_str().unwrap().contains("no metric called"), "{body}");
+    // An operator adds the metric: the next batch is checked against the catalog as it is now.
+    sqlx::query(
+        "insert into usage_metrics (id, name, unit, aggregation, source) values ('gpu_hours', 'GPU hours', 'hours', 'sum', 'reported')",
+    )
+    .execute(&admin.pool)
+    .await
+    .unwrap();
+    let (s, body) =
+        report(&key, json!({ "events": [event("gpu_hours", json!(2), "c2"), event("tpu_hours", json!(1), "c3")] }))
+            .await;
+    assert_eq!((s, outcomes(&body)), (StatusCode::OK, vec!["accepted".to_string(), "invalid".to_string()]), "{body}");
+    assert_eq!(
+        count(&admin, "select count(*) from usage_events where tenant_id = $1 and metric = 'gpu_hours'", &a).await,
+        1
+    );
+}

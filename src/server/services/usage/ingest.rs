@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The body of `POST /api/v1/usage`. Events are read one by one, so one bad event is
 /// reported as that event's outcome instead of refusing the batch.
@@ -44,10 +45,42 @@ struct Sent {
 struct Invalid {
     field: &'static str,
     error: String,
+    /// The metric is not in the catalog this instance holds (it may have been added since).
+    unknown_metric: bool,
 }
 
 fn invalid(field: &'static str, error: impl Into<String>) -> Invalid {
-    Invalid { field, error: error.into() }
+    Invalid { field, error: error.into(), unknown_metric: false }
+}
+
+/// How long this instance trusts its copy of the metric catalog.
+const CATALOG_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The metric catalog as this instance last read it, so a batch costs one statement, not
+/// two. A batch naming a metric the copy doesn't know reads the catalog again before
+/// calling the metric unknown, so a metric an operator adds is accepted at once; other
+/// changes (a metric made measured) reach every instance within `CATALOG_TTL`.
+#[derive(Default)]
+pub struct MetricCatalog {
+    copy: std::sync::Mutex<Option<(std::time::Instant, Catalog)>>,
+}
+
+type Catalog = Arc<HashMap<String, Metric>>;
+
+impl MetricCatalog {
+    /// The copy, read again when it is older than `CATALOG_TTL` (or `fresh`).
+    async fn get(&self, pool: &PgPool, fresh: bool) -> Result<Catalog, AppError> {
+        let held = self.copy.lock().ok().and_then(|c| c.clone());
+        if let Some((_, catalog)) = held.filter(|(at, _)| !fresh && at.elapsed() < CATALOG_TTL) {
+            return Ok(catalog);
+        }
+        let catalog: Catalog =
+            Arc::new(db::usage::metrics(pool).await?.into_iter().map(|m| (m.id.clone(), m)).collect());
+        if let Ok(mut c) = self.copy.lock() {
+            *c = Some((std::time::Instant::now(), catalog.clone()));
+        }
+        Ok(catalog)
+    }
 }
 
 /// Checks one event against the catalog and the clock.
@@ -80,7 +113,10 @@ fn check(raw: &RawValue, catalog: &HashMap<String, Metric>, now: DateTime<Utc>) 
     };
     match catalog.get(&metric) {
         None => {
-            return Err(invalid("metric", format!("There is no metric called \u{201c}{}\u{201d}.", short(&metric))))
+            return Err(Invalid {
+                unknown_metric: true,
+                ..invalid("metric", format!("There is no metric called \u{201c}{}\u{201d}.", short(&metric)))
+            })
         }
         Some(m) if m.source == MetricSource::Measured => {
             return Err(invalid("metric", format!("{} is measured by the portal itself and can't be reported.", m.id)))
@@ -190,7 +226,12 @@ async fn tenant_of(pool: &PgPool, caller: &Caller, named: Option<&str>) -> Resul
 }
 
 /// Checks and records a batch; answers each event's outcome in the order sent.
-pub async fn ingest(pool: &PgPool, caller: &Caller, batch: Batch) -> Result<BatchResult, AppError> {
+pub async fn ingest(
+    pool: &PgPool,
+    metrics: &MetricCatalog,
+    caller: &Caller,
+    batch: Batch,
+) -> Result<BatchResult, AppError> {
     let tenant = tenant_of(pool, caller, batch.tenant.as_deref()).await?;
     if batch.events.len() > MAX_BATCH_EVENTS {
         return Err(AppError::PayloadTooLarge(format!(
@@ -201,15 +242,22 @@ pub async fn ingest(pool: &PgPool, caller: &Caller, batch: Batch) -> Result<Batc
     if batch.events.is_empty() {
         return Err(AppError::invalid("events", "Send at least one event."));
     }
-    let catalog: HashMap<String, Metric> =
-        db::usage::metrics(pool).await?.into_iter().map(|m| (m.id.clone(), m)).collect();
+    let mut catalog = metrics.get(pool, false).await?;
+    let mut reread = false;
     let now = Utc::now();
     let mut result = BatchResult { tenant_id: tenant, ..Default::default() };
     // Index of each valid event, its fingerprint, and the first index per key.
     let mut valid: Vec<(usize, UsageEvent, Vec<u8>)> = Vec::with_capacity(batch.events.len());
     let mut first: HashMap<String, usize> = HashMap::new();
     for (index, raw) in batch.events.iter().enumerate() {
-        match check(raw, &catalog, now) {
+        let mut checked = check(raw, &catalog, now);
+        if !reread && matches!(&checked, Err(bad) if bad.unknown_metric) {
+            // Perhaps added since this instance read the catalog: read it again, once.
+            catalog = metrics.get(pool, true).await?;
+            reread = true;
+            checked = check(raw, &catalog, now);
+        }
+        match checked {
             Ok(e) => {
                 let fp = fingerprint(&e);
                 first.entry(e.idempotency_key.clone()).or_insert(valid.len());
