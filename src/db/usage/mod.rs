@@ -289,20 +289,24 @@ pub async fn demo_traffic_key(db: impl PgExecutor<'_>, tenant: Uuid) -> Result<O
         .await?)
 }
 
-/// Keeps (or, with `None`, forgets) a demo tenant's demo traffic key.
-pub async fn set_demo_traffic_key(db: impl PgExecutor<'_>, tenant: Uuid, secret: Option<&str>) -> Result<(), AppError> {
-    match secret {
-        Some(s) => {
-            sqlx::query!(
-                "insert into demo_traffic_keys (tenant_id, secret) values ($1, $2)
-             on conflict (tenant_id) do update set secret = excluded.secret, created_at = now()",
-                tenant,
-                s
-            )
-            .execute(db)
-            .await?
-        }
-        None => sqlx::query!("delete from demo_traffic_keys where tenant_id = $1", tenant).execute(db).await?,
-    };
+/// Keeps a demo tenant's demo traffic key (replacing the one kept before).
+pub async fn keep_demo_traffic_key(db: impl PgExecutor<'_>, tenant: Uuid, secret: &str) -> Result<(), AppError> {
+    sqlx::query!(
+        "insert into demo_traffic_keys (tenant_id, secret) values ($1, $2)
+         on conflict (tenant_id) do update set secret = excluded.secret, created_at = now()",
+        tenant,
+        secret
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Forgets a demo tenant's demo traffic key if it is still `secret` (another instance may
+/// have replaced it already).
+pub async fn forget_demo_traffic_key(db: impl PgExecutor<'_>, tenant: Uuid, secret: &str) -> Result<(), AppError> {
+    sqlx::query!("delete from demo_traffic_keys where tenant_id = $1 and secret = $2", tenant, secret)
+        .execute(db)
+        .await?;
     Ok(())
 }

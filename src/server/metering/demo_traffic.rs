@@ -78,11 +78,13 @@ impl Sender {
             match self.client.post(&url).bearer_auth(&secret).json(&events).send().await {
                 Ok(res) if res.status().is_success() => {}
                 Ok(res) if res.status() == reqwest::StatusCode::UNAUTHORIZED => {
-                    // The key was revoked (by a person): the next round makes another.
+                    // The key was revoked (by a person). The next round takes the one another
+                    // instance may have made meanwhile, or makes one; forgetting only this
+                    // secret keeps two instances from revoking each other's keys in turn.
                     if let Ok(mut k) = self.keys.lock() {
                         k.remove(&tenant);
                     }
-                    crate::db::usage::set_demo_traffic_key(&state.pool, tenant, None).await?;
+                    crate::db::usage::forget_demo_traffic_key(&state.pool, tenant, &secret).await?;
                 }
                 Ok(res) => tracing::debug!(status = %res.status(), "demo usage refused"),
                 Err(e) => tracing::debug!(error = %e, "demo usage not sent"),
@@ -122,6 +124,6 @@ async fn new_key(state: &AppState, tenant: Uuid) -> Result<String, AppError> {
         NewApiKey { name: KEY_NAME.into(), scopes: vec![Scope::UsageWrite, Scope::UsageRead] },
     )
     .await?;
-    crate::db::usage::set_demo_traffic_key(&state.pool, tenant, Some(&created.secret)).await?;
+    crate::db::usage::keep_demo_traffic_key(&state.pool, tenant, &created.secret).await?;
     Ok(created.secret)
 }

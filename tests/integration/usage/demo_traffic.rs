@@ -43,7 +43,8 @@ async fn demo_traffic_keeps_one_key_per_tenant_across_restarts(pool: sqlx::PgPoo
     let events = |t| count(&admin, "select count(*) from usage_events where tenant_id = $1", t);
     let issued = "select count(*) from audit_events where tenant_id = $1 and action = 'api_key.created'";
 
-    Sender::new().round(&state).await.unwrap();
+    let first = Sender::new();
+    first.round(&state).await.unwrap();
     assert_eq!((events(a).await, events(b).await), (3, 3), "each tenant reported its three metrics");
     assert_eq!((keys(&admin, a).await, keys(&admin, b).await), ((1, 1), (1, 1)));
 
@@ -63,6 +64,16 @@ async fn demo_traffic_keeps_one_key_per_tenant_across_restarts(pool: sqlx::PgPoo
     other.round(&state).await.unwrap();
     Sender::new().round(&state).await.unwrap();
     assert_eq!((events(a).await, events(b).await), (15, 18));
+    assert_eq!((keys(&admin, a).await, keys(&admin, b).await), ((1, 2), (1, 1)));
+    assert_eq!((count(&admin, issued, a).await, count(&admin, issued, b).await), (2, 1));
+
+    // The first instance still holds A's revoked key: refused once, it takes the new one
+    // rather than making (and revoking the other's) another.
+    first.round(&state).await.unwrap();
+    assert_eq!((events(a).await, events(b).await), (15, 21));
+    first.round(&state).await.unwrap();
+    other.round(&state).await.unwrap();
+    assert_eq!((events(a).await, events(b).await), (21, 27));
     assert_eq!((keys(&admin, a).await, keys(&admin, b).await), ((1, 2), (1, 1)));
     assert_eq!((count(&admin, issued, a).await, count(&admin, issued, b).await), (2, 1));
 }
